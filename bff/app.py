@@ -1,0 +1,99 @@
+"""``create_app``: the ASGI application (run with ``uvicorn bff.app:create_app --factory``)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bff import graphiql
+from bff.backends.registry import build_backends
+from bff.cursors import CursorCodec
+from bff.domain.catalog import PageRequest, ProductQuery, ProductSortKey
+from bff.graphql.endpoint import GraphQLEndpoint
+from bff.middleware import AccessLogMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
+from bff.settings import Settings
+from bff.state import AppState
+
+log = logging.getLogger("bff")
+
+
+async def _example_handles(state_backends: object) -> tuple[str, str]:
+    """A real product and category handle, so GraphiQL's examples run as they are."""
+    catalog = getattr(state_backends, "catalog")
+    first = PageRequest(limit=1)
+    products = await catalog.list_products(ProductQuery(), ProductSortKey.BEST_SELLING, False, first)
+    categories = await catalog.list_categories(None, False, first)
+    product = products.items[0].handle if products.items else ""
+    category = categories.items[0].handle if categories.items else ""
+    return product, category
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings()
+    from resolvers.schema import schema
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with build_backends(settings) as backends:
+            product, category = await _example_handles(backends)
+            page = graphiql.render_page("/graphql", product, category)
+            state = AppState(
+                settings=settings,
+                backends=backends,
+                cursors=CursorCodec(settings.cursor_secret.get_secret_value().encode()),
+                graphiql_page=lambda: page,
+            )
+            app.state.bff = state
+            app.state.graphql = GraphQLEndpoint(schema._schema, state)
+            log.info("storefront BFF ready (env=%s, catalog=%s)", settings.env, settings.catalog_backend)
+            yield
+
+    async def graphql_route(request: Request) -> Response:
+        endpoint: GraphQLEndpoint = request.app.state.graphql
+        return await endpoint(request)
+
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        state: AppState = request.app.state.bff
+        checks: dict[str, str] = {}
+        try:
+            await state.backends.catalog.ping()
+            checks["catalog"] = "ok"
+        except Exception as exc:  # noqa: BLE001 - readiness reports any failure as not ready
+            log.warning("readiness: catalog unreachable: %s", exc)
+            checks["catalog"] = "unavailable"
+        ready = all(v == "ok" for v in checks.values())
+        return JSONResponse({"status": "ok" if ready else "unavailable", "checks": checks}, 200 if ready else 503)
+
+    routes = [
+        Route("/graphql", graphql_route, methods=["GET", "POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+    ]
+    if settings.graphiql:
+        routes.append(graphiql.assets_mount())
+    middleware = [
+        Middleware(RequestIdMiddleware),
+        Middleware(AccessLogMiddleware),
+        Middleware(SecurityHeadersMiddleware, hsts=settings.is_production),
+        Middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["authorization", "content-type", "x-request-id", "apollographql-client-name"],
+            max_age=600,
+        ),
+        Middleware(GZipMiddleware, minimum_size=1024),
+    ]
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

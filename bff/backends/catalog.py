@@ -1,0 +1,59 @@
+"""The ``CatalogStore`` port: products, variants and categories, batch-first."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+from bff.domain.catalog import (
+    Category,
+    Page,
+    PageRequest,
+    Product,
+    ProductQuery,
+    ProductRecord,
+    ProductSortKey,
+    Variant,
+)
+
+
+@runtime_checkable
+class CatalogStore(Protocol):
+    """Reads answer in the order of the keys asked for, ``None`` where nothing matches."""
+
+    async def get_products(self, ids: Sequence[str]) -> list[Product | None]: ...
+
+    async def get_products_by_handle(self, handles: Sequence[str]) -> list[Product | None]: ...
+
+    async def get_variants_by_product(self, product_ids: Sequence[str]) -> list[list[Variant]]: ...
+
+    async def get_variants(self, ids: Sequence[str]) -> list[Variant | None]: ...
+
+    async def list_products(
+        self, query: ProductQuery, sort: ProductSortKey, reverse: bool, page: PageRequest
+    ) -> Page[Product]: ...
+
+    async def count_products(self, query: ProductQuery) -> int: ...
+
+    async def get_categories(self, ids: Sequence[str]) -> list[Category | None]: ...
+
+    async def get_categories_by_handle(self, handles: Sequence[str]) -> list[Category | None]: ...
+
+    async def get_child_categories(self, parent_ids: Sequence[str]) -> list[list[Category]]: ...
+
+    async def list_categories(
+        self, parent_id: str | None, top_level: bool, page: PageRequest
+    ) -> Page[Category]: ...
+
+    async def count_categories(self, parent_id: str | None, top_level: bool) -> int: ...
+
+    async def upsert_categories(self, categories: Sequence[Category]) -> None:
+        """Insert or replace categories; ``ancestor_ids`` are recomputed by the store."""
+
+    async def upsert_products(self, records: Sequence[ProductRecord]) -> None:
+        """Insert or replace products with all their variants (variants not listed are removed)."""
+
+    async def ping(self) -> None:
+        """Raise when the store cannot be reached (used by ``/readyz``)."""
+
+    async def close(self) -> None: ...

@@ -1,0 +1,73 @@
+"""SQLite schema of the embedded catalog, applied in order by ``PRAGMA user_version``."""
+
+from __future__ import annotations
+
+import sqlite3
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE categories (
+        id TEXT PRIMARY KEY,
+        handle TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        parent_id TEXT,
+        ancestor_ids TEXT NOT NULL DEFAULT '[]',
+        path TEXT NOT NULL DEFAULT '',
+        image TEXT,
+        position INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX categories_parent ON categories(parent_id, position, id);
+    CREATE INDEX categories_path ON categories(path);
+    CREATE TABLE products (
+        id TEXT PRIMARY KEY,
+        handle TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL,
+        title_sort TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        vendor TEXT NOT NULL DEFAULT '',
+        product_type TEXT NOT NULL DEFAULT '',
+        tags TEXT NOT NULL DEFAULT '[]',
+        category_id TEXT,
+        images TEXT NOT NULL DEFAULT '[]',
+        options TEXT NOT NULL DEFAULT '[]',
+        currency TEXT NOT NULL,
+        min_price TEXT,
+        max_price TEXT,
+        min_compare_at TEXT,
+        max_compare_at TEXT,
+        price_sort REAL NOT NULL DEFAULT 0,
+        total_inventory INTEGER NOT NULL DEFAULT 0,
+        sales_rank INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX products_category ON products(category_id);
+    CREATE INDEX products_title ON products(title_sort, id);
+    CREATE INDEX products_price ON products(price_sort, id);
+    CREATE INDEX products_created ON products(created_at, id);
+    CREATE INDEX products_updated ON products(updated_at, id);
+    CREATE INDEX products_rank ON products(sales_rank, id);
+    CREATE TABLE variants (
+        id TEXT PRIMARY KEY,
+        product_id TEXT NOT NULL REFERENCES products(id) ON DELETE CASCADE,
+        sku TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL,
+        position INTEGER NOT NULL DEFAULT 0,
+        price TEXT NOT NULL,
+        compare_at_price TEXT,
+        currency TEXT NOT NULL,
+        quantity_available INTEGER NOT NULL DEFAULT 0,
+        selected_options TEXT NOT NULL DEFAULT '[]',
+        image TEXT
+    );
+    CREATE INDEX variants_product ON variants(product_id, position);
+    """,
+)
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Bring the file's schema up to date; each step runs in its own transaction."""
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")

@@ -1,0 +1,27 @@
+"""The per-request ``Context``: settings, backends, fresh DataLoaders and who is asking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import strawberry
+
+from bff.backends.registry import Backends
+from bff.cursors import CursorCodec
+from bff.settings import Settings
+from loaders import DataLoaders
+
+
+@dataclass(slots=True)
+class Context:
+    settings: Settings
+    backends: Backends
+    loaders: DataLoaders
+    cursors: CursorCodec
+    request_id: str = "-"
+    headers: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+Info = strawberry.Info[Context, None]

@@ -1,0 +1,1 @@
+"""Domain objects shared by ports, loaders and resolvers (plain dataclasses, no I/O)."""

@@ -1,0 +1,145 @@
+"""Catalog entities as every catalog backend returns them."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    amount: Decimal
+    currency_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    url: str
+    alt_text: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProductOption:
+    """A choice a shopper makes (``Size``) and the values it offers (``S``, ``M``, ``L``)."""
+
+    name: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SelectedOption:
+    name: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    id: str
+    product_id: str
+    sku: str
+    title: str
+    price: Money
+    compare_at_price: Money | None = None
+    quantity_available: int = 0
+    selected_options: tuple[SelectedOption, ...] = ()
+    image: Image | None = None
+    position: int = 0
+
+    @property
+    def available_for_sale(self) -> bool:
+        return self.quantity_available > 0
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    """A product with the price and stock summary of its variants (kept by the store on every write)."""
+
+    id: str
+    handle: str
+    title: str
+    description: str = ""
+    vendor: str = ""
+    product_type: str = ""
+    tags: tuple[str, ...] = ()
+    category_id: str | None = None
+    images: tuple[Image, ...] = ()
+    options: tuple[ProductOption, ...] = ()
+    min_price: Money | None = None
+    max_price: Money | None = None
+    min_compare_at_price: Money | None = None
+    max_compare_at_price: Money | None = None
+    total_inventory: int = 0
+    sales_rank: int = 0
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def available_for_sale(self) -> bool:
+        return self.total_inventory > 0
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    id: str
+    handle: str
+    title: str
+    description: str = ""
+    parent_id: str | None = None
+    ancestor_ids: tuple[str, ...] = ()
+    image: Image | None = None
+    position: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ProductRecord:
+    """What a write hands the store: a product and all of its variants (summary fields are derived)."""
+
+    product: Product
+    variants: tuple[Variant, ...]
+
+
+class ProductSortKey(enum.Enum):
+    ID = "ID"
+    TITLE = "TITLE"
+    PRICE = "PRICE"
+    CREATED_AT = "CREATED_AT"
+    UPDATED_AT = "UPDATED_AT"
+    BEST_SELLING = "BEST_SELLING"
+
+
+@dataclass(frozen=True, slots=True)
+class ProductQuery:
+    """Filter for listing products; every set field must match."""
+
+    category_id: str | None = None
+    product_types: tuple[str, ...] = ()
+    vendors: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    available: bool | None = None
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """Keyset page: ``limit`` items after (or, when ``backward``, before) the position ``after``."""
+
+    limit: int
+    after: tuple[object, str] | None = None
+    backward: bool = False
+
+
+@dataclass(slots=True)
+class Page(Generic[T]):
+    """One page of results, in display order, each with its position key for cursors."""
+
+    items: list[T] = field(default_factory=list)
+    keys: list[tuple[object, str]] = field(default_factory=list)
+    has_more: bool = False

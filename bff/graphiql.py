@@ -1,0 +1,151 @@
+"""GraphiQL served entirely by the app (page, scripts, styles), preloaded with the storefront's main flows.
+
+The IDE's files come from the ``graphene-django-graphiql-static`` wheel (React 17, GraphiQL 2 UMD builds and
+CSS with inlined fonts), installed from PyPI like any dependency, so the page works with no network at all.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib.util
+from pathlib import Path
+
+import orjson
+from starlette.responses import HTMLResponse
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+ASSETS_PATH = "/graphiql-assets"
+VENDOR_PACKAGE = "graphene_django_graphiql_static"
+OWN_STATIC = Path(__file__).parent / "static"
+
+EXAMPLES: list[tuple[str, str, str]] = [
+    (
+        "Home: product cards",
+        """query HomeProducts($first: Int = 12) {
+  products(first: $first, sortKey: BEST_SELLING) {
+    edges {
+      cursor
+      node {
+        id
+        handle
+        title
+        vendor
+        featuredImage { url altText width height }
+        priceRange { minVariantPrice { amount currencyCode } }
+        compareAtPriceRange { minVariantPrice { amount currencyCode } }
+        availableForSale
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}""",
+        "{}",
+    ),
+    (
+        "Product page",
+        """query ProductPage($handle: String!) {
+  product(handle: $handle) {
+    id
+    title
+    description
+    vendor
+    productType
+    tags
+    images { url altText width height }
+    options { name values }
+    priceRange { minVariantPrice { amount currencyCode } maxVariantPrice { amount currencyCode } }
+    category { title breadcrumbs { title handle } }
+    variants(first: 20) {
+      edges {
+        node {
+          id
+          sku
+          title
+          selectedOptions { name value }
+          price { amount currencyCode }
+          compareAtPrice { amount currencyCode }
+          availableForSale
+          quantityAvailable
+        }
+      }
+    }
+  }
+}""",
+        '{"handle": "$product"}',
+    ),
+    (
+        "Category page: filters and pages",
+        """query CategoryPage($handle: String!, $after: String) {
+  category(handle: $handle) {
+    title
+    breadcrumbs { title handle }
+    children { title handle }
+    products(first: 24, after: $after, sortKey: PRICE, filter: { available: true }) {
+      totalCount
+      nodes { title handle priceRange { minVariantPrice { amount currencyCode } } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}""",
+        '{"handle": "$category"}',
+    ),
+    (
+        "Category tree",
+        """query Categories {
+  categories(first: 50, topLevel: true) {
+    nodes { id title handle children { title handle children { title handle } } }
+  }
+}""",
+        "{}",
+    ),
+]
+
+_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Storefront BFF · GraphiQL</title>
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <style>html, body, #graphiql {{ height: 100%; margin: 0; overflow: hidden; }}</style>
+  <link rel="stylesheet" href="{assets}/graphiql.min.css">
+  <link rel="stylesheet" href="{assets}/style.css">
+</head>
+<body>
+  <div id="graphiql">Loading GraphiQL…</div>
+  <script id="graphiql-config" type="application/json">{config}</script>
+  <script src="{assets}/react.production.min.js"></script>
+  <script src="{assets}/react-dom.production.min.js"></script>
+  <script src="{assets}/graphiql.min.js"></script>
+  <script src="{assets}/graphiql-init.js"></script>
+</body>
+</html>
+"""
+
+
+def vendor_dir() -> Path:
+    spec = importlib.util.find_spec(VENDOR_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(f"{VENDOR_PACKAGE} is not installed: GraphiQL has no assets to serve")
+    return Path(next(iter(spec.submodule_search_locations))) / "static" / VENDOR_PACKAGE
+
+
+def render_page(endpoint: str = "/graphql", product: str = "", category: str = "") -> HTMLResponse:
+    """The IDE page; ``product``/``category`` are handles that make the examples' variables real."""
+    tabs = [
+        {
+            "query": f"# {title}\n{query}",
+            "variables": variables.replace("$product", product).replace("$category", category),
+        }
+        for title, query, variables in EXAMPLES
+    ]
+    # The config sits in a JSON script tag: escape "<" so no value can close the tag.
+    config = orjson.dumps({"endpoint": endpoint, "tabs": tabs}).decode().replace("<", "\\u003c")
+    return HTMLResponse(_PAGE.format(assets=html.escape(ASSETS_PATH), config=config))
+
+
+def assets_mount() -> Mount:
+    """``/graphiql-assets``: the vendor files, then the app's own boot script."""
+    static = StaticFiles(directory=vendor_dir())
+    static.all_directories = [*static.all_directories, OWN_STATIC]
+    return Mount(ASSETS_PATH, app=static, name="graphiql-assets")

@@ -1,0 +1,115 @@
+"""The ``/graphql`` endpoint: GraphiQL for browsers, GraphQL over HTTP for everyone else."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import orjson
+from graphql import ExecutionResult, GraphQLSchema, OperationType, execute
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.execution import optimized_is_awaitable
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from bff import metrics
+from bff.context import Context
+from bff.graphql.documents import DocumentCache
+from bff.graphql.errors import error_code, execution_error, request_error
+from bff.graphql.http import GraphQLRequest, RequestError, parse_get, parse_post
+from bff.state import AppState
+from loaders import DataLoaders
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+def _json(payload: dict[str, Any], status: int = 200, media_type: str = "application/json") -> Response:
+    return Response(orjson.dumps(payload), status_code=status, media_type=media_type)
+
+
+def _response_type(request: Request) -> str:
+    accept = request.headers.get("accept", "")
+    return GRAPHQL_RESPONSE if GRAPHQL_RESPONSE in accept else "application/json"
+
+
+def _wants_ide(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and "query" not in request.query_params
+
+
+class GraphQLEndpoint:
+    """A Starlette endpoint; holds the schema and its document cache for the app's lifetime."""
+
+    def __init__(self, schema: GraphQLSchema, state: AppState) -> None:
+        self.schema = schema
+        self.state = state
+        settings = state.settings
+        self.documents = DocumentCache(schema, max_depth=settings.max_depth, size=settings.document_cache_size)
+
+    async def __call__(self, request: Request) -> Response:
+        media_type = _response_type(request)
+        try:
+            if request.method == "GET":
+                if _wants_ide(request) and self.state.settings.graphiql:
+                    return self.state.graphiql_page()
+                gql = parse_get(request)
+            elif request.method == "POST":
+                gql = await parse_post(request)
+            else:
+                raise RequestError("use GET or POST", status=405)
+            return await self.run(request, gql, media_type)
+        except RequestError as error:
+            body = {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
+            return _json(body, error.status, media_type)
+
+    async def run(self, request: Request, gql: GraphQLRequest, media_type: str) -> Response:
+        settings = self.state.settings
+        if not gql.query:
+            raise RequestError("the request has no `query`")
+        if len(gql.query) > settings.max_query_bytes:
+            raise RequestError(f"`query` is longer than {settings.max_query_bytes} characters", status=413)
+        compiled = self.documents.get(gql.query)
+        request_failed = 400 if media_type == GRAPHQL_RESPONSE else 200
+        if compiled.errors or compiled.document is None:
+            errors = [request_error(e, error_code(e, syntax=compiled.syntax_error)) for e in compiled.errors]
+            return _json({"errors": errors}, request_failed, media_type)
+        operation = compiled.operation_type(gql.operation_name)
+        if operation is None:
+            message = "unknown `operationName`" if gql.operation_name else "`operationName` is required"
+            body = {"errors": [{"message": message, "extensions": {"code": "BAD_USER_INPUT"}}]}
+            return _json(body, request_failed, media_type)
+        if request.method == "GET" and operation is not OperationType.QUERY:
+            body = {"errors": [{"message": "only queries may be sent with GET; use POST",
+                                "extensions": {"code": "METHOD_NOT_ALLOWED"}}]}
+            return Response(orjson.dumps(body), 405, headers={"Allow": "POST"}, media_type=media_type)
+
+        request_id = request.scope.get("state", {}).get("request_id") or uuid.uuid4().hex
+        calls = metrics.start_request()
+        context = Context(
+            settings=settings,
+            backends=self.state.backends,
+            loaders=DataLoaders.build(self.state.backends),
+            cursors=self.state.cursors,
+            request_id=request_id,
+            headers=dict(request.headers),
+        )
+        result = execute(
+            self.schema,
+            compiled.document,
+            context_value=context,
+            variable_values=gql.variables,
+            operation_name=gql.operation_name,
+            executor_class=StrawberryGraphQLCoreExecutionContext,
+            is_awaitable=optimized_is_awaitable,
+        )
+        if not isinstance(result, ExecutionResult):
+            result = await result  # type: ignore[misc]
+        assert isinstance(result, ExecutionResult)
+        payload: dict[str, Any] = {}
+        if result.errors:
+            payload["errors"] = [execution_error(e, request_id) for e in result.errors]
+        payload["data"] = result.data
+        if settings.expose_metrics:
+            payload["extensions"] = {"backendCalls": {"total": sum(calls.values()), **calls}}
+        status = 200 if result.data is not None else request_failed
+        return _json(payload, status, media_type)

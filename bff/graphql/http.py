@@ -1,0 +1,92 @@
+"""GraphQL-over-HTTP request parsing: POST (JSON or ``application/graphql``) and GET."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+
+from bff.errors import BffError
+
+MAX_BODY_BYTES = 1_000_000
+
+
+class RequestError(BffError):
+    """The HTTP request itself is unusable: answered with its status and a JSON error body."""
+
+    code = "BAD_REQUEST"
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(slots=True)
+class GraphQLRequest:
+    query: str | None
+    variables: dict[str, Any] | None = None
+    operation_name: str | None = None
+    extensions: dict[str, Any] = field(default_factory=dict)
+
+
+def _object(value: Any, name: str) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise RequestError(f"`{name}` must be a JSON object")
+    return value
+
+
+def _from_mapping(data: Any) -> GraphQLRequest:
+    if not isinstance(data, dict):
+        raise RequestError("the request body must be a JSON object (batched requests are not supported)")
+    query = data.get("query")
+    if query is not None and not isinstance(query, str):
+        raise RequestError("`query` must be a string")
+    operation_name = data.get("operationName")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise RequestError("`operationName` must be a string")
+    return GraphQLRequest(
+        query=query,
+        variables=_object(data.get("variables"), "variables"),
+        operation_name=operation_name or None,
+        extensions=_object(data.get("extensions"), "extensions") or {},
+    )
+
+
+def _json_param(request: Request, name: str) -> Any:
+    raw = request.query_params.get(name)
+    if not raw:
+        return None
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise RequestError(f"query parameter `{name}` is not valid JSON") from None
+
+
+async def parse_post(request: Request) -> GraphQLRequest:
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise RequestError(f"request body over {MAX_BODY_BYTES} bytes", status=413)
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type == "application/graphql":
+        return GraphQLRequest(query=body.decode("utf-8", "replace"))
+    if media_type not in ("application/json", "application/graphql-response+json", ""):
+        raise RequestError(f"unsupported content type {media_type!r}; send application/json", status=415)
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise RequestError("the request body is not valid JSON") from None
+    return _from_mapping(data)
+
+
+def parse_get(request: Request) -> GraphQLRequest:
+    params = request.query_params
+    return GraphQLRequest(
+        query=params.get("query"),
+        variables=_object(_json_param(request, "variables"), "variables"),
+        operation_name=params.get("operationName") or None,
+        extensions=_object(_json_param(request, "extensions"), "extensions") or {},
+    )

@@ -1,0 +1,38 @@
+"""Per-request DataLoaders: each batches the keys asked for in one tick into one backend call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bff.backends.registry import Backends
+from loaders.category_by_handle import CategoryByHandleLoader
+from loaders.category_by_id import CategoryByIdLoader
+from loaders.child_categories import ChildCategoriesLoader
+from loaders.product_by_handle import ProductByHandleLoader
+from loaders.product_by_id import ProductByIdLoader
+from loaders.variant_by_id import VariantByIdLoader
+from loaders.variants_by_product import VariantsByProductLoader
+
+
+@dataclass(slots=True)
+class DataLoaders:
+    product_by_id: ProductByIdLoader
+    product_by_handle: ProductByHandleLoader
+    variants_by_product: VariantsByProductLoader
+    variant_by_id: VariantByIdLoader
+    category_by_id: CategoryByIdLoader
+    category_by_handle: CategoryByHandleLoader
+    child_categories: ChildCategoriesLoader
+
+    @classmethod
+    def build(cls, backends: Backends) -> DataLoaders:
+        catalog = backends.catalog
+        return cls(
+            product_by_id=ProductByIdLoader(catalog),
+            product_by_handle=ProductByHandleLoader(catalog),
+            variants_by_product=VariantsByProductLoader(catalog),
+            variant_by_id=VariantByIdLoader(catalog),
+            category_by_id=CategoryByIdLoader(catalog),
+            category_by_handle=CategoryByHandleLoader(catalog),
+            child_categories=ChildCategoriesLoader(catalog),
+        )

@@ -1,0 +1,1 @@
+"""The GraphQL schema: types, queries and mutations, one package per storefront domain."""

@@ -1,0 +1,1 @@
+"""Catalog: products, variants and the category tree."""

@@ -1,0 +1,37 @@
+"""Product lists as connections, shared by ``products`` and ``Category.products``."""
+
+from __future__ import annotations
+
+from bff.context import Context
+from resolvers.catalog.connections import ProductConnection, ProductEdge
+from resolvers.catalog.inputs import ProductFilter, ProductSortKeys, listing_name, product_query
+from resolvers.pagination import ConnectionArgs, edges_and_page_info, page_request
+
+
+async def product_connection(
+    ctx: Context,
+    args: ConnectionArgs,
+    filter: ProductFilter | None,
+    sort_key: ProductSortKeys,
+    reverse: bool,
+    category_id: str | None = None,
+) -> ProductConnection:
+    sort = sort_key.value
+    listing = listing_name(sort, reverse)
+    query = product_query(filter, category_id)
+    request = page_request(ctx, args, listing)
+    store = ctx.backends.catalog
+    page = await store.list_products(query, sort, reverse, request)
+    for product in page.items:
+        # The page already holds these products: nested lookups by id must not fetch them again.
+        ctx.loaders.product_by_id.prime(product.id, product)
+    edges, page_info = edges_and_page_info(ctx, page, request, listing)
+
+    async def count() -> int:
+        return await store.count_products(query)
+
+    return ProductConnection(
+        edges=[ProductEdge(node=e.node, cursor=e.cursor) for e in edges],  # type: ignore[arg-type]
+        page_info=page_info,
+        count=count,
+    )

@@ -1,0 +1,211 @@
+"""Product, ProductVariant and Category, resolved straight from the catalog's domain objects."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+
+from bff.context import Info
+from bff.domain import catalog as domain
+from bff.ids import to_global_id
+from resolvers.catalog.connections import ProductConnection, ProductVariantConnection, ProductVariantEdge
+from resolvers.catalog.inputs import FilterArg, ProductFilter, ReverseArg, ProductSortKeys, SelectedOptionInput
+from resolvers.catalog.listing import product_connection
+from resolvers.common import Image, Money, Node
+from resolvers.pagination import After, Before, First, Last, ConnectionArgs, edges_and_page_info, page_request, slice_list
+
+
+@strawberry.type(description="A product option and the values it offers, e.g. `Size`: `S`, `M`, `L`.")
+class ProductOption:
+    name: str = strawberry.field(description="Option name.")
+    values: list[str] = strawberry.field(description="Values in display order.")
+
+    @classmethod
+    def is_type_of(cls, obj: object, _info: object) -> bool:
+        return isinstance(obj, (cls, domain.ProductOption))
+
+
+@strawberry.type(description="The value a variant has for one option.")
+class SelectedOption:
+    name: str = strawberry.field(description="Option name.")
+    value: str = strawberry.field(description="Option value.")
+
+    @classmethod
+    def is_type_of(cls, obj: object, _info: object) -> bool:
+        return isinstance(obj, (cls, domain.SelectedOption))
+
+
+@strawberry.type(description="Lowest and highest price over a product's variants.")
+class ProductPriceRange:
+    min_variant_price: Money = strawberry.field(description="Lowest variant price.")
+    max_variant_price: Money = strawberry.field(description="Highest variant price.")
+
+
+@strawberry.type(description="A purchasable version of a product: one combination of its options.")
+class ProductVariant(Node):
+    sku: str = strawberry.field(description="Stock keeping unit.")
+    title: str = strawberry.field(description="Option values joined, e.g. `M / Blue`.")
+    price: Money = strawberry.field(description="Price the shopper pays, computed by the server.")
+    compare_at_price: Money | None = strawberry.field(description="Former price, when the variant is on sale.")
+    quantity_available: int = strawberry.field(description="Units in stock now.")
+    available_for_sale: bool = strawberry.field(description="Whether the variant can be bought now.")
+    selected_options: list[SelectedOption] = strawberry.field(description="This variant's option values.")
+    image: Image | None = strawberry.field(description="Image of this variant, when it has its own.")
+
+    @strawberry.field(description="Globally unique, opaque id of the variant.")
+    @staticmethod
+    def id(root: strawberry.Parent[domain.Variant]) -> strawberry.ID:
+        return strawberry.ID(to_global_id("ProductVariant", root.id))
+
+    @strawberry.field(description="The product this variant belongs to.")
+    @staticmethod
+    async def product(root: strawberry.Parent[domain.Variant], info: Info) -> Product:
+        product = await info.context.loaders.product_by_id.load(root.product_id)
+        assert product is not None, "a variant's product is always in the catalog"
+        return product  # type: ignore[return-value]
+
+    @classmethod
+    def is_type_of(cls, obj: object, _info: object) -> bool:
+        return isinstance(obj, (cls, domain.Variant))
+
+
+@strawberry.type(description="Something a store sells, with its variants, options, images and prices.")
+class Product(Node):
+    handle: str = strawberry.field(description="Unique, URL-friendly name, e.g. `linen-shirt`.")
+    title: str = strawberry.field(description="Display name.")
+    description: str = strawberry.field(description="Description, plain text.")
+    vendor: str = strawberry.field(description="Brand or maker.")
+    product_type: str = strawberry.field(description="Kind of product, e.g. `Shirt`.")
+    tags: list[str] = strawberry.field(description="Merchandising tags.")
+    options: list[ProductOption] = strawberry.field(description="Options shoppers choose between.")
+    images: list[Image] = strawberry.field(description="Images in display order.")
+    available_for_sale: bool = strawberry.field(description="Whether any variant can be bought now.")
+    total_inventory: int = strawberry.field(description="Units in stock over all variants.")
+    created_at: datetime = strawberry.field(description="When the product was added to the catalog.")
+    updated_at: datetime = strawberry.field(description="When the product last changed.")
+
+    @strawberry.field(description="Globally unique, opaque id of the product.")
+    @staticmethod
+    def id(root: strawberry.Parent[domain.Product]) -> strawberry.ID:
+        return strawberry.ID(to_global_id("Product", root.id))
+
+    @strawberry.field(description="The first image, for product cards.")
+    @staticmethod
+    def featured_image(root: strawberry.Parent[domain.Product]) -> Image | None:
+        return root.images[0] if root.images else None  # type: ignore[return-value]
+
+    @strawberry.field(description="Lowest and highest variant price.")
+    @staticmethod
+    def price_range(root: strawberry.Parent[domain.Product]) -> ProductPriceRange | None:
+        if root.min_price is None or root.max_price is None:
+            return None
+        return ProductPriceRange(min_variant_price=root.min_price, max_variant_price=root.max_price)  # type: ignore[arg-type]
+
+    @strawberry.field(description="Lowest and highest former price over variants on sale; null when none is.")
+    @staticmethod
+    def compare_at_price_range(root: strawberry.Parent[domain.Product]) -> ProductPriceRange | None:
+        if root.min_compare_at_price is None or root.max_compare_at_price is None:
+            return None
+        return ProductPriceRange(
+            min_variant_price=root.min_compare_at_price,  # type: ignore[arg-type]
+            max_variant_price=root.max_compare_at_price,  # type: ignore[arg-type]
+        )
+
+    @strawberry.field(description="The category the product is filed under.")
+    @staticmethod
+    async def category(root: strawberry.Parent[domain.Product], info: Info) -> Category | None:
+        if root.category_id is None:
+            return None
+        return await info.context.loaders.category_by_id.load(root.category_id)  # type: ignore[return-value]
+
+    @strawberry.field(description="The product's variants (at most the page-size cap per page).")
+    @staticmethod
+    async def variants(
+        root: strawberry.Parent[domain.Product],
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> ProductVariantConnection:
+        ctx = info.context
+        variants = await ctx.loaders.variants_by_product.load(root.id)
+        listing = f"variants:{root.id}"
+        args = ConnectionArgs(first, after, last, before)
+        page = slice_list(ctx, variants, [v.id for v in variants], args, listing)
+        edges, page_info = edges_and_page_info(ctx, page, page_request(ctx, args, listing), listing)
+        return ProductVariantConnection(
+            edges=[ProductVariantEdge(node=e.node, cursor=e.cursor) for e in edges],  # type: ignore[arg-type]
+            page_info=page_info,
+            total=len(variants),
+        )
+
+    @strawberry.field(description="The variant with exactly these option values, or null.")
+    @staticmethod
+    async def variant_by_selected_options(
+        root: strawberry.Parent[domain.Product], info: Info, selected_options: list[SelectedOptionInput]
+    ) -> ProductVariant | None:
+        wanted = {(o.name.casefold(), o.value.casefold()) for o in selected_options}
+        for variant in await info.context.loaders.variants_by_product.load(root.id):
+            if {(o.name.casefold(), o.value.casefold()) for o in variant.selected_options} == wanted:
+                return variant  # type: ignore[return-value]
+        return None
+
+    @classmethod
+    def is_type_of(cls, obj: object, _info: object) -> bool:
+        return isinstance(obj, (cls, domain.Product))
+
+
+@strawberry.type(description="A node of the category tree; its products include those of its subcategories.")
+class Category(Node):
+    handle: str = strawberry.field(description="Unique, URL-friendly name.")
+    title: str = strawberry.field(description="Display name.")
+    description: str = strawberry.field(description="Description, plain text.")
+    image: Image | None = strawberry.field(description="Banner or tile image.")
+
+    @strawberry.field(description="Globally unique, opaque id of the category.")
+    @staticmethod
+    def id(root: strawberry.Parent[domain.Category]) -> strawberry.ID:
+        return strawberry.ID(to_global_id("Category", root.id))
+
+    @strawberry.field(description="The category above this one; null for a top-level category.")
+    @staticmethod
+    async def parent(root: strawberry.Parent[domain.Category], info: Info) -> Category | None:
+        if root.parent_id is None:
+            return None
+        return await info.context.loaders.category_by_id.load(root.parent_id)  # type: ignore[return-value]
+
+    @strawberry.field(description="The categories directly below this one, in display order.")
+    @staticmethod
+    async def children(root: strawberry.Parent[domain.Category], info: Info) -> list[Category]:
+        return await info.context.loaders.child_categories.load(root.id)  # type: ignore[return-value]
+
+    @strawberry.field(description="The path from the top of the tree down to and including this category.")
+    @staticmethod
+    async def breadcrumbs(root: strawberry.Parent[domain.Category], info: Info) -> list[Category]:
+        ancestors = await info.context.loaders.category_by_id.load_many(list(root.ancestor_ids))
+        return [c for c in ancestors if c is not None] + [root]  # type: ignore[list-item]
+
+    @strawberry.field(description="Products in this category and every category below it.")
+    @staticmethod
+    async def products(
+        root: strawberry.Parent[domain.Category],
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        filter: FilterArg = None,
+        sort_key: Annotated[ProductSortKeys, strawberry.argument(description="Order of the list.")] = (
+            ProductSortKeys.BEST_SELLING
+        ),
+        reverse: ReverseArg = False,
+    ) -> ProductConnection:
+        args = ConnectionArgs(first, after, last, before)
+        return await product_connection(info.context, args, filter, sort_key, reverse, category_id=root.id)
+
+    @classmethod
+    def is_type_of(cls, obj: object, _info: object) -> bool:
+        return isinstance(obj, (cls, domain.Category))

@@ -1,0 +1,43 @@
+"""``node(id:)`` and ``nodes(ids:)``: any object by its global id (Relay)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import strawberry
+
+from bff.context import Info
+from bff.errors import BadUserInput
+from bff.ids import from_global_id
+from resolvers.common import Node
+
+MAX_NODES = 250
+
+
+async def _load(info: Info, global_id: str, field: str) -> object | None:
+    type_name, key = from_global_id(global_id, field=field)
+    loaders = info.context.loaders
+    if type_name == "Product":
+        return await loaders.product_by_id.load(key)
+    if type_name == "ProductVariant":
+        return await loaders.variant_by_id.load(key)
+    return await loaders.category_by_id.load(key)
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field(description="Any object by its global id; null when there is none.")
+    async def node(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Global id.")]
+    ) -> Node | None:
+        return await _load(info, id, "id")  # type: ignore[return-value]
+
+    @strawberry.field(description=f"Objects by global id, in the order asked (at most {MAX_NODES}).")
+    async def nodes(
+        self, info: Info, ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global ids.")]
+    ) -> list[Node | None]:
+        if len(ids) > MAX_NODES:
+            raise BadUserInput(f"`ids`: at most {MAX_NODES} ids", field="ids")
+        found = await asyncio.gather(*(_load(info, gid, f"ids[{i}]") for i, gid in enumerate(ids)))
+        return list(found)  # type: ignore[arg-type]
