@@ -12,9 +12,10 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from bff import graphiql
+from bff.backends.catalog import CatalogStore
 from bff.backends.registry import build_backends
 from bff.cursors import CursorCodec
 from bff.domain.catalog import PageRequest, ProductQuery, ProductSortKey
@@ -26,9 +27,8 @@ from bff.state import AppState
 log = logging.getLogger("bff")
 
 
-async def _example_handles(state_backends: object) -> tuple[str, str]:
+async def _example_handles(catalog: CatalogStore) -> tuple[str, str]:
     """A real product and category handle, so GraphiQL's examples run as they are."""
-    catalog = getattr(state_backends, "catalog")
     first = PageRequest(limit=1)
     products = await catalog.list_products(ProductQuery(), ProductSortKey.BEST_SELLING, False, first)
     categories = await catalog.list_categories(None, False, first)
@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with build_backends(settings) as backends:
-            product, category = await _example_handles(backends)
+            product, category = await _example_handles(backends.catalog)
             page = graphiql.render_page("/graphql", product, category)
             state = AppState(
                 settings=settings,
@@ -76,7 +76,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ready = all(v == "ok" for v in checks.values())
         return JSONResponse({"status": "ok" if ready else "unavailable", "checks": checks}, 200 if ready else 503)
 
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/graphql", graphql_route, methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_CURSOR_SECRET = "dev-only-cursor-secret-change-me"
+DEV_CURSOR_SECRET = "dev-only-cursor-secret-change-me"  # noqa: S105 - refused in production
 
 
 class ProductionConfigError(ValueError):
@@ -18,9 +18,7 @@ class ProductionConfigError(ValueError):
 class Settings(BaseSettings):
     """Everything the app reads from its environment; each capability picks its backend on its own."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="BFF_", env_file=".env", extra="ignore", populate_by_name=True
-    )
+    model_config = SettingsConfigDict(env_prefix="BFF_", env_file=".env", extra="ignore", populate_by_name=True)
 
     env: Literal["development", "test", "production"] = "development"
     data_dir: Path = Path("data")

@@ -43,7 +43,7 @@ class CurrencyCode(enum.Enum):
 
 @strawberry.type(description="An amount of money in one currency; the amount is a decimal string, never a float.")
 class Money:
-    amount: Decimal = strawberry.field(description="Decimal amount, e.g. `\"19.99\"`.")
+    amount: Decimal = strawberry.field(description='Decimal amount, e.g. `"19.99"`.')
     currency_code: CurrencyCode = strawberry.field(description="Currency of the amount.")
 
     @classmethod

@@ -85,9 +85,7 @@ def slice_list(ctx: Context, items: list[T], keys: list[str], args: ConnectionAr
     else:
         chosen = range(start, min(stop, start + request.limit))
         has_more = chosen.stop < stop
-    return Page(
-        items=[items[i] for i in chosen], keys=[positions[i] for i in chosen], has_more=has_more
-    )
+    return Page(items=[items[i] for i in chosen], keys=[positions[i] for i in chosen], has_more=has_more)
 
 
 def _index_of(position: tuple[object, str], positions: list[tuple[int, str]]) -> int:

@@ -20,3 +20,8 @@ schema = strawberry.Schema(
     types=[Product, ProductVariant, Category],
     config=StrawberryConfig(auto_camel_case=True),
 )
+
+
+def sdl() -> str:
+    """The schema as committed in ``schema.graphql``."""
+    return schema.as_str() + "\n"

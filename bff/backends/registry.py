@@ -25,6 +25,16 @@ async def _open_catalog(settings: Settings) -> CatalogStore:
 
 
 @asynccontextmanager
+async def open_catalog(settings: Settings) -> AsyncIterator[CatalogStore]:
+    """Only the catalog, for commands (seed, import) that need nothing else."""
+    catalog = await _open_catalog(settings)
+    try:
+        yield catalog
+    finally:
+        await catalog.close()
+
+
+@asynccontextmanager
 async def build_backends(settings: Settings) -> AsyncIterator[Backends]:
     """Open every backend once for the app's lifetime, and close them all on the way out."""
     catalog = await _open_catalog(settings)

@@ -20,7 +20,7 @@ from graphql import (
     specified_rules,
     validate,
 )
-from graphql.validation import ValidationRule
+from graphql.validation import ASTValidationRule
 from strawberry.extensions.query_depth_limiter import create_validator
 
 
@@ -48,7 +48,7 @@ class DocumentCache:
     def __init__(self, schema: GraphQLSchema, *, max_depth: int, size: int = 1024) -> None:
         self._schema = schema
         self._size = size
-        self._rules: tuple[type[ValidationRule], ...] = (
+        self._rules: tuple[type[ASTValidationRule], ...] = (
             *specified_rules,
             create_validator(max_depth, None),
         )

@@ -79,8 +79,14 @@ class GraphQLEndpoint:
             body = {"errors": [{"message": message, "extensions": {"code": "BAD_USER_INPUT"}}]}
             return _json(body, request_failed, media_type)
         if request.method == "GET" and operation is not OperationType.QUERY:
-            body = {"errors": [{"message": "only queries may be sent with GET; use POST",
-                                "extensions": {"code": "METHOD_NOT_ALLOWED"}}]}
+            body = {
+                "errors": [
+                    {
+                        "message": "only queries may be sent with GET; use POST",
+                        "extensions": {"code": "METHOD_NOT_ALLOWED"},
+                    }
+                ]
+            }
             return Response(orjson.dumps(body), 405, headers={"Allow": "POST"}, media_type=media_type)
 
         request_id = request.scope.get("state", {}).get("request_id") or uuid.uuid4().hex
@@ -100,10 +106,10 @@ class GraphQLEndpoint:
             variable_values=gql.variables,
             operation_name=gql.operation_name,
             executor_class=StrawberryGraphQLCoreExecutionContext,
-            is_awaitable=optimized_is_awaitable,
+            is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
         )
         if not isinstance(result, ExecutionResult):
-            result = await result  # type: ignore[misc]
+            result = await result
         assert isinstance(result, ExecutionResult)
         payload: dict[str, Any] = {}
         if result.errors:

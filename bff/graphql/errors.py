@@ -40,12 +40,14 @@ def execution_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
         extensions: dict[str, Any] = {"code": original.code, **original.extensions}
         if original.field:
             extensions["field"] = original.field
-        return {"message": original.message, "locations": _locations(error), "path": error.path,
-                "extensions": extensions}
+        return {
+            "message": original.message,
+            "locations": _locations(error),
+            "path": error.path,
+            "extensions": extensions,
+        }
     error_id = uuid.uuid4().hex
-    log.error(
-        "unexpected error %s in %s (request %s)", error_id, error.path, request_id, exc_info=original
-    )
+    log.error("unexpected error %s in %s (request %s)", error_id, error.path, request_id, exc_info=original)
     return {
         "message": "Internal error",
         "locations": _locations(error),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bff.context import Context
+from bff.domain.catalog import ProductSortKey
 from resolvers.catalog.connections import ProductConnection, ProductEdge
 from resolvers.catalog.inputs import ProductFilter, ProductSortKeys, listing_name, product_query
 from resolvers.pagination import ConnectionArgs, edges_and_page_info, page_request
@@ -16,7 +17,7 @@ async def product_connection(
     reverse: bool,
     category_id: str | None = None,
 ) -> ProductConnection:
-    sort = sort_key.value
+    sort = ProductSortKey[sort_key.name]
     listing = listing_name(sort, reverse)
     query = product_query(filter, category_id)
     request = page_request(ctx, args, listing)

@@ -10,10 +10,10 @@ from bff.context import Info
 from bff.errors import BadUserInput
 from bff.ids import from_global_id
 from resolvers.catalog.connections import CategoryConnection, CategoryEdge, ProductConnection
-from resolvers.catalog.inputs import FilterArg, ReverseArg, ProductSortKeys
+from resolvers.catalog.inputs import FilterArg, ProductSortKeys, ReverseArg
 from resolvers.catalog.listing import product_connection
 from resolvers.catalog.types import Category, Product
-from resolvers.pagination import After, Before, First, Last, ConnectionArgs, edges_and_page_info, page_request
+from resolvers.pagination import After, Before, ConnectionArgs, First, Last, edges_and_page_info, page_request
 
 MAX_HANDLE = 255
 IdArg = Annotated[strawberry.ID | None, strawberry.argument(description="Global id.")]
@@ -30,9 +30,7 @@ def _one_of(id: strawberry.ID | None, handle: str | None) -> None:
 @strawberry.type
 class CatalogQuery:
     @strawberry.field(description="One product by id or handle; null when there is none.")
-    async def product(
-        self, info: Info, id: IdArg = None, handle: HandleArg = None
-    ) -> Product | None:
+    async def product(self, info: Info, id: IdArg = None, handle: HandleArg = None) -> Product | None:
         _one_of(id, handle)
         loaders = info.context.loaders
         if id is not None:
@@ -58,9 +56,7 @@ class CatalogQuery:
         return await product_connection(info.context, args, filter, sort_key, reverse)
 
     @strawberry.field(description="One category by id or handle; null when there is none.")
-    async def category(
-        self, info: Info, id: IdArg = None, handle: HandleArg = None
-    ) -> Category | None:
+    async def category(self, info: Info, id: IdArg = None, handle: HandleArg = None) -> Category | None:
         _one_of(id, handle)
         loaders = info.context.loaders
         if id is not None:
@@ -77,7 +73,8 @@ class CatalogQuery:
         last: Last = None,
         before: Before = None,
         parent_id: Annotated[
-            strawberry.ID | None, strawberry.argument(description="Only the direct children of this category.")
+            strawberry.ID | None,
+            strawberry.argument(description="Only the direct children of this category."),
         ] = None,
         top_level: Annotated[bool, strawberry.argument(description="Only top-level categories.")] = False,
     ) -> CategoryConnection:

@@ -11,10 +11,24 @@ from bff.context import Info
 from bff.domain import catalog as domain
 from bff.ids import to_global_id
 from resolvers.catalog.connections import ProductConnection, ProductVariantConnection, ProductVariantEdge
-from resolvers.catalog.inputs import FilterArg, ProductFilter, ReverseArg, ProductSortKeys, SelectedOptionInput
+from resolvers.catalog.inputs import (
+    FilterArg,
+    ProductSortKeys,
+    ReverseArg,
+    SelectedOptionInput,
+)
 from resolvers.catalog.listing import product_connection
 from resolvers.common import Image, Money, Node
-from resolvers.pagination import After, Before, First, Last, ConnectionArgs, edges_and_page_info, page_request, slice_list
+from resolvers.pagination import (
+    After,
+    Before,
+    ConnectionArgs,
+    First,
+    Last,
+    edges_and_page_info,
+    page_request,
+    slice_list,
+)
 
 
 @strawberry.type(description="A product option and the values it offers, e.g. `Size`: `S`, `M`, `L`.")
@@ -54,7 +68,7 @@ class ProductVariant(Node):
     selected_options: list[SelectedOption] = strawberry.field(description="This variant's option values.")
     image: Image | None = strawberry.field(description="Image of this variant, when it has its own.")
 
-    @strawberry.field(description="Globally unique, opaque id of the variant.")
+    @strawberry.field(description="Globally unique, opaque id of the variant.")  # type: ignore[misc]
     @staticmethod
     def id(root: strawberry.Parent[domain.Variant]) -> strawberry.ID:
         return strawberry.ID(to_global_id("ProductVariant", root.id))
@@ -86,7 +100,7 @@ class Product(Node):
     created_at: datetime = strawberry.field(description="When the product was added to the catalog.")
     updated_at: datetime = strawberry.field(description="When the product last changed.")
 
-    @strawberry.field(description="Globally unique, opaque id of the product.")
+    @strawberry.field(description="Globally unique, opaque id of the product.")  # type: ignore[misc]
     @staticmethod
     def id(root: strawberry.Parent[domain.Product]) -> strawberry.ID:
         return strawberry.ID(to_global_id("Product", root.id))
@@ -165,7 +179,7 @@ class Category(Node):
     description: str = strawberry.field(description="Description, plain text.")
     image: Image | None = strawberry.field(description="Banner or tile image.")
 
-    @strawberry.field(description="Globally unique, opaque id of the category.")
+    @strawberry.field(description="Globally unique, opaque id of the category.")  # type: ignore[misc]
     @staticmethod
     def id(root: strawberry.Parent[domain.Category]) -> strawberry.ID:
         return strawberry.ID(to_global_id("Category", root.id))
@@ -186,7 +200,7 @@ class Category(Node):
     @staticmethod
     async def breadcrumbs(root: strawberry.Parent[domain.Category], info: Info) -> list[Category]:
         ancestors = await info.context.loaders.category_by_id.load_many(list(root.ancestor_ids))
-        return [c for c in ancestors if c is not None] + [root]  # type: ignore[list-item]
+        return [*(c for c in ancestors if c is not None), root]  # type: ignore[list-item]
 
     @strawberry.field(description="Products in this category and every category below it.")
     @staticmethod

@@ -106,7 +106,7 @@ class SqliteCatalogStore:
         def query(conn: sqlite3.Connection) -> list[T | None]:
             found: dict[str, T] = {}
             for chunk in _chunks(keys):
-                sql = f"SELECT {columns} FROM {table} WHERE {key} IN ({_marks(len(chunk))})"  # noqa: S608
+                sql = f"SELECT {columns} FROM {table} WHERE {key} IN ({_marks(len(chunk))})"
                 for row in conn.execute(sql, tuple(chunk)):
                     found[row[key]] = convert(row)
             return [found.get(k) for k in keys]
@@ -195,9 +195,7 @@ class SqliteCatalogStore:
             where.append(f"({column} {op} ? OR ({column} = ? AND id {op} ?))")
             args.extend((value, value, last_id))
         clause = f" WHERE {' AND '.join(where)}" if where else ""
-        sql = (
-            f"{sql_from}{clause} ORDER BY {column} {direction}, id {direction} LIMIT ?"  # noqa: S608
-        )
+        sql = f"{sql_from}{clause} ORDER BY {column} {direction}, id {direction} LIMIT ?"
         args.append(page.limit + 1)
 
         def query(conn: sqlite3.Connection) -> Page[T]:
@@ -206,9 +204,7 @@ class SqliteCatalogStore:
             rows = rows[: page.limit]
             if page.backward:
                 rows.reverse()
-            return Page(
-                items=[convert(r) for r in rows], keys=[(r[column], r["id"]) for r in rows], has_more=has_more
-            )
+            return Page(items=[convert(r) for r in rows], keys=[(r[column], r["id"]) for r in rows], has_more=has_more)
 
         return await self._run(query)
 
@@ -217,9 +213,9 @@ class SqliteCatalogStore:
     ) -> Page[Product]:
         where, args = self._product_where(query)
         column = SORT_COLUMNS[sort]
-        sql_from = f"SELECT {PRODUCT_COLUMNS}, {column} FROM products"  # noqa: S608
+        sql_from = f"SELECT {PRODUCT_COLUMNS}, {column} FROM products"
         if column == "id":
-            sql_from = f"SELECT {PRODUCT_COLUMNS} FROM products"  # noqa: S608
+            sql_from = f"SELECT {PRODUCT_COLUMNS} FROM products"
         return await self._page(sql_from, where, args, column, reverse, page, product_from_row)
 
     async def count_products(self, query: ProductQuery) -> int:
@@ -227,7 +223,7 @@ class SqliteCatalogStore:
         clause = f" WHERE {' AND '.join(where)}" if where else ""
 
         def query_count(conn: sqlite3.Connection) -> int:
-            return int(conn.execute(f"SELECT COUNT(*) FROM products{clause}", args).fetchone()[0])  # noqa: S608
+            return int(conn.execute(f"SELECT COUNT(*) FROM products{clause}", args).fetchone()[0])
 
         return await self._run(query_count)
 
@@ -239,11 +235,9 @@ class SqliteCatalogStore:
             return ["parent_id IS NULL"], []
         return [], []
 
-    async def list_categories(
-        self, parent_id: str | None, top_level: bool, page: PageRequest
-    ) -> Page[Category]:
+    async def list_categories(self, parent_id: str | None, top_level: bool, page: PageRequest) -> Page[Category]:
         where, args = self._category_where(parent_id, top_level)
-        sql_from = f"SELECT {CATEGORY_COLUMNS}, path FROM categories"  # noqa: S608
+        sql_from = f"SELECT {CATEGORY_COLUMNS}, path FROM categories"
         return await self._page(sql_from, where, args, "path", False, page, category_from_row)
 
     async def count_categories(self, parent_id: str | None, top_level: bool) -> int:
@@ -251,7 +245,7 @@ class SqliteCatalogStore:
         clause = f" WHERE {' AND '.join(where)}" if where else ""
 
         def query_count(conn: sqlite3.Connection) -> int:
-            return int(conn.execute(f"SELECT COUNT(*) FROM categories{clause}", args).fetchone()[0])  # noqa: S608
+            return int(conn.execute(f"SELECT COUNT(*) FROM categories{clause}", args).fetchone()[0])
 
         return await self._run(query_count)
 
@@ -295,13 +289,12 @@ class SqliteCatalogStore:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 conn.executemany(
-                    f"INSERT INTO products ({columns}) VALUES ({placeholders}) "  # noqa: S608
-                    f"ON CONFLICT(id) DO UPDATE SET {updates}",
+                    f"INSERT INTO products ({columns}) VALUES ({placeholders}) ON CONFLICT(id) DO UPDATE SET {updates}",
                     products,
                 )
                 for chunk in _chunks(ids):
-                    conn.execute(f"DELETE FROM variants WHERE product_id IN ({_marks(len(chunk))})", chunk)  # noqa: S608
-                conn.executemany(f"INSERT INTO variants ({VARIANT_COLUMNS}) VALUES ({_marks(11)})", variants)  # noqa: S608
+                    conn.execute(f"DELETE FROM variants WHERE product_id IN ({_marks(len(chunk))})", chunk)
+                conn.executemany(f"INSERT INTO variants ({VARIANT_COLUMNS}) VALUES ({_marks(11)})", variants)
                 conn.execute("COMMIT")
             except sqlite3.IntegrityError as exc:
                 conn.execute("ROLLBACK")

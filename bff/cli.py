@@ -1,0 +1,104 @@
+"""The ``bff`` command: serve the API, seed or import the catalog, export the schema."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bff.settings import Settings
+
+app = typer.Typer(help="Storefront BFF: a GraphQL backend-for-frontend for headless storefronts.", no_args_is_help=True)
+
+SCHEMA_FILE = Path("schema.graphql")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(envvar="HOST", help="Interface to bind.")] = None,
+    port: Annotated[int | None, typer.Option(envvar="PORT", help="Port to listen on.")] = None,
+    reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
+) -> None:
+    """Serve the API on http://HOST:PORT/graphql (GraphiQL in a browser)."""
+    import uvicorn
+
+    settings = Settings()
+    uvicorn.run(
+        "bff.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        reload=reload,
+        log_level=settings.log_level.lower(),
+    )
+
+
+@app.command()
+def seed(
+    products: Annotated[int, typer.Option(min=1, max=1_000_000, help="How many products to generate.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same catalog.")] = 42,
+    if_empty: Annotated[bool, typer.Option(help="Do nothing when the catalog already has products.")] = False,
+) -> None:
+    """Generate a deterministic demo catalog into the configured catalog backend."""
+    from bff.catalog_io import seed_catalog
+
+    async def run() -> None:
+        from bff.backends.registry import open_catalog
+        from bff.domain.catalog import ProductQuery
+
+        async with open_catalog(Settings()) as store:
+            if if_empty and await store.count_products(ProductQuery()) > 0:
+                typer.echo("catalog already seeded; nothing to do")
+                return
+            report = await seed_catalog(store, products=products, seed=seed, progress=sys.stderr.isatty())
+            typer.echo(str(report))
+
+    asyncio.run(run())
+
+
+@app.command(name="import")
+def import_(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Catalog feed to load.")],
+    format: Annotated[
+        str | None, typer.Option(help="jsonl, json, yaml, csv or retail-demo-store (default: by file name).")
+    ] = None,
+) -> None:
+    """Import a catalog feed; good records land, rejected ones are listed with their line and reason."""
+    from bff.catalog_io import import_feed
+
+    async def run() -> int:
+        from bff.backends.registry import open_catalog
+
+        async with open_catalog(Settings()) as store:
+            report = await import_feed(store, file, fmt=format, progress=sys.stderr.isatty())
+        typer.echo(str(report))
+        return 1 if report.rejected else 0
+
+    raise typer.Exit(asyncio.run(run()))
+
+
+@app.command(name="export-schema")
+def export_schema(
+    path: Annotated[Path, typer.Argument(help="Where to write the SDL.")] = SCHEMA_FILE,
+    check: Annotated[bool, typer.Option(help="Fail if the file differs from the code's schema.")] = False,
+) -> None:
+    """Write the schema's SDL (``schema.graphql``), or check that the committed one is current."""
+    from resolvers.schema import sdl
+
+    text = sdl()
+    if check:
+        current = path.read_text() if path.exists() else ""
+        if current != text:
+            typer.echo(f"{path} is out of date: run `bff export-schema`", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"{path} is current")
+        return
+    path.write_text(text)
+    typer.echo(f"wrote {path}")
+
+
+def main() -> None:
+    app()
