@@ -15,6 +15,8 @@ from bff.backends.local.sqlite_catalog import SqliteCatalogStore
 from bff.catalog_io import generate_catalog
 from bff.settings import Settings
 
+pytest_plugins = ["tests.stand_ins"]
+
 SEED_PRODUCTS = 120
 
 

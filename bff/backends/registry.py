@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from typing import cast
 
+from bff.backends.cache import Cache
 from bff.backends.catalog import CatalogStore
+from bff.backends.catalog_events import ObservedCatalogStore
 from bff.metrics import counted
 from bff.settings import Settings
 
@@ -14,6 +17,9 @@ from bff.settings import Settings
 @dataclass(slots=True)
 class Backends:
     catalog: CatalogStore
+    cache: Cache
+    # The catalog's write side: listeners (cache invalidation, search indexing) hang off it.
+    catalog_events: ObservedCatalogStore
 
 
 async def _open_catalog(settings: Settings) -> CatalogStore:
@@ -24,21 +30,32 @@ async def _open_catalog(settings: Settings) -> CatalogStore:
     raise NotImplementedError(f"catalog backend {settings.catalog_backend!r} is not available in this build")
 
 
-@asynccontextmanager
-async def open_catalog(settings: Settings) -> AsyncIterator[CatalogStore]:
-    """Only the catalog, for commands (seed, import) that need nothing else."""
-    catalog = await _open_catalog(settings)
-    try:
-        yield catalog
-    finally:
-        await catalog.close()
+async def _open_cache(settings: Settings) -> Cache:
+    if settings.cache_backend == "memory":
+        from bff.backends.local.memory_cache import MemoryCache
+
+        return MemoryCache()
+    raise NotImplementedError(f"cache backend {settings.cache_backend!r} is not available in this build")
 
 
 @asynccontextmanager
 async def build_backends(settings: Settings) -> AsyncIterator[Backends]:
-    """Open every backend once for the app's lifetime, and close them all on the way out."""
-    catalog = await _open_catalog(settings)
-    try:
-        yield Backends(catalog=counted(catalog, "catalog"))
-    finally:
-        await catalog.close()
+    """Open every backend once for the app's lifetime (or a command's run), and close them all after."""
+    async with AsyncExitStack() as stack:
+        catalog = await _open_catalog(settings)
+        stack.push_async_callback(catalog.close)
+        cache = await _open_cache(settings)
+        stack.push_async_callback(cache.close)
+        observed = ObservedCatalogStore(counted(catalog, "catalog"))
+        yield Backends(
+            catalog=cast(CatalogStore, observed),
+            cache=counted(cache, "cache"),
+            catalog_events=observed,
+        )
+
+
+@asynccontextmanager
+async def open_catalog(settings: Settings) -> AsyncIterator[CatalogStore]:
+    """The catalog with every listener attached, for commands (seed, import) that write to it."""
+    async with build_backends(settings) as backends:
+        yield backends.catalog
