@@ -11,6 +11,15 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 
 
+# ISO 4217 minor units where they are not 2.
+_MINOR_UNITS = {"JPY": 0, "KRW": 0, "ISK": 0, "CLP": 0, "VND": 0, "BHD": 3, "KWD": 3, "OMR": 3, "TND": 3}
+
+
+def currency_amount(amount: Decimal, currency_code: str) -> Decimal:
+    """``amount`` with exactly the currency's minor units (``280`` USD -> ``280.00``)."""
+    return amount.quantize(Decimal(1).scaleb(-_MINOR_UNITS.get(currency_code, 2)))
+
+
 @dataclass(frozen=True, slots=True)
 class Money:
     amount: Decimal

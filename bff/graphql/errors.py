@@ -33,9 +33,9 @@ def request_error(error: GraphQLError, code: str) -> dict[str, Any]:
 def execution_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
     """Shape one error raised while resolving; unexpected ones are logged with an id and masked."""
     original = error.original_error
-    if original is None:
-        # graphql-core's own execution errors (variable coercion): the client's input.
-        return request_error(error, error_code(error) if error.path is None else "BAD_USER_INPUT")
+    if original is None or isinstance(original, GraphQLError):
+        # graphql-core's own errors at execution time (variable coercion): the client's input.
+        return request_error(error, "BAD_USER_INPUT")
     if isinstance(original, BffError):
         extensions: dict[str, Any] = {"code": original.code, **original.extensions}
         if original.field:

@@ -159,7 +159,11 @@ class Product(Node):
     @strawberry.field(description="The variant with exactly these option values, or null.")
     @staticmethod
     async def variant_by_selected_options(
-        root: strawberry.Parent[domain.Product], info: Info, selected_options: list[SelectedOptionInput]
+        root: strawberry.Parent[domain.Product],
+        info: Info,
+        selected_options: Annotated[
+            list[SelectedOptionInput], strawberry.argument(description="One value for each of the product's options.")
+        ],
     ) -> ProductVariant | None:
         wanted = {(o.name.casefold(), o.value.casefold()) for o in selected_options}
         for variant in await info.context.loaders.variants_by_product.load(root.id):

@@ -17,6 +17,7 @@ from bff.domain.catalog import (
     ProductRecord,
     SelectedOption,
     Variant,
+    currency_amount,
 )
 
 PRODUCT_COLUMNS = (
@@ -122,8 +123,8 @@ def product_row(record: ProductRecord, now: datetime) -> tuple[Any, ...]:
     """The product's row, with its price and stock summary derived from the variants."""
     product, variants = record.product, record.variants
     currency = variants[0].price.currency_code if variants else "USD"
-    prices = [v.price.amount for v in variants]
-    compare = _compare_at(variants)
+    prices = [currency_amount(v.price.amount, currency) for v in variants]
+    compare = [currency_amount(a, currency) for a in _compare_at(variants)]
     return (
         product.id,
         product.handle,
@@ -157,8 +158,10 @@ def variant_row(variant: Variant) -> tuple[Any, ...]:
         variant.sku,
         variant.title,
         variant.position,
-        str(variant.price.amount),
-        None if variant.compare_at_price is None else str(variant.compare_at_price.amount),
+        str(currency_amount(variant.price.amount, variant.price.currency_code)),
+        None
+        if variant.compare_at_price is None
+        else str(currency_amount(variant.compare_at_price.amount, variant.price.currency_code)),
         variant.price.currency_code,
         variant.quantity_available,
         json.dumps([[o.name, o.value] for o in variant.selected_options]),
