@@ -52,7 +52,7 @@ def moto_endpoint() -> Iterator[str]:
 def aws(moto_endpoint: str) -> str:
     """The moto endpoint, emptied of every resource before the test."""
     request = urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")
-    with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - loopback stand-in
+    with urllib.request.urlopen(request, timeout=10):
         pass
     return moto_endpoint
 
@@ -82,9 +82,20 @@ class RedisProcess:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
-        self.process = subprocess.Popen(  # noqa: S603 - fixed argv
-            [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.workdir)],
+        self.process = subprocess.Popen(
+            [
+                redis_server_binary(),
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
