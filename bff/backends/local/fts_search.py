@@ -1,0 +1,95 @@
+"""``FtsProductSearch``: the embedded search engine, SQLite FTS5 in its own file in the data dir.
+
+Its own file rather than the catalog's: the embedded index also serves a DynamoDB catalog, its writes
+(a whole rebuild) never hold the catalog's write lock, and deleting it loses nothing (``bff reindex``).
+Like the catalog, one connection lives on one worker thread, so the event loop never blocks on a query.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+from bff.backends.local import fts_schema
+from bff.backends.local.fts_query import run_search, run_suggest
+from bff.backends.local.fts_write import remove_documents, write_documents
+from bff.domain.search import ReindexReport, SearchDocument, SearchRequest, SearchResult, Suggestions
+
+T = TypeVar("T")
+
+
+class FtsProductSearch:
+    """The ``ProductSearch`` port over SQLite FTS5 (BM25 ranking, prefixes, typo correction, facets)."""
+
+    def __init__(self, conn: sqlite3.Connection, executor: ThreadPoolExecutor, path: Path) -> None:
+        self._conn = conn
+        self._executor = executor
+        self._path = path
+
+    @classmethod
+    async def open(cls, path: Path) -> FtsProductSearch:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-search")
+
+        def connect() -> sqlite3.Connection:
+            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=10000")
+            conn.execute("PRAGMA temp_store=MEMORY")
+            fts_schema.create(conn)
+            return conn
+
+        conn = await asyncio.get_running_loop().run_in_executor(executor, connect)
+        return cls(conn, executor, path)
+
+    async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, self._conn)
+
+    async def search(self, request: SearchRequest) -> SearchResult:
+        return await self._run(lambda conn: run_search(conn, request))
+
+    async def suggest(self, text: str, limit: int) -> Suggestions:
+        products, categories, queries = await self._run(lambda conn: run_suggest(conn, text, limit))
+        return Suggestions(product_ids=products, category_ids=categories, queries=queries)
+
+    async def index_documents(self, documents: Sequence[SearchDocument]) -> None:
+        if documents:
+            await self._run(lambda conn: write_documents(conn, "", documents))
+
+    async def remove_documents(self, product_ids: Sequence[str]) -> None:
+        if product_ids:
+            await self._run(lambda conn: remove_documents(conn, product_ids))
+
+    async def rebuild(self, batches: AsyncIterable[Sequence[SearchDocument]]) -> ReindexReport:
+        report = ReindexReport(index=str(self._path))
+
+        def start(conn: sqlite3.Connection) -> None:
+            fts_schema.drop(conn, fts_schema.NEXT)  # leftovers of a rebuild that died half way
+            fts_schema.create(conn, fts_schema.NEXT)
+
+        await self._run(start)
+        try:
+            async for batch in batches:
+                failed = await self._run(lambda conn, b=batch: write_documents(conn, fts_schema.NEXT, b))  # type: ignore[misc]
+                report.indexed += len(batch) - len(failed)
+                report.failed.extend(failed)
+        except BaseException:
+            await self._run(lambda conn: fts_schema.drop(conn, fts_schema.NEXT))
+            raise
+        await self._run(fts_schema.swap_in_next)
+        return report
+
+    async def is_empty(self) -> bool:
+        return await self._run(lambda conn: conn.execute("SELECT 1 FROM docs LIMIT 1").fetchone() is None)
+
+    async def ping(self) -> None:
+        await self._run(lambda conn: conn.execute("SELECT 1 FROM docs LIMIT 1").fetchall())
+
+    async def close(self) -> None:
+        await self._run(lambda conn: conn.close())
+        self._executor.shutdown(wait=True)

@@ -1,0 +1,294 @@
+"""What the OpenSearch adapter sends and how it reads the answers: the index template, documents, the
+query DSL for each ``SearchRequest`` and the parsing of hits, aggregations and suggestions.
+
+Facets are disjunctive: the facetable filters (vendor, type, availability, price) go in ``post_filter`` and
+each facet's aggregation applies all of them but its own, so picking one brand still counts the others.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bff.domain.catalog import ProductQuery
+from bff.domain.search import (
+    FACET_AVAILABLE,
+    FACET_CATEGORY,
+    FACET_PRICE,
+    FACET_PRODUCT_TYPE,
+    FACET_VENDOR,
+    MAX_FACET_VALUES,
+    PRICE_BUCKETS,
+    Facet,
+    FacetType,
+    FacetValue,
+    SearchDocument,
+    SearchRequest,
+    SearchResult,
+    SearchSort,
+    price_bucket_id,
+    price_bucket_label,
+)
+
+Json = dict[str, Any]
+TEXT_FIELDS = [
+    "title^10",
+    "vendor.text^5",
+    "product_type.text^4",
+    "category_titles^4",
+    "tags.text^2",
+    "description",
+]
+SUGGEST_FIELDS = ["title.sayt", "title.sayt._2gram", "title.sayt._3gram", "vendor.text", "category_titles"]
+
+
+def _keyword_with_text() -> Json:
+    return {"type": "keyword", "fields": {"text": {"type": "text", "analyzer": "english"}}}
+
+
+def index_body(shards: int = 1, replicas: int = 1) -> Json:
+    """Settings and mappings of a product index (``bff reindex`` creates one per run)."""
+    return {
+        "settings": {
+            "index": {"number_of_shards": shards, "number_of_replicas": replicas},
+            "analysis": {
+                "filter": {"shingle": {"type": "shingle", "min_shingle_size": 2, "max_shingle_size": 3}},
+                "analyzer": {
+                    # Word n-grams for the phrase suggester (did-you-mean over whole queries).
+                    "shingle": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase", "shingle"]},
+                },
+            },
+        },
+        "mappings": {
+            "dynamic": "strict",
+            "properties": {
+                "product_id": {"type": "keyword"},
+                "handle": {"type": "keyword"},
+                "title": {
+                    "type": "text",
+                    "analyzer": "english",
+                    "fields": {
+                        "sayt": {"type": "search_as_you_type"},
+                        "shingle": {"type": "text", "analyzer": "shingle"},
+                        "raw": {"type": "keyword", "ignore_above": 256},
+                    },
+                },
+                "description": {"type": "text", "analyzer": "english"},
+                "vendor": _keyword_with_text(),
+                "product_type": _keyword_with_text(),
+                "tags": _keyword_with_text(),
+                "category_id": {"type": "keyword"},
+                "category_ids": {"type": "keyword"},
+                "category_titles": {"type": "text", "analyzer": "english"},
+                "category_path": {"type": "keyword"},
+                "price": {"type": "scaled_float", "scaling_factor": 100},
+                "available": {"type": "boolean"},
+                "created_at": {"type": "date"},
+                "sales_rank": {"type": "integer"},
+                "suggest": {"type": "completion"},
+            },
+        },
+    }
+
+
+def document_source(doc: SearchDocument) -> Json:
+    return {
+        "product_id": doc.id,
+        "handle": doc.handle,
+        "title": doc.title,
+        "description": doc.description,
+        "vendor": doc.vendor,
+        "product_type": doc.product_type,
+        "tags": list(doc.tags),
+        "category_id": doc.category_id,
+        "category_ids": [cid for cid, _ in doc.category_path],
+        "category_titles": [title for _, title in doc.category_path],
+        "category_path": " > ".join(title for _, title in doc.category_path),
+        "price": float(doc.price),
+        "available": doc.available,
+        "created_at": doc.created_at.isoformat() if doc.created_at else None,
+        "sales_rank": doc.sales_rank or None,
+        "suggest": {"input": [s for s in (doc.title, doc.vendor) if s]},
+    }
+
+
+def _scope_filters(q: ProductQuery) -> list[Json]:
+    """Filters that narrow what is searched (not faceted disjunctively)."""
+    found: list[Json] = []
+    if q.category_id is not None:
+        found.append({"term": {"category_ids": q.category_id}})
+    if q.tags:
+        found.append({"terms": {"tags": list(q.tags)}})
+    return found
+
+
+def _facet_filters(q: ProductQuery) -> dict[str, Json]:
+    found: dict[str, Json] = {}
+    if q.vendors:
+        found["vendor"] = {"terms": {"vendor": list(q.vendors)}}
+    if q.product_types:
+        found["product_type"] = {"terms": {"product_type": list(q.product_types)}}
+    if q.available is not None:
+        found["available"] = {"term": {"available": q.available}}
+    bounds: Json = {}
+    if q.min_price is not None:
+        bounds["gte"] = float(q.min_price)
+    if q.max_price is not None:
+        bounds["lte"] = float(q.max_price)
+    if bounds:
+        found["price"] = {"range": {"price": bounds}}
+    return found
+
+
+def _text_query(text: str | None) -> Json:
+    if text is None:
+        return {"match_all": {}}
+    return {
+        "multi_match": {
+            "query": text,
+            "type": "best_fields",
+            "fields": TEXT_FIELDS,
+            "fuzziness": "AUTO",
+            "prefix_length": 1,
+            "operator": "or",
+            # Every word of a short query must match; longer ones may miss a quarter.
+            "minimum_should_match": "3<75%",
+        }
+    }
+
+
+def _sort(sort: SearchSort, reverse: bool, with_text: bool) -> list[Json | str]:
+    asc, desc = ("desc", "asc") if reverse else ("asc", "desc")
+    rank: Json = {"sales_rank": {"order": "asc", "missing": "_last"}}
+    if sort is SearchSort.RELEVANCE and with_text:
+        return [{"_score": {"order": desc}}, rank, {"product_id": asc}]
+    if sort is SearchSort.PRICE:
+        return [{"price": {"order": asc}}, {"product_id": asc}]
+    if sort is SearchSort.NEWEST:
+        return [{"created_at": {"order": desc, "missing": "_last"}}, {"product_id": desc}]
+    return [{"sales_rank": {"order": asc, "missing": "_last"}}, {"product_id": asc}]
+
+
+def _aggregations(facet_filters: dict[str, Json]) -> Json:
+    def others(own: str | None) -> Json:
+        rest = [f for name, f in facet_filters.items() if name != own]
+        return {"bool": {"filter": rest}}
+
+    def terms(field: str, own: str | None) -> Json:
+        return {"filter": others(own), "aggs": {"values": {"terms": {"field": field, "size": MAX_FACET_VALUES}}}}
+
+    ranges = [{"key": price_bucket_id(low, high), "from": float(low)} for low, high in PRICE_BUCKETS]
+    for spec, (_, high) in zip(ranges, PRICE_BUCKETS, strict=True):
+        if high is not None:
+            spec["to"] = float(high)
+    return {
+        "category": terms("category_id", None),
+        "product_type": terms("product_type", "product_type"),
+        "vendor": terms("vendor", "vendor"),
+        "price": {"filter": others("price"), "aggs": {"values": {"range": {"field": "price", "ranges": ranges}}}},
+        "available": {"filter": others("available"), "aggs": {"values": {"terms": {"field": "available"}}}},
+    }
+
+
+def search_body(req: SearchRequest) -> Json:
+    facet_filters = _facet_filters(req.filters)
+    body: Json = {
+        "from": req.offset,
+        "size": req.limit + 1,
+        "_source": False,
+        "track_total_hits": req.with_total,
+        "query": {"bool": {"must": [_text_query(req.text)], "filter": _scope_filters(req.filters)}},
+        "sort": _sort(req.sort, req.reverse, req.text is not None),
+    }
+    if facet_filters:
+        body["post_filter"] = {"bool": {"filter": list(facet_filters.values())}}
+    if req.with_facets:
+        body["aggs"] = _aggregations(facet_filters)
+    if req.text is not None:
+        body["suggest"] = {
+            "text": req.text,
+            "did_you_mean": {
+                "phrase": {
+                    "field": "title.shingle",
+                    "size": 1,
+                    "gram_size": 3,
+                    "max_errors": 2,
+                    "direct_generator": [{"field": "title.shingle", "suggest_mode": "missing"}],
+                }
+            },
+        }
+    return body
+
+
+def _buckets(aggs: Json, name: str) -> list[Json]:
+    return list(aggs.get(name, {}).get("values", {}).get("buckets", []))
+
+
+def parse_facets(aggs: Json) -> list[Facet]:
+    def listed(name: str, facet: str, label: str) -> Facet:
+        values = tuple(
+            FacetValue(f"{facet}.{b['key']}", str(b["key"]), int(b["doc_count"]), str(b["key"]))
+            for b in _buckets(aggs, name)
+            if b["doc_count"] and b["key"] != ""
+        )
+        return Facet(facet, label, FacetType.LIST, values)
+
+    by_key = {b["key"]: int(b["doc_count"]) for b in _buckets(aggs, "price")}
+    price = tuple(
+        FacetValue(price_bucket_id(low, high), price_bucket_label(low, high), by_key[key], (low, high))
+        for low, high in PRICE_BUCKETS
+        if by_key.get(key := price_bucket_id(low, high))
+    )
+    stock = {bool(b["key"]): int(b["doc_count"]) for b in _buckets(aggs, "available")}
+    availability = tuple(
+        FacetValue(f"{FACET_AVAILABLE}.{int(flag)}", label, stock[flag], flag)
+        for flag, label in ((True, "In stock"), (False, "Out of stock"))
+        if stock.get(flag)
+    )
+    return [
+        listed("category", FACET_CATEGORY, "Category"),
+        listed("product_type", FACET_PRODUCT_TYPE, "Product type"),
+        listed("vendor", FACET_VENDOR, "Brand"),
+        Facet(FACET_PRICE, "Price", FacetType.PRICE_RANGE, price),
+        Facet(FACET_AVAILABLE, "Availability", FacetType.BOOLEAN, availability),
+    ]
+
+
+def parse_search(req: SearchRequest, response: Json) -> SearchResult:
+    hits = response["hits"]["hits"]
+    ids = [h["_id"] for h in hits]
+    total = response["hits"].get("total", {})
+    count = int(total.get("value", 0)) if isinstance(total, dict) else int(total)
+    corrected = None
+    for entry in response.get("suggest", {}).get("did_you_mean", []):
+        options = entry.get("options", [])
+        if options and options[0]["text"] != (req.text or "").strip().lower():
+            corrected = options[0]["text"]
+    facets = parse_facets(response.get("aggregations", {})) if req.with_facets else []
+    # Fuzzy matching already found what the misspelt words meant: offer the spelling, do not claim a rewrite.
+    return SearchResult(ids[: req.limit], count, len(ids) > req.limit, facets, did_you_mean=corrected)
+
+
+def suggest_body(text: str, limit: int) -> Json:
+    return {
+        "size": limit,
+        "_source": False,
+        "query": {"multi_match": {"query": text, "type": "bool_prefix", "fields": SUGGEST_FIELDS}},
+        "aggs": {"categories": {"terms": {"field": "category_id", "size": limit}}},
+        "suggest": {
+            "queries": {
+                "prefix": text,
+                "completion": {"field": "suggest", "size": limit, "skip_duplicates": True, "fuzzy": {"fuzziness": 1}},
+            }
+        },
+    }
+
+
+def parse_suggest(response: Json) -> tuple[list[str], list[str], list[str]]:
+    products = [h["_id"] for h in response["hits"]["hits"]]
+    categories = [b["key"] for b in response.get("aggregations", {}).get("categories", {}).get("buckets", [])]
+    queries: list[str] = []
+    for entry in response.get("suggest", {}).get("queries", []):
+        for option in entry.get("options", []):
+            if (text := option["text"].lower()) not in queries:
+                queries.append(text)
+    return products, categories, queries

@@ -1,0 +1,97 @@
+"""Keeping the search index in step with the catalog: documents from products, incremental updates
+(a catalog listener) and the full rebuild behind ``bff reindex``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from decimal import Decimal
+
+from tqdm import tqdm
+
+from bff.backends.catalog import CatalogStore
+from bff.backends.search import ProductSearch
+from bff.domain.catalog import Category, PageRequest, Product, ProductQuery, ProductSortKey
+from bff.domain.search import ReindexReport, SearchDocument
+
+BATCH = 500
+
+
+def document(product: Product, categories: dict[str, Category]) -> SearchDocument:
+    path: list[tuple[str, str]] = []
+    own = categories.get(product.category_id) if product.category_id else None
+    if own is not None:
+        path = [(a, categories[a].title) for a in own.ancestor_ids if a in categories]
+        path.append((own.id, own.title))
+    return SearchDocument(
+        id=product.id,
+        handle=product.handle,
+        title=product.title,
+        description=product.description,
+        vendor=product.vendor,
+        product_type=product.product_type,
+        tags=product.tags,
+        category_id=product.category_id,
+        category_path=tuple(path),
+        price=product.min_price.amount if product.min_price else Decimal(0),
+        available=product.available_for_sale,
+        created_at=product.created_at,
+        sales_rank=product.sales_rank,
+    )
+
+
+async def documents(catalog: CatalogStore, products: Sequence[Product]) -> list[SearchDocument]:
+    """Search documents for ``products``, with their category paths (two category reads per batch)."""
+    own = {p.category_id for p in products if p.category_id}
+    found = {c.id: c for c in await catalog.get_categories(sorted(own)) if c is not None}
+    above = {a for c in found.values() for a in c.ancestor_ids} - found.keys()
+    found |= {c.id: c for c in await catalog.get_categories(sorted(above)) if c is not None}
+    return [document(p, found) for p in products]
+
+
+async def catalog_pages(catalog: CatalogStore, query: ProductQuery = ProductQuery()) -> AsyncIterator[list[Product]]:
+    after: tuple[object, str] | None = None
+    while True:
+        page = await catalog.list_products(query, ProductSortKey.ID, False, PageRequest(limit=BATCH, after=after))
+        if page.items:
+            yield page.items
+        if not page.has_more:
+            return
+        after = page.keys[-1]
+
+
+class SearchIndexer:
+    """A catalog listener: every product write re-indexes those products; a category write, its products."""
+
+    def __init__(self, catalog: CatalogStore, search: ProductSearch) -> None:
+        self._catalog = catalog
+        self._search = search
+
+    async def products_changed(self, product_ids: Sequence[str]) -> None:
+        for start in range(0, len(product_ids), BATCH):
+            ids = list(product_ids[start : start + BATCH])
+            found = await self._catalog.get_products(ids)
+            present = [p for p in found if p is not None]
+            await self._search.index_documents(await documents(self._catalog, present))
+            await self._search.remove_documents([i for i, p in zip(ids, found, strict=True) if p is None])
+
+    async def categories_changed(self, category_ids: Sequence[str]) -> None:
+        # Titles are searchable words of every product below: re-index those (none yet during an import).
+        for category_id in category_ids:
+            async for products in catalog_pages(self._catalog, ProductQuery(category_id=category_id)):
+                await self._search.index_documents(await documents(self._catalog, products))
+
+
+async def reindex(catalog: CatalogStore, search: ProductSearch, progress: bool = False) -> ReindexReport:
+    """Rebuild the index from the whole catalog; searches keep using the old one until the switch."""
+    total = await catalog.count_products(ProductQuery())
+    bar = tqdm(total=total, unit="products", desc="reindex", disable=not progress)
+
+    async def batches() -> AsyncIterator[list[SearchDocument]]:
+        async for products in catalog_pages(catalog):
+            yield await documents(catalog, products)
+            bar.update(len(products))
+
+    try:
+        return await search.rebuild(batches())
+    finally:
+        bar.close()

@@ -1,0 +1,1 @@
+"""Search and discovery: ``search``, ``predictiveSearch`` and the facets of search and category pages."""

@@ -1,0 +1,115 @@
+"""Relevance of the embedded engine on a real catalog: the AWS retail-demo-store products (2,465).
+
+The dataset lives outside the project (``BFF_DATASETS_DIR``, default ``/work/shared/datasets``); without it
+these tests skip. It is imported once per session through the real importer, which indexes as it writes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bff.backends.registry import Backends, build_backends
+from bff.catalog_io import import_feed
+from bff.domain.catalog import ProductQuery
+from bff.domain.search import SearchRequest, SearchSort
+from tests.conftest import make_settings
+
+DATASET = Path(os.environ.get("BFF_DATASETS_DIR", "/work/shared/datasets")) / "retail-demo-store" / "products.yaml"
+pytestmark = pytest.mark.skipif(not DATASET.exists(), reason=f"retail-demo-store dataset not found at {DATASET}")
+
+
+@pytest.fixture(scope="session")
+async def retail(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Backends]:
+    async with build_backends(make_settings(tmp_path_factory.mktemp("retail"))) as backends:
+        report = await import_feed(backends.catalog, DATASET, fmt=None, progress=False)
+        assert not report.rejected
+        yield backends
+
+
+async def titles(backends: Backends, request: SearchRequest) -> list[str]:
+    result = await backends.search.search(request)
+    products = await backends.catalog.get_products(result.product_ids)
+    return [p.title for p in products if p is not None]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected_top"),
+    [
+        ("Mauve Leather Daypack", "Mauve Leather Daypack"),  # an exact name
+        ("Stargazer Camping Tent", "Stargazer Camping Tent"),
+        ("damascus chef knife", "Damascus Steel Chef's Knife"),  # words out of order, one missing
+        ("frost white guitar", "Frost White Electric Guitar"),
+    ],
+)
+async def test_exact_and_near_exact_names_rank_first(retail: Backends, query: str, expected_top: str) -> None:
+    assert (await titles(retail, SearchRequest(query, limit=3)))[0] == expected_top
+
+
+@pytest.mark.parametrize(
+    ("query", "word"),
+    [
+        ("backpack", "backpack"),
+        ("sunglasses", "sunglasses"),
+        ("necklace", "necklace"),
+        ("sofa", "sofa"),
+        ("wireless headphones", "headphones"),
+        ("camping tent", "tent"),
+        ("women sandals", "sandals"),
+        ("kitchen knife", "knife"),
+        ("backpacks", "backpack"),  # plural through stemming
+    ],
+)
+async def test_category_words_bring_that_kind_of_product_to_the_top(retail: Backends, query: str, word: str) -> None:
+    top = await titles(retail, SearchRequest(query, limit=5))
+    assert len(top) >= 3, top
+    assert all(word in t.lower() for t in top[:3]), top
+
+
+@pytest.mark.parametrize(
+    ("typo", "fixed"),
+    [("backpak", "backpack"), ("sunglases", "sunglasses"), ("neklace", "necklace"), ("headphnoes", "headphones")],
+)
+async def test_misspellings_are_corrected(retail: Backends, typo: str, fixed: str) -> None:
+    result = await retail.search.search(SearchRequest(typo, limit=3))
+    assert result.corrected_query == fixed
+    assert result.total == (await retail.search.search(SearchRequest(fixed))).total > 0
+
+
+async def test_prefixes_match_as_the_shopper_types(retail: Backends) -> None:
+    top = await titles(retail, SearchRequest("leath", limit=10))
+    assert len(top) == 10 and all("leather" in t.lower() for t in top[:5]), top
+    suggestions = await retail.search.suggest("sungl", 5)
+    assert suggestions.queries[0] == "sunglasses"
+    assert "cat-accessories" in suggestions.category_ids
+
+
+async def test_text_and_filters_combine(retail: Backends) -> None:
+    request = SearchRequest("leather", ProductQuery(category_id="cat-accessories", max_price=100), limit=50)
+    result = await retail.search.search(request)
+    products = [p for p in await retail.catalog.get_products(result.product_ids) if p is not None]
+    assert products and all(p.category_id == "cat-accessories" for p in products)
+    assert all(p.min_price is not None and p.min_price.amount <= 100 for p in products)
+
+
+async def test_facets_count_what_the_filters_leave(retail: Backends) -> None:
+    result = await retail.search.search(SearchRequest("sofa", with_facets=True))
+    facets = {f.id: f for f in result.facets}
+    assert sum(v.count for v in facets["filter.v.availability"].values) == result.total
+    furniture = {v.value: v.count for v in facets["filter.p.category"].values}["cat-furniture"]
+    narrowed = await retail.search.search(SearchRequest("sofa", ProductQuery(category_id="cat-furniture")))
+    assert narrowed.total == furniture
+
+
+async def test_price_sort_over_a_query(retail: Backends) -> None:
+    result = await retail.search.search(SearchRequest("watch", sort=SearchSort.PRICE, limit=30))
+    products = [p for p in await retail.catalog.get_products(result.product_ids) if p is not None]
+    prices = [p.min_price.amount for p in products if p.min_price is not None]
+    assert prices == sorted(prices)
+
+
+async def test_nonsense_finds_nothing(retail: Backends) -> None:
+    assert (await retail.search.search(SearchRequest("qwxzvbk"))).total == 0
