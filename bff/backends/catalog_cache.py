@@ -1,0 +1,178 @@
+"""``CachedCatalogReads``: the catalog's by-key reads through the shared ``Cache`` (Redis in AWS).
+
+Products, categories and each product's variants are read through: one ``get_many`` (MGET) per batch, the
+misses fetched from the store in one call and written back with a TTL (one pipelined ``set_many``); absent
+keys are cached too, briefly, so a crawler asking for missing ids does not reach the store every time.
+Concurrent misses for one key, from any request, share one fetch (no stampede). Keys carry the codec's
+version, so a new shape never decodes an old value.
+
+It is also a ``CatalogListener``: a catalog write deletes exactly the keys it touched (for categories, the
+subtree under them, whose ancestors the store recomputes). When the cache fails or is slow the read falls
+through to the store, a warning is logged and ``bff.metrics`` counts it; the cache is then left alone for
+``retry_after`` seconds so an outage costs one timeout, not one per request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from bff.backends import catalog_codec as codec
+from bff.backends.cache import Cache
+from bff.backends.catalog import CatalogStore
+from bff.domain.catalog import Category, Product, Variant
+from bff.errors import ServiceUnavailable
+from bff.metrics import record_degraded
+
+log = logging.getLogger("bff.cache")
+
+R = TypeVar("R")
+Fetch = Callable[[Sequence[str]], Awaitable[list[R]]]
+
+
+class CachedCatalogReads:
+    """A ``CatalogStore`` whose product, category and variant-list reads go through ``cache``."""
+
+    def __init__(
+        self,
+        store: CatalogStore,
+        cache: Cache,
+        ttl_seconds: float = 300.0,
+        negative_ttl_seconds: float = 30.0,
+        retry_after: float = 2.0,
+    ) -> None:
+        self._store = store
+        self._cache = cache
+        self._ttl = ttl_seconds
+        self._negative_ttl = negative_ttl_seconds
+        self._retry_after = retry_after
+        self._skip_until = 0.0
+        self._inflight: dict[str, asyncio.Future[Any]] = {}
+        self._dirty: set[str] = set()
+        # lookups = keys asked of the cache; hits + misses = lookups; coalesced = keys served by another's fetch
+        self.stats: Counter[str] = Counter()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    @staticmethod
+    def key(kind: str, key: str) -> str:
+        return f"catalog:{codec.CODEC_VERSION}:{kind}:{key}"
+
+    async def get_products(self, ids: Sequence[str]) -> list[Product | None]:
+        return await self._read("product", Product | None, ids, self._store.get_products)
+
+    async def get_categories(self, ids: Sequence[str]) -> list[Category | None]:
+        return await self._read("category", Category | None, ids, self._store.get_categories)
+
+    async def get_variants_by_product(self, product_ids: Sequence[str]) -> list[list[Variant]]:
+        return await self._read("variants", list[Variant], product_ids, self._store.get_variants_by_product)
+
+    # -- read-through with coalescing -----------------------------------------------------------------
+
+    async def _read(self, kind: str, tp: Any, keys: Sequence[str], fetch: Fetch[R]) -> list[R]:
+        loop = asyncio.get_running_loop()
+        owned: dict[str, asyncio.Future[Any]] = {}
+        waiting: dict[str, asyncio.Future[Any]] = {}
+        for k in dict.fromkeys(keys):
+            future = self._inflight.get(self.key(kind, k))
+            if future is None:
+                owned[k] = self._inflight[self.key(kind, k)] = loop.create_future()
+            else:
+                waiting[k] = future
+        self.stats["coalesced"] += len(waiting)
+        results: dict[str, Any] = {}
+        try:
+            if owned:
+                results.update(await self._fill(kind, tp, list(owned), fetch))
+                for k, future in owned.items():
+                    future.set_result(results[k])
+        except BaseException as exc:
+            for future in owned.values():
+                if not future.done():
+                    future.set_exception(exc)
+                    future.exception()  # retrieved: no "never retrieved" log when nobody else waits
+            raise
+        finally:
+            for k in owned:
+                self._inflight.pop(self.key(kind, k), None)
+        for k, future in waiting.items():
+            results[k] = await asyncio.shield(future)
+        return [results[k] for k in keys]
+
+    async def _fill(self, kind: str, tp: Any, keys: list[str], fetch: Fetch[R]) -> dict[str, Any]:
+        cache_keys = [self.key(kind, k) for k in keys]
+        found: dict[str, Any] = {}
+        self.stats["lookups"] += len(keys)
+        for k, raw in zip(keys, await self._cache_get(cache_keys), strict=True):
+            if raw is not None:
+                found[k] = codec.decode(tp, raw)
+        self.stats["hits"] += len(found)
+        misses = [k for k in keys if k not in found]
+        self.stats["misses"] += len(misses)
+        if not misses:
+            return found
+        fetched = dict(zip(misses, await fetch(misses), strict=True))
+        found.update(fetched)
+        fresh: dict[str, bytes] = {}
+        absent: dict[str, bytes] = {}
+        for k, value in fetched.items():
+            cache_key = self.key(kind, k)
+            if cache_key in self._dirty:  # written while we fetched: our value may predate the write
+                self._dirty.discard(cache_key)
+                continue
+            (fresh if value else absent)[cache_key] = codec.encode(value)
+        await self._cache_set(fresh, self._ttl)
+        await self._cache_set(absent, self._negative_ttl)
+        return found
+
+    # -- the cache, failing soft ----------------------------------------------------------------------
+
+    def _cache_usable(self) -> bool:
+        return time.monotonic() >= self._skip_until
+
+    def _degraded(self, operation: str, exc: Exception) -> None:
+        self._skip_until = time.monotonic() + self._retry_after
+        record_degraded(f"cache.{operation}")
+        log.warning("cache %s failed, reading the catalog store directly: %s", operation, exc)
+
+    async def _cache_get(self, keys: list[str]) -> list[bytes | None]:
+        if self._cache_usable():
+            try:
+                return await self._cache.get_many(keys)
+            except ServiceUnavailable as exc:
+                self._degraded("get_many", exc)
+        return [None] * len(keys)
+
+    async def _cache_set(self, values: dict[str, bytes], ttl: float) -> None:
+        if values and self._cache_usable():
+            try:
+                await self._cache.set_many(values, ttl)
+            except ServiceUnavailable as exc:
+                self._degraded("set_many", exc)
+
+    async def _forget(self, keys: list[str]) -> None:
+        self._dirty.update(k for k in keys if k in self._inflight)
+        try:
+            await self._cache.delete_many(keys)
+        except ServiceUnavailable as exc:
+            # Entries that could not be deleted expire with their TTL; say so loudly.
+            self._degraded("delete_many", exc)
+
+    # -- CatalogListener ------------------------------------------------------------------------------
+
+    async def products_changed(self, product_ids: Sequence[str]) -> None:
+        await self._forget([self.key(kind, i) for i in product_ids for kind in ("product", "variants")])
+
+    async def categories_changed(self, category_ids: Sequence[str]) -> None:
+        touched: list[str] = []
+        level = list(dict.fromkeys(category_ids))
+        while level:
+            touched += level
+            children = await self._store.get_child_categories(level)
+            level = [c.id for group in children for c in group if c.id not in touched]
+        await self._forget([self.key("category", i) for i in touched])

@@ -1,0 +1,248 @@
+"""``DynamoCatalogStore``: the catalog in the DynamoDB single table (``docs/data-model.md``), over aioboto3.
+
+Products, variants and categories are read by key with BatchGetItem; handles through GSI1; listings through
+per-sort listing entries on GSI1 (one partition for every product, one per category), merged across a
+category's subtree. Reads are eventually consistent (and go through DAX when configured) except where a
+write must read back what is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from contextlib import AsyncExitStack
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from bff.backends import catalog_tree as tree
+from bff.backends import dynamodb_items as items
+from bff.backends import dynamodb_schema as s
+from bff.backends.dynamodb_client import Caller, DynamoRequests, aioboto3_caller
+from bff.backends.dynamodb_items import Item
+from bff.backends.dynamodb_listing import count_entries, list_entries
+from bff.domain.catalog import (
+    Category,
+    Page,
+    PageRequest,
+    Product,
+    ProductQuery,
+    ProductRecord,
+    ProductSortKey,
+    Variant,
+)
+
+T = TypeVar("T")
+
+# Parallel GSI queries for a batch of handles.
+HANDLE_QUERIES = 16
+
+
+class DynamoCatalogStore:
+    """The ``CatalogStore`` port over one DynamoDB table."""
+
+    def __init__(self, requests: DynamoRequests, client: Any = None, stack: AsyncExitStack | None = None) -> None:
+        self.requests = requests
+        self.client = client
+        self._stack = stack
+
+    @classmethod
+    async def open(
+        cls,
+        table: str,
+        region: str,
+        endpoint_url: str | None = None,
+        dax: Caller | None = None,
+        max_attempts: int = 4,
+    ) -> DynamoCatalogStore:
+        import aioboto3
+        from botocore.config import Config
+
+        stack = AsyncExitStack()
+        # botocore's standard mode retries throttling and 5xx with backoff before DynamoRequests sees an error.
+        config = Config(retries={"mode": "standard", "max_attempts": max_attempts}, connect_timeout=2, read_timeout=5)
+        client = await stack.enter_async_context(
+            aioboto3.Session().client("dynamodb", region_name=region, endpoint_url=endpoint_url, config=config)
+        )
+        close_dax = getattr(dax, "close", None)
+        if close_dax is not None:
+            stack.callback(close_dax)
+        return cls(DynamoRequests(table, aioboto3_caller(client), dax), client, stack)
+
+    async def close(self) -> None:
+        if self._stack is not None:
+            await self._stack.aclose()
+
+    async def ping(self) -> None:
+        await self.requests.call("DescribeTable", {"TableName": self.requests.table})
+
+    # -- reads by key ---------------------------------------------------------------------------------
+
+    async def get_products(self, ids: Sequence[str]) -> list[Product | None]:
+        found = await self.requests.batch_get([s.product_key(i) for i in ids])
+        return [_convert(found.get(_pair(s.product_key(i))), items.product_from_item) for i in ids]
+
+    async def get_variants(self, ids: Sequence[str]) -> list[Variant | None]:
+        found = await self.requests.batch_get([s.variant_key(i) for i in ids])
+        return [_convert(found.get(_pair(s.variant_key(i))), items.variant_from_item) for i in ids]
+
+    async def get_categories(self, ids: Sequence[str]) -> list[Category | None]:
+        found = await self.requests.batch_get([s.category_key(i) for i in ids])
+        return [_convert(found.get(_pair(s.category_key(i))), items.category_from_item) for i in ids]
+
+    async def get_variants_by_product(self, product_ids: Sequence[str]) -> list[list[Variant]]:
+        keys = [s.product_key(i) for i in product_ids]
+        heads = await self.requests.batch_get(keys, projection=f"{s.PK}, {s.SK}, variantIds")
+        order = {
+            i: list(heads[_pair(k)].get("variantIds", ())) if _pair(k) in heads else []
+            for i, k in zip(product_ids, keys, strict=True)
+        }
+        variants = await self.get_variants([v for ids in order.values() for v in ids])
+        by_id = {v.id: v for v in variants if v is not None}
+        return [[by_id[v] for v in order[p] if v in by_id] for p in product_ids]
+
+    async def _by_handle(self, pks: Sequence[str]) -> list[Item | None]:
+        limit = asyncio.Semaphore(HANDLE_QUERIES)
+
+        async def one(pk: str) -> Item | None:
+            async with limit:
+                found = await self.requests.query_items(
+                    {
+                        "IndexName": s.GSI1,
+                        "KeyConditionExpression": "#pk = :pk",
+                        "ExpressionAttributeNames": {"#pk": s.GSI1_PK},
+                        "ExpressionAttributeValues": {":pk": {"S": pk}},
+                    }
+                )
+            return found[0] if found else None
+
+        return list(await asyncio.gather(*(one(pk) for pk in dict.fromkeys(pks)))) if pks else []
+
+    async def get_products_by_handle(self, handles: Sequence[str]) -> list[Product | None]:
+        unique = list(dict.fromkeys(handles))
+        found = dict(zip(unique, await self._by_handle([s.product_handle_pk(h) for h in unique]), strict=True))
+        return [_convert(found[h], items.product_from_item) for h in handles]
+
+    async def get_categories_by_handle(self, handles: Sequence[str]) -> list[Category | None]:
+        unique = list(dict.fromkeys(handles))
+        found = dict(zip(unique, await self._by_handle([s.category_handle_pk(h) for h in unique]), strict=True))
+        return [_convert(found[h], items.category_from_item) for h in handles]
+
+    # -- the category tree ----------------------------------------------------------------------------
+
+    async def _tree(self, consistent: bool = False) -> list[Item]:
+        return await self.requests.query_items(
+            {
+                "KeyConditionExpression": "#pk = :pk",
+                "ExpressionAttributeNames": {"#pk": s.PK},
+                "ExpressionAttributeValues": {":pk": {"S": s.CATEGORIES}},
+            },
+            consistent=consistent,
+        )
+
+    async def _tree_pairs(self) -> list[tuple[Category, str]]:
+        return [(items.category_from_item(i), str(i["path"])) for i in await self._tree()]
+
+    async def get_child_categories(self, parent_ids: Sequence[str]) -> list[list[Category]]:
+        children: dict[str, list[Category]] = defaultdict(list)
+        for category, _ in await self._tree_pairs():
+            if category.parent_id is not None:
+                children[category.parent_id].append(category)
+        return [sorted(children.get(p, []), key=lambda c: (c.position, c.id)) for p in parent_ids]
+
+    async def list_categories(self, parent_id: str | None, top_level: bool, page: PageRequest) -> Page[Category]:
+        chosen = tree.select_categories(await self._tree_pairs(), parent_id, top_level)
+        found = tree.keyset_page(chosen, lambda c: (c[1], c[0].id), page)
+        return Page(items=[c for c, _ in found.items], keys=list(found.keys), has_more=found.has_more)
+
+    async def count_categories(self, parent_id: str | None, top_level: bool) -> int:
+        return len(tree.select_categories(await self._tree_pairs(), parent_id, top_level))
+
+    # -- product listings -----------------------------------------------------------------------------
+
+    async def _scopes(self, query: ProductQuery) -> list[str]:
+        if query.category_id is None:
+            return [s.listing_scope(None)]
+        paths = {str(i["id"]): str(i["path"]) for i in await self._tree()}
+        return [s.listing_scope(c) for c in tree.subtree_ids(paths, query.category_id)]
+
+    async def list_products(
+        self, query: ProductQuery, sort: ProductSortKey, reverse: bool, page: PageRequest
+    ) -> Page[Product]:
+        entries, has_more = await list_entries(self.requests, await self._scopes(query), query, sort, reverse, page)
+        products = await self.get_products([e["productId"] for e in entries])
+        kept = [(p, e) for p, e in zip(products, entries, strict=True) if p is not None]
+        return Page(
+            items=[p for p, _ in kept],
+            keys=[(items.typed_sort_value(e[s.SORT_VALUE], sort), p.id) for p, e in kept],
+            has_more=has_more,
+        )
+
+    async def count_products(self, query: ProductQuery) -> int:
+        return await count_entries(self.requests, await self._scopes(query), query)
+
+    # -- writes ---------------------------------------------------------------------------------------
+
+    async def upsert_categories(self, categories: Sequence[Category]) -> None:
+        stored = {str(i["id"]): i for i in await self._tree(consistent=True)}
+        merged = {cid: items.category_from_item(i) for cid, i in stored.items()}
+        merged.update({c.id: c for c in categories})
+        paths = tree.category_paths(
+            {c.id: c.parent_id for c in merged.values()}, {c.id: c.position for c in merged.values()}
+        )
+        changed = []
+        for cid, category in merged.items():
+            ancestors, path = paths[cid]
+            item = items.category_item(category, ancestors, path)
+            if items.to_wire(item) != items.to_wire(stored.get(cid, {})):
+                changed.append(item)
+        await self.requests.batch_write(changed)
+
+    async def upsert_products(self, records: Sequence[ProductRecord]) -> None:
+        latest = list({r.product.id: r for r in records}.values())
+        stored = await self.requests.batch_get([s.product_key(r.product.id) for r in latest], consistent=True)
+        now = datetime.now(UTC)
+        puts: dict[tuple[str, str], Item] = {}
+        deletes: dict[tuple[str, str], dict[str, str]] = {}
+        for record in latest:
+            old = stored.get(_pair(s.product_key(record.product.id)))
+            created = datetime.fromisoformat(old["createdAt"]) if old else (record.product.created_at or now)
+            product = items.product_item(record, created, record.product.updated_at or now)
+            new_items = [product, *items.listing_entries(product), *map(items.variant_item, record.variants)]
+            puts.update({_pair(i): i for i in new_items})
+            if old is not None:
+                for stale in items.listing_entries(old):
+                    deletes[_pair(stale)] = {s.PK: stale[s.PK], s.SK: stale[s.SK]}
+                for vid in old.get("variantIds", ()):
+                    deletes[_pair(s.variant_key(vid))] = s.variant_key(vid)
+        await self.requests.batch_write(list(puts.values()), [key for pair, key in deletes.items() if pair not in puts])
+
+
+def _pair(item: dict[str, Any]) -> tuple[str, str]:
+    return str(item[s.PK]), str(item[s.SK])
+
+
+def _convert(item: Item | None, convert: Callable[[Item], T]) -> T | None:
+    return None if item is None else convert(item)
+
+
+async def create_table(requests: DynamoRequests) -> bool:
+    """Create the table (and turn on TTL) unless it exists; ``True`` when it was created."""
+    from botocore.exceptions import ClientError
+
+    try:
+        await requests.call("CreateTable", s.table_definition(requests.table))
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "ResourceInUseException":
+            raise
+        return False
+    for _ in range(120):
+        table = (await requests.call("DescribeTable", {"TableName": requests.table}))["Table"]
+        if table.get("TableStatus") == "ACTIVE":
+            break
+        await asyncio.sleep(1)
+    await requests.call(
+        "UpdateTimeToLive",
+        {"TableName": requests.table, "TimeToLiveSpecification": {"AttributeName": s.TTL_ATTRIBUTE, "Enabled": True}},
+    )
+    return True

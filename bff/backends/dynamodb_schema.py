@@ -1,0 +1,127 @@
+"""The single table: attribute names, the table definition, and the key of every catalog item.
+
+This module is the data-model contract (``docs/data-model.md``): ``infra/data.yaml`` must declare the same
+keys, indexes and TTL attribute (``tests/test_infra.py`` and ``tests/test_dynamodb_store.py`` check it), and
+``bff dynamodb create-table`` creates the table from :func:`table_definition`.
+
+Listing entries order products by ``gsi1sk = <encoded sort value>#<product id>``: the encodings below keep
+DynamoDB's byte order equal to the SQLite adapter's ``ORDER BY value, id``, so both answer the same pages.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from bff.domain.catalog import ProductSortKey
+
+PK = "pk"
+SK = "sk"
+GSI1 = "GSI1"
+GSI1_PK = "gsi1pk"
+GSI1_SK = "gsi1sk"
+GSI2 = "GSI2"
+GSI2_PK = "gsi2pk"
+GSI2_SK = "gsi2sk"
+TTL_ATTRIBUTE = "expiresAt"
+
+# Item types (the ``sk`` of singletons and the prefixes of partition keys).
+PRODUCT = "PRODUCT"
+VARIANT = "VARIANT"
+CATEGORIES = "CATEGORIES"
+ALL_PRODUCTS = "ALL"
+# The sort value of every ``PRODUCT#<id>`` listing entry lives here too (the cursor's first half).
+SORT_VALUE = "sortValue"
+
+SORT_NAMES: dict[ProductSortKey, str] = {
+    ProductSortKey.ID: "ID",
+    ProductSortKey.TITLE: "TITLE",
+    ProductSortKey.PRICE: "PRICE",
+    ProductSortKey.CREATED_AT: "CREATED",
+    ProductSortKey.UPDATED_AT: "UPDATED",
+    ProductSortKey.BEST_SELLING: "RANK",
+}
+# Prices are compared at this many decimal places in listing keys (the SQLite adapter compares floats).
+PRICE_SCALE = 10_000
+
+
+def table_definition(table_name: str) -> dict[str, Any]:
+    """``CreateTable`` arguments; the same keys, indexes and billing as ``infra/data.yaml``."""
+    strings = [PK, SK, GSI1_PK, GSI1_SK, GSI2_PK, GSI2_SK]
+
+    def keys(hash_key: str, range_key: str) -> list[dict[str, str]]:
+        return [{"AttributeName": hash_key, "KeyType": "HASH"}, {"AttributeName": range_key, "KeyType": "RANGE"}]
+
+    return {
+        "TableName": table_name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": name, "AttributeType": "S"} for name in strings],
+        "KeySchema": keys(PK, SK),
+        "GlobalSecondaryIndexes": [
+            {"IndexName": GSI1, "KeySchema": keys(GSI1_PK, GSI1_SK), "Projection": {"ProjectionType": "ALL"}},
+            {"IndexName": GSI2, "KeySchema": keys(GSI2_PK, GSI2_SK), "Projection": {"ProjectionType": "ALL"}},
+        ],
+    }
+
+
+# -- keys --------------------------------------------------------------------------------------------
+
+
+def product_key(product_id: str) -> dict[str, str]:
+    return {PK: f"{PRODUCT}#{product_id}", SK: PRODUCT}
+
+
+def variant_key(variant_id: str) -> dict[str, str]:
+    return {PK: f"{VARIANT}#{variant_id}", SK: VARIANT}
+
+
+def category_key(category_id: str) -> dict[str, str]:
+    return {PK: CATEGORIES, SK: f"CATEGORY#{category_id}"}
+
+
+def product_handle_pk(handle: str) -> str:
+    return f"HANDLE#product#{handle}"
+
+
+def category_handle_pk(handle: str) -> str:
+    return f"HANDLE#category#{handle}"
+
+
+def listing_scope(category_id: str | None) -> str:
+    """The partition suffix of a listing: every product, or the products filed directly in one category."""
+    return ALL_PRODUCTS if category_id is None else f"CATEGORY#{category_id}"
+
+
+def listing_pk(sort: ProductSortKey, scope: str) -> str:
+    return f"PLIST#{SORT_NAMES[sort]}#{scope}"
+
+
+def listing_entry_key(product_id: str, sort: ProductSortKey, scope: str) -> dict[str, str]:
+    return {PK: f"{PRODUCT}#{product_id}", SK: f"LIST#{SORT_NAMES[sort]}#{scope}"}
+
+
+# -- order-preserving encodings ----------------------------------------------------------------------
+
+
+def _encode_int(n: int) -> str:
+    # A sign digit then 20 digits: negative numbers (offset) sort before non-negative ones.
+    return f"1{n:020d}" if n >= 0 else f"0{n + 10**20:020d}"
+
+
+def encode_sort_value(value: object) -> str:
+    """A string whose byte order is the order of ``value`` (str, int or float) among values of its type."""
+    if isinstance(value, bool):
+        raise TypeError("bool is not a sort value")
+    if isinstance(value, int):
+        return _encode_int(value)
+    if isinstance(value, float | Decimal):
+        return _encode_int(int((Decimal(str(value)) * PRICE_SCALE).to_integral_value()))
+    if isinstance(value, str):
+        # Hex of the UTF-8 bytes keeps byte order, and every hex digit sorts after the '#' separator, so a
+        # value that is a prefix of another still sorts first.
+        return value.encode().hex()
+    raise TypeError(f"unsupported sort value {value!r}")
+
+
+def listing_sort_key(value: object, product_id: str) -> str:
+    return f"{encode_sort_value(value)}#{product_id}"
