@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bff.backends.catalog_tree import category_paths
 from bff.backends.local.sqlite_rows import (
     CATEGORY_COLUMNS,
     PRODUCT_COLUMNS,
@@ -309,18 +310,8 @@ class SqliteCatalogStore:
 def _rebuild_paths(conn: sqlite3.Connection) -> None:
     """Recompute every category's ancestors and sortable path; refuse a parent cycle."""
     rows = conn.execute("SELECT id, parent_id, position FROM categories").fetchall()
-    parents = {r["id"]: r["parent_id"] for r in rows}
-    positions = {r["id"]: r["position"] for r in rows}
-    updates = []
-    for cid in parents:
-        chain: list[str] = []
-        node: str | None = parents[cid]
-        while node is not None:
-            if node == cid or node in chain:
-                raise BadUserInput(f"category {cid!r} is its own ancestor")
-            chain.append(node)
-            node = parents.get(node)
-        chain.reverse()
-        path = "".join(f"/{positions.get(a, 0):05d}:{a}" for a in [*chain, cid]) + "/"
-        updates.append((json.dumps(chain), path, cid))
-    conn.executemany("UPDATE categories SET ancestor_ids = ?, path = ? WHERE id = ?", updates)
+    paths = category_paths({r["id"]: r["parent_id"] for r in rows}, {r["id"]: r["position"] for r in rows})
+    conn.executemany(
+        "UPDATE categories SET ancestor_ids = ?, path = ? WHERE id = ?",
+        [(json.dumps(list(chain)), path, cid) for cid, (chain, path) in paths.items()],
+    )
