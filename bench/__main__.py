@@ -1,0 +1,60 @@
+"""``python -m bench [--profile local|aws-local] [--scenario NAME...] [--catalog generated|retail] [--quick]``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from bench import report, runner
+from bench.scenarios import load
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--profile",
+        choices=["local", "aws-local"],
+        default="local",
+        help="local: embedded backends; aws-local: DynamoDB + Redis stand-ins (moto, redis-server)",
+    )
+    parser.add_argument("--scenario", action="append", dest="scenarios", help="run only these (repeatable)")
+    parser.add_argument("--catalog", action="append", dest="catalogs", choices=["generated", "retail"])
+    parser.add_argument("--products", type=int, default=1000, help="size of the generated catalog")
+    parser.add_argument("--target", action="append", dest="targets", choices=["bff", "floor", "peer"])
+    parser.add_argument("--seconds", type=float, default=5.0, help="length of each max-throughput run")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--latency-seconds", type=float, default=10.0)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--generator", choices=["auto", "wrk", "asyncio"], default="auto")
+    parser.add_argument("--quick", action="store_true", help="short runs (a sanity check, not a measurement)")
+    parser.add_argument("--set", action="append", default=[], metavar="BFF_X=V", help="BFF setting for this run")
+    parser.add_argument("--label", default="", help="suffix of the report's file name")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    options = runner.Options(
+        profile=args.profile,
+        catalogs=tuple(args.catalogs or ("generated", "retail")),
+        products=args.products,
+        scenarios=args.scenarios,
+        targets=tuple(args.targets or ("bff", "floor", "peer")),
+        seconds=args.seconds,
+        runs=args.runs,
+        latency_seconds=args.latency_seconds,
+        connections=args.connections,
+        generator=args.generator,
+        env=dict(item.split("=", 1) for item in args.set),
+        label=args.label or ("aws-local" if args.profile == "aws-local" else ""),
+    )
+    if args.quick:
+        options.warmup, options.seconds, options.runs, options.latency_seconds = 1.0, 2.0, 1, 3.0
+    result = asyncio.run(runner.run(options, load(args.scenarios)))
+    path = report.write(result)
+    sys.stdout.write(path.read_text())
+    print(f"\nreport: {path} (+ .json)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,160 @@
+"""The floor: hand-written Starlette endpoints that make the same backend calls through the same ports as
+the BFF and return byte-identical JSON (the harness checks), with no GraphQL at all.
+
+It is what the fastest possible server for these pages would cost here: the BFF's throughput over the
+floor's is the share left after paying for GraphQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from bff.backends.registry import Backends, build_backends
+from bff.cursors import CursorCodec
+from bff.domain.catalog import Image, Money, PageRequest, Product, ProductQuery, ProductSortKey, Variant
+from bff.ids import to_global_id
+from bff.settings import Settings
+from resolvers.catalog.inputs import listing_name
+
+
+def money(m: Money | None) -> dict[str, Any] | None:
+    return None if m is None else {"amount": str(m.amount), "currencyCode": m.currency_code}
+
+
+def image(i: Image | None, full: bool = True) -> dict[str, Any] | None:
+    if i is None:
+        return None
+    if not full:
+        return {"url": i.url, "altText": i.alt_text}
+    return {"url": i.url, "altText": i.alt_text, "width": i.width, "height": i.height}
+
+
+def price_range(low: Money | None, high: Money | None) -> dict[str, Any] | None:
+    if low is None or high is None:
+        return None
+    return {"minVariantPrice": money(low), "maxVariantPrice": money(high)}
+
+
+class Floor:
+    def __init__(self, backends: Backends, cursors: CursorCodec) -> None:
+        self.catalog = backends.catalog
+        self.cursors = cursors
+
+    async def home(self, variables: dict[str, Any]) -> dict[str, Any]:
+        sort = ProductSortKey.BEST_SELLING
+        page = await self.catalog.list_products(ProductQuery(), sort, False, PageRequest(limit=variables["first"]))
+        edges = [{"node": self.card(p)} for p in page.items]
+        end = self.cursors.encode(listing_name(sort, False), page.keys[-1]) if page.keys else None
+        return {"products": {"edges": edges, "pageInfo": {"hasNextPage": page.has_more, "endCursor": end}}}
+
+    @staticmethod
+    def card(p: Product) -> dict[str, Any]:
+        return {
+            "id": to_global_id("Product", p.id),
+            "handle": p.handle,
+            "title": p.title,
+            "availableForSale": p.available_for_sale,
+            "featuredImage": image(p.images[0] if p.images else None),
+            "priceRange": price_range(p.min_price, p.max_price),
+        }
+
+    async def product_page(self, variables: dict[str, Any]) -> dict[str, Any]:
+        (product,) = await self.catalog.get_products_by_handle([variables["handle"]])
+        if product is None:
+            return {"product": None}
+        variants_of, category = await asyncio.gather(
+            self.catalog.get_variants_by_product([product.id]), self._category(product)
+        )
+        return {
+            "product": {
+                "id": to_global_id("Product", product.id),
+                "handle": product.handle,
+                "title": product.title,
+                "description": product.description,
+                "vendor": product.vendor,
+                "productType": product.product_type,
+                "tags": list(product.tags),
+                "availableForSale": product.available_for_sale,
+                "options": [{"name": o.name, "values": list(o.values)} for o in product.options],
+                "images": [image(i) for i in product.images],
+                "priceRange": price_range(product.min_price, product.max_price),
+                "compareAtPriceRange": price_range(product.min_compare_at_price, product.max_compare_at_price),
+                "variants": {"edges": [{"node": self.variant(v)} for v in variants_of[0][:100]]},
+                "category": category,
+            }
+        }
+
+    async def _category(self, product: Product) -> dict[str, Any] | None:
+        if product.category_id is None:
+            return None
+        (category,) = await self.catalog.get_categories([product.category_id])
+        if category is None:
+            return None
+        query = ProductQuery(category_id=category.id)
+        page = await self.catalog.list_products(query, ProductSortKey.BEST_SELLING, False, PageRequest(limit=12))
+        related = [
+            {
+                "node": {
+                    "id": to_global_id("Product", p.id),
+                    "handle": p.handle,
+                    "title": p.title,
+                    "featuredImage": image(p.images[0] if p.images else None, full=False),
+                    "priceRange": None if p.min_price is None else {"minVariantPrice": money(p.min_price)},
+                }
+            }
+            for p in page.items
+        ]
+        return {
+            "id": to_global_id("Category", category.id),
+            "handle": category.handle,
+            "title": category.title,
+            "products": {"edges": related},
+        }
+
+    @staticmethod
+    def variant(v: Variant) -> dict[str, Any]:
+        return {
+            "id": to_global_id("ProductVariant", v.id),
+            "sku": v.sku,
+            "title": v.title,
+            "availableForSale": v.available_for_sale,
+            "quantityAvailable": v.quantity_available,
+            "price": money(v.price),
+            "compareAtPrice": money(v.compare_at_price),
+            "selectedOptions": [{"name": o.name, "value": o.value} for o in v.selected_options],
+            "image": image(v.image, full=False),
+        }
+
+
+Handler = Callable[[Floor, dict[str, Any]], Awaitable[dict[str, Any]]]
+HANDLERS: dict[str, Handler] = {"home": Floor.home, "product_page": Floor.product_page}
+
+
+def create_floor(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with build_backends(settings) as backends:
+            app.state.floor = Floor(backends, CursorCodec(settings.cursor_secret.get_secret_value().encode()))
+            yield
+
+    def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        async def serve(request: Request) -> Response:
+            body = orjson.loads(await request.body())
+            data = await handler(request.app.state.floor, body.get("variables") or {})
+            return Response(orjson.dumps({"data": data}), media_type="application/json")
+
+        return serve
+
+    routes = [Route(f"/floor/{name}", endpoint(h), methods=["POST"]) for name, h in HANDLERS.items()]
+    return Starlette(routes=routes, lifespan=lifespan)

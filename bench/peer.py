@@ -1,0 +1,90 @@
+"""The peer: the same schema served the naive way, as a strawberry tutorial would.
+
+strawberry's own ``strawberry.asgi.GraphQL`` app with its defaults (every request parsed and validated,
+the stdlib JSON encoder, strawberry's extension machinery), and no DataLoaders: every ``load`` is its own
+backend call through the same ports. The resolvers and domain objects are the BFF's, so answers match.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, Generic, TypeVar
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from bff.backends.registry import Backends, build_backends
+from bff.context import Context
+from bff.cursors import CursorCodec
+from bff.settings import Settings
+from loaders import DataLoaders
+
+K = TypeVar("K", bound=Hashable)
+R = TypeVar("R")
+
+
+class OneByOne(Generic[K, R]):
+    """A loader in name only: one backend call per key, nothing batched, nothing remembered."""
+
+    def __init__(self, fetch: Callable[[Sequence[K]], Awaitable[list[R]]]) -> None:
+        self._fetch = fetch
+
+    async def load(self, key: K) -> R:
+        return (await self._fetch([key]))[0]
+
+    async def load_many(self, keys: Sequence[K]) -> list[R]:
+        return list(await asyncio.gather(*(self.load(k) for k in keys)))
+
+    def prime(self, key: K, value: R) -> None:
+        return None
+
+
+def naive_loaders(backends: Backends) -> DataLoaders:
+    catalog = backends.catalog
+    fetches: dict[str, Any] = {
+        "product_by_id": catalog.get_products,
+        "product_by_handle": catalog.get_products_by_handle,
+        "variants_by_product": catalog.get_variants_by_product,
+        "variant_by_id": catalog.get_variants,
+        "category_by_id": catalog.get_categories,
+        "category_by_handle": catalog.get_categories_by_handle,
+        "child_categories": catalog.get_child_categories,
+    }
+    return DataLoaders(**{name: OneByOne(fetch) for name, fetch in fetches.items()})  # type: ignore[arg-type]
+
+
+class NaiveGraphQL(GraphQL[Context, None]):
+    def __init__(self, state: dict[str, Any]) -> None:
+        from resolvers.schema import schema
+
+        super().__init__(schema)
+        self.state = state
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
+        return Context(
+            settings=self.state["settings"],
+            backends=self.state["backends"],
+            loaders=naive_loaders(self.state["backends"]),
+            cursors=self.state["cursors"],
+            headers=dict(request.headers),
+        )
+
+
+def create_peer(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings()
+    state: dict[str, Any] = {"settings": settings}
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with build_backends(settings) as backends:
+            state["backends"] = backends
+            state["cursors"] = CursorCodec(settings.cursor_secret.get_secret_value().encode())
+            yield
+
+    return Starlette(routes=[Route("/graphql", NaiveGraphQL(state))], lifespan=lifespan)

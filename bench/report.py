@@ -1,0 +1,148 @@
+"""The report: ``bench/results/<date>[-label].md`` for people and ``.json`` beside it for tools."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The issue's targets, each with the measured value and whether it is met (per catalog)."""
+    checks: list[dict[str, Any]] = []
+
+    def add(catalog: str, what: str, value: Any, met: bool) -> None:
+        checks.append({"catalog": catalog, "target": what, "value": value, "met": bool(met)})
+
+    for cat in report["catalogs"]:
+        if "skipped" in cat:
+            continue
+        rows = {r["name"]: r for r in cat["scenarios"] if "skipped" not in r}
+        name = cat["catalog"]
+        if "home" in rows and "to_peer" in rows["home"]["ratios"]:
+            add(
+                name,
+                "home uncached >= 5x the peer's throughput",
+                rows["home"]["ratios"]["to_peer"],
+                rows["home"]["ratios"]["to_peer"] >= 5,
+            )
+        if "n_plus_one" in cat:
+            counts = cat["n_plus_one"]
+            ok = counts["first_5"] == counts["first_50"] and (counts["first_50"] or 99) <= 6
+            add(name, "home backend calls <= 6, equal for 5 and 50 products", counts, ok)
+        if "cached_home" in rows and "to_floor" in rows["cached_home"]["ratios"]:
+            ratio = rows["cached_home"]["ratios"]["to_floor"]
+            add(name, "cached home >= 0.5x the floor's throughput", ratio, ratio >= 0.5)
+        for row in rows.values():
+            bff = row["targets"].get("bff")
+            if not bff:
+                continue
+            spread = round(bff["p99_ms"] / bff["p50_ms"], 2) if bff["p50_ms"] else None
+            add(name, f"{row['name']}: p99 <= 5x p50 at 50% load", spread, spread is not None and spread <= 5)
+            calls = (bff.get("backend_calls") or {}).get("total")
+            if row.get("max_backend_calls") is not None and calls is not None:
+                add(
+                    name,
+                    f"{row['name']}: backend calls <= {row['max_backend_calls']}",
+                    calls,
+                    calls <= row["max_backend_calls"],
+                )
+            add(
+                name,
+                f"{row['name']}: correct answers, no errors under load",
+                bff["errors"],
+                bff["correct"] and not bff["errors"],
+            )
+    return checks
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.2f}" if value < 100 else f"{value:,.0f}"
+    return str(value)
+
+
+def markdown(report: dict[str, Any]) -> str:
+    m = report["machine"]
+    lines = [
+        f"# Benchmark {report['date']} — profile `{report['profile']}`"
+        + (f" — {report['label']}" if report["label"] else ""),
+        "",
+        f"Server pinned to CPU {m['server_cpu']} (uvicorn, 1 worker, uvloop + httptools, no access log); load "
+        f"generator `{m['generator']}` on CPU {m['load_cpu']}, {m['connections']} connections; max throughput = "
+        f"median of {m['runs']} runs of {m['seconds']}s; latency at a fixed rate of 50% of max for "
+        f"{m['latency_seconds']}s. Ratios are the numbers to read: absolute ones vary ±30% run to run.",
+    ]
+    if report.get("note"):
+        lines += ["", f"**{report['note']}.**"]
+    if report.get("bff_env"):
+        lines += ["", f"BFF settings for this run: `{report['bff_env']}`"]
+    for cat in report["catalogs"]:
+        lines += ["", f"## Catalog: {cat['catalog']}", ""]
+        if "skipped" in cat:
+            lines.append(f"Skipped: {cat['skipped']}")
+            continue
+        lines += [
+            cat["description"],
+            "",
+            "| scenario | BFF req/s | floor req/s | peer req/s | × floor | × peer | p50 / p90 / p99 ms @50% | p99÷p50 "
+            "| errors | bytes | backend calls | CPU ms/req (BFF / floor / peer) |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for row in cat["scenarios"]:
+            if "skipped" in row:
+                lines.append(f"| {row['name']} | skipped: {row['skipped']} |||||||||||")
+                continue
+            t = row["targets"]
+            bff, floor, peer = t.get("bff", {}), t.get("floor", {}), t.get("peer", {})
+            calls = bff.get("backend_calls") or {}
+            spread = bff["p99_ms"] / bff["p50_ms"] if bff.get("p50_ms") else None
+            ref = (
+                f" (of {floor.get('reference') or peer.get('reference')})"
+                if (floor.get("reference") or peer.get("reference"))
+                else ""
+            )
+            lines.append(
+                f"| {row['name']}{' (GET, APQ)' if row['transport'] == 'get-persisted' else ''} "
+                f"| {_fmt(bff.get('max_rps'))} | {_fmt(floor.get('max_rps'))}{ref} | {_fmt(peer.get('max_rps'))} "
+                f"| {_fmt(row['ratios'].get('to_floor'))} | {_fmt(row['ratios'].get('to_peer'))} "
+                f"| {_fmt(bff.get('p50_ms'))} / {_fmt(bff.get('p90_ms'))} / {_fmt(bff.get('p99_ms'))} | {_fmt(spread)} "
+                f"| {bff.get('errors')} | {bff.get('response_bytes')} "
+                f"| {calls.get('total')} ({', '.join(f'{k} {v}' for k, v in calls.items() if k != 'total')}) "
+                f"| {_fmt(bff.get('cpu_ms_per_request'))} / {_fmt(floor.get('cpu_ms_per_request'))} "
+                f"/ {_fmt(peer.get('cpu_ms_per_request'))} |"
+            )
+        notes = [f"- {r['name']}: {r['notes']}" for r in cat["scenarios"] if r.get("notes")]
+        checks = []
+        for r in cat["scenarios"]:
+            if "floor_identical" in r:
+                checks.append(f"- {r['name']}: floor body byte-identical to the BFF's: {r['floor_identical']}")
+            if "peer_same_data" in r:
+                checks.append(f"- {r['name']}: peer answers the same data: {r['peer_same_data']}")
+            for problem in (r.get("targets", {}).get("bff", {}) or {}).get("problems", []):
+                checks.append(f"- {r['name']}: PROBLEM {problem}")
+        if "n_plus_one" in cat:
+            checks.append(f"- N+1 check, home backend calls: {cat['n_plus_one']}")
+        lines += ["", *notes, *checks]
+    lines += ["", "## Targets", "", "| catalog | target | measured | met |", "|---|---|---|---|"]
+    lines += [
+        f"| {c['catalog']} | {c['target']} | {c['value']} | {'yes' if c['met'] else '**no**'} |"
+        for c in report["targets"]
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write(report: dict[str, Any], directory: Path = RESULTS) -> Path:
+    report["targets"] = targets(report)
+    directory.mkdir(parents=True, exist_ok=True)
+    stem = time.strftime("%Y-%m-%d-%H%M") + (f"-{report['label']}" if report["label"] else "")
+    (directory / f"{stem}.json").write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
+    path = directory / f"{stem}.md"
+    path.write_text(markdown(report))
+    return path

@@ -1,0 +1,384 @@
+"""One benchmark run: seed a catalog, serve each target pinned to a core, load it, collect the numbers."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import statistics
+import tempfile
+import time
+import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+
+from bench import load
+from bench.scenarios import Scenario
+from bench.servers import LOAD_CPU, Server, StandIns
+
+log = logging.getLogger("bench")
+RETAIL_FEED = Path(os.environ.get("BENCH_RETAIL_FEED", "/work/shared/datasets/retail-demo-store/products.yaml"))
+
+
+@dataclass
+class Options:
+    profile: str = "local"
+    catalogs: tuple[str, ...] = ("generated", "retail")
+    products: int = 1000
+    scenarios: list[str] | None = None
+    targets: tuple[str, ...] = ("bff", "floor", "peer")
+    warmup: float = 2.0
+    seconds: float = 5.0
+    runs: int = 3
+    latency_seconds: float = 10.0
+    connections: int = 32
+    generator: str = "auto"  # "wrk", "asyncio" or "auto" (wrk when on PATH)
+    env: dict[str, str] = field(default_factory=dict)  # BFF_* overrides for the BFF server (before/after runs)
+    label: str = ""
+
+
+# --- catalogs -------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def environment(env: dict[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+async def seed(kind: str, products: int, env: dict[str, str]) -> str:
+    """Fill the catalog ``env`` points at; a description of what is in it."""
+    from bff.backends.registry import open_catalog
+    from bff.catalog_io import import_feed, seed_catalog
+    from bff.settings import Settings
+
+    # The AWS SDK reads its credentials from the environment when the client opens: keep it for the whole seed.
+    with environment(env):
+        if env.get("BFF_CATALOG_BACKEND") == "dynamodb":
+            # The table as `bff dynamodb create-table` makes it (the DynamoDB catalog's own helper).
+            from bff.backends.dynamodb import DynamoCatalogStore, create_table
+
+            settings = Settings()
+            table = await DynamoCatalogStore.open(
+                settings.dynamodb_table, settings.aws_region, settings.aws_endpoint_url
+            )
+            try:
+                await create_table(table.requests)
+            finally:
+                await table.close()
+        async with open_catalog(Settings()) as store:
+            if kind == "generated":
+                report = await seed_catalog(store, products=products, seed=7, progress=False)
+                return f"generated demo catalog ({report.products} products, {report.variants} variants, seed 7)"
+            imported = await import_feed(store, RETAIL_FEED, fmt="retail-demo-store", progress=False)
+            return f"retail-demo-store ({imported})".replace("\n", " ")
+
+
+# --- requests -------------------------------------------------------------------------------------------
+
+
+def graphql_body(scenario: Scenario, variables: dict[str, Any]) -> bytes:
+    payload = {"query": scenario.document, "variables": variables, "operationName": scenario.operation_name}
+    return orjson.dumps(payload)
+
+
+def persisted_path(scenario: Scenario, variables: dict[str, Any], with_query: bool = False) -> str:
+    digest = hashlib.sha256(scenario.document.encode()).hexdigest()
+    params = {
+        "operationName": scenario.operation_name,
+        "variables": orjson.dumps(variables).decode(),
+        "extensions": orjson.dumps({"persistedQuery": {"version": 1, "sha256Hash": digest}}).decode(),
+    }
+    if with_query:
+        params["query"] = scenario.document
+    return "/graphql?" + urllib.parse.urlencode(params)
+
+
+JSON = (("Content-Type", "application/json"), ("Accept", "application/json"))
+
+
+def request_for(target: str, scenario: Scenario, variables: dict[str, Any]) -> load.HttpRequest:
+    if target == "floor":
+        return load.HttpRequest(
+            "POST", f"/floor/{scenario.reference or scenario.name}", graphql_body(scenario, variables), JSON
+        )
+    if target == "bff" and scenario.transport == "get-persisted":
+        return load.HttpRequest("GET", persisted_path(scenario, variables), b"", JSON[1:])
+    return load.HttpRequest("POST", "/graphql", graphql_body(scenario, variables), JSON)
+
+
+async def send(http: httpx.AsyncClient, request: load.HttpRequest) -> httpx.Response:
+    return await http.request(request.method, request.path, content=request.body or None, headers=dict(request.headers))
+
+
+# --- measuring ------------------------------------------------------------------------------------------
+
+
+def _generator(options: Options) -> str:
+    if options.generator == "auto":
+        return "wrk" if load.wrk_available() else "asyncio"
+    return options.generator
+
+
+async def drive(
+    server: Server, request: load.HttpRequest, options: Options, seconds: float, rate: float | None
+) -> load.LoadResult:
+    if _generator(options) == "wrk":
+        return await asyncio.to_thread(
+            load.run_wrk,
+            server.base_url,
+            request,
+            seconds=seconds,
+            connections=options.connections,
+            rate=rate,
+            cpu=LOAD_CPU,
+        )
+    return await load.run_asyncio(
+        "127.0.0.1", server.port, request, seconds=seconds, connections=options.connections, rate=rate
+    )
+
+
+async def measure(server: Server, request: load.HttpRequest, options: Options) -> dict[str, Any]:
+    await drive(server, request, options, options.warmup, None)
+    runs, cpu, served = [], 0.0, 0
+    for _ in range(options.runs):
+        before = server.cpu_seconds()
+        result = await drive(server, request, options, options.seconds, None)
+        cpu += server.cpu_seconds() - before
+        served += result.requests
+        runs.append(result)
+    best = statistics.median(r.rps for r in runs)
+    paced = await drive(server, request, options, options.latency_seconds, max(1.0, best / 2))
+    return {
+        "max_rps": round(best, 1),
+        "runs_rps": [round(r.rps, 1) for r in runs],
+        "rate_rps": round(best / 2, 1),
+        "achieved_rps": round(paced.rps, 1),
+        "p50_ms": round(paced.p50_ms, 3),
+        "p90_ms": round(paced.p90_ms, 3),
+        "p99_ms": round(paced.p99_ms, 3),
+        "errors": sum(r.errors for r in runs) + paced.errors,
+        "cpu_ms_per_request": round(1000 * cpu / served, 3) if served else None,
+        "generator": paced.generator,
+    }
+
+
+def _without_extensions(body: bytes) -> bytes:
+    decoded = orjson.loads(body)
+    decoded.pop("extensions", None)
+    return orjson.dumps(decoded)
+
+
+async def check(server: Server, scenario: Scenario, variables: dict[str, Any]) -> dict[str, Any]:
+    """One request as the load will send it (after the APQ registration dance): is the answer right?"""
+    problems: list[str] = []
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
+        if server.target == "bff" and scenario.transport == "get-persisted":
+            unknown = (await http.get(persisted_path(scenario, variables))).json()
+            codes = [e.get("extensions", {}).get("code") for e in unknown.get("errors", [])]
+            if codes != ["PERSISTED_QUERY_NOT_FOUND"] and unknown.get("data") is None:
+                problems.append(f"hash-only GET before registration answered {codes}")
+            await http.get(persisted_path(scenario, variables, with_query=True))
+        request = request_for(server.target, scenario, variables)
+        await send(http, request)  # a second time: what the load sees (cached, for cached scenarios)
+        response = await send(http, request)
+    body = response.json()
+    if response.status_code != 200:
+        problems.append(f"HTTP {response.status_code}")
+    if body.get("errors"):
+        problems.append(f"errors: {body['errors'][:2]}")
+    if body.get("data") is not None:
+        wrong = scenario.expect(body["data"])
+        if wrong:
+            problems.append(wrong)
+    else:
+        problems.append("no data")
+    calls = body.get("extensions", {}).get("backendCalls")
+    return {
+        "correct": not problems,
+        "problems": problems,
+        "response_bytes": len(response.content),
+        "backend_calls": calls,
+        "body": _without_extensions(response.content),
+        "cache_control": response.headers.get("cache-control"),
+    }
+
+
+async def probe_variables(server: Server, scenario: Scenario) -> dict[str, Any]:
+    variables = dict(scenario.variables)
+    if scenario.prepare is not None:
+        async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
+
+            async def probe(document: str, values: dict[str, Any]) -> dict[str, Any]:
+                response = await http.post("/graphql", json={"query": document, "variables": values})
+                decoded: dict[str, Any] = response.json()
+                return decoded
+
+            variables |= await scenario.prepare(probe)
+    return variables
+
+
+async def schema_root_fields(server: Server) -> set[str]:
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
+        body = (await http.post("/graphql", json={"query": "{ __schema { queryType { fields { name } } } }"})).json()
+    return {f["name"] for f in body["data"]["__schema"]["queryType"]["fields"]}
+
+
+async def n_plus_one(server: Server, scenario: Scenario) -> dict[str, Any]:
+    """Backend calls of the home document for 5 and for 50 products: batching means they are equal."""
+    counts = {}
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
+        for first in (5, 50):
+            body = orjson.loads(graphql_body(scenario, {"first": first}))
+            response = (await http.post("/graphql", json=body)).json()
+            counts[f"first_{first}"] = response.get("extensions", {}).get("backendCalls", {}).get("total")
+    return counts
+
+
+# --- a whole run ----------------------------------------------------------------------------------------
+
+
+async def run_catalog(
+    kind: str, scenarios: list[Scenario], options: Options, base_env: dict[str, str], workdir: Path
+) -> dict[str, Any]:
+    data_dir = Path(tempfile.mkdtemp(prefix=f"{kind}-", dir=workdir))
+    env = {
+        **base_env,
+        "BFF_ENV": "development",
+        "BFF_DATA_DIR": str(data_dir),
+        "BFF_EXPOSE_METRICS": "true",
+        "BFF_GRAPHIQL": "false",
+        "BFF_LOG_LEVEL": "WARNING",
+        "BFF_DYNAMODB_TABLE": f"bench-{kind}-{os.getpid()}",
+    }
+    started = time.perf_counter()
+    description = await seed(kind, options.products, env)
+    log.info("seeded %s in %.1fs", description, time.perf_counter() - started)
+    results: dict[str, dict[str, Any]] = {s.name: {"scenario": s, "targets": {}} for s in scenarios}
+    variables: dict[str, dict[str, Any]] = {}
+    extra: dict[str, Any] = {}
+    for target in options.targets:
+        server_env = {**env, **(options.env if target == "bff" else {})}
+        server = Server(target, server_env, workdir)
+        try:
+            if target == "bff":
+                roots = await schema_root_fields(server)
+                for s in scenarios:
+                    missing = [f for f in s.requires if f not in roots]
+                    if missing:
+                        results[s.name]["skipped"] = f"the schema has no {', '.join(missing)} yet"
+                        continue
+                    variables[s.name] = await probe_variables(server, s)
+                home = next((s for s in scenarios if s.name == "home"), None)
+                if home is not None and "skipped" not in results["home"]:
+                    extra["n_plus_one"] = await n_plus_one(server, home)
+            for s in scenarios:
+                entry = results[s.name]
+                if "skipped" in entry or s.name not in variables:
+                    continue
+                if target != "bff" and (s.reference is not None or (target == "floor" and not has_floor(s))):
+                    continue
+                log.info("%s / %s / %s", kind, s.name, target)
+                checked = await check(server, s, variables[s.name])
+                if not checked["correct"]:
+                    # A wrong answer is not measured: its speed would mean nothing.
+                    entry["targets"][target] = {**{k: v for k, v in checked.items() if k != "body"}, "errors": None}
+                    continue
+                measured = await measure(server, request_for(target, s, variables[s.name]), options)
+                entry["targets"][target] = {**{k: v for k, v in checked.items() if k != "body"}, **measured}
+                entry.setdefault("bodies", {})[target] = checked["body"]
+        finally:
+            server.stop()
+    scenario_rows = [summarise(results[s.name], results) for s in scenarios]
+    return {"catalog": kind, "description": description, "scenarios": scenario_rows, **extra}
+
+
+def has_floor(scenario: Scenario) -> bool:
+    from bench.floor import HANDLERS
+
+    return scenario.name in HANDLERS
+
+
+def summarise(entry: dict[str, Any], results: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    scenario: Scenario = entry["scenario"]
+    row: dict[str, Any] = {"name": scenario.name, "transport": scenario.transport, "notes": scenario.notes}
+    if "skipped" in entry:
+        return {**row, "skipped": entry["skipped"]}
+    reference = results[scenario.reference] if scenario.reference else entry
+    targets = dict(entry["targets"])
+    for name in ("floor", "peer"):
+        if name not in targets and name in reference["targets"]:
+            targets[name] = {**reference["targets"][name], "reference": scenario.reference}
+    bff = targets.get("bff", {})
+    row["targets"] = targets
+    row["ratios"] = {
+        f"to_{name}": round(bff["max_rps"] / targets[name]["max_rps"], 2)
+        for name in ("floor", "peer")
+        if bff and name in targets and targets[name].get("max_rps")
+    }
+    bodies = reference.get("bodies", {})
+    if "floor" in bodies and "bff" in entry.get("bodies", {}):
+        row["floor_identical"] = bodies["floor"] == entry["bodies"]["bff"]
+    if "peer" in bodies and "bff" in entry.get("bodies", {}):
+        row["peer_same_data"] = orjson.loads(bodies["peer"]) == orjson.loads(entry["bodies"]["bff"])
+    row["max_backend_calls"] = scenario.max_backend_calls
+    return row
+
+
+async def run(options: Options, scenarios: list[Scenario]) -> dict[str, Any]:
+    workdir = Path(tempfile.mkdtemp(prefix="bff-bench-"))
+    report: dict[str, Any] = {
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "profile": options.profile,
+        "label": options.label,
+        "bff_env": options.env,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "server_cpu": 0,
+            "load_cpu": LOAD_CPU,
+            "generator": _generator(options),
+            "connections": options.connections,
+            "seconds": options.seconds,
+            "runs": options.runs,
+            "latency_seconds": options.latency_seconds,
+        },
+        "catalogs": [],
+    }
+    stand_ins = None
+    base_env: dict[str, str] = {}
+    if options.profile == "aws-local":
+        report["note"] = "AWS services are local stand-ins (moto, redis-server): their latency is not AWS latency"
+        stand_ins = StandIns(workdir)
+        base_env = stand_ins.env()
+    retail_present = RETAIL_FEED.is_file()  # noqa: ASYNC240 - once, before any load
+    try:
+        for kind in options.catalogs:
+            if kind == "retail" and not retail_present:
+                report["catalogs"].append({"catalog": kind, "skipped": f"{RETAIL_FEED} is absent"})
+                continue
+            try:
+                report["catalogs"].append(await run_catalog(kind, scenarios, options, base_env, workdir))
+            except NotImplementedError as error:
+                report["catalogs"].append({"catalog": kind, "skipped": f"backend not in this build: {error}"})
+            except Exception as error:  # a profile that cannot start is reported, not fatal
+                log.exception("catalog %s could not be benchmarked", kind)
+                report["catalogs"].append({"catalog": kind, "skipped": f"could not run: {error!r}"})
+    finally:
+        if stand_ins is not None:
+            stand_ins.stop()
+    return report

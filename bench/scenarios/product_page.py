@@ -1,0 +1,90 @@
+"""Product page: one product with all its variants, images and options, and 12 related products.
+
+There is no recommender yet, so "related" is the first 12 products of the product's category (best
+sellers); when the recommendations capability lands, this document asks it instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.scenarios import Probe, Scenario
+
+MONEY = "{ amount currencyCode }"
+DOCUMENT = f"""query ProductPage($handle: String!) {{
+  product(handle: $handle) {{
+    id
+    handle
+    title
+    description
+    vendor
+    productType
+    tags
+    availableForSale
+    options {{ name values }}
+    images {{ url altText width height }}
+    priceRange {{ minVariantPrice {MONEY} maxVariantPrice {MONEY} }}
+    compareAtPriceRange {{ minVariantPrice {MONEY} maxVariantPrice {MONEY} }}
+    variants(first: 100) {{
+      edges {{
+        node {{
+          id
+          sku
+          title
+          availableForSale
+          quantityAvailable
+          price {MONEY}
+          compareAtPrice {MONEY}
+          selectedOptions {{ name value }}
+          image {{ url altText }}
+        }}
+      }}
+    }}
+    category {{
+      id
+      handle
+      title
+      products(first: 12) {{
+        edges {{
+          node {{
+            id
+            handle
+            title
+            featuredImage {{ url altText }}
+            priceRange {{ minVariantPrice {MONEY} }}
+          }}
+        }}
+      }}
+    }}
+  }}
+}}"""
+
+PICK = "{ products(first: 1, sortKey: BEST_SELLING) { nodes { handle } } }"
+
+
+async def prepare(probe: Probe) -> dict[str, Any]:
+    body = await probe(PICK, {})
+    return {"handle": body["data"]["products"]["nodes"][0]["handle"]}
+
+
+def expect(data: dict[str, Any]) -> str:
+    product = data["product"]
+    if product is None:
+        return "the product is missing"
+    if not product["variants"]["edges"]:
+        return "the product has no variants"
+    if product["category"] is None or not product["category"]["products"]["edges"]:
+        return "no related products"
+    return ""
+
+
+scenario = Scenario(
+    name="product_page",
+    document=DOCUMENT,
+    operation_name="ProductPage",
+    prepare=prepare,
+    expect=expect,
+    requires=("product",),
+    max_backend_calls=6,
+    notes="related = the category's first 12 products (no recommender yet)",
+)

