@@ -15,11 +15,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bff import graphiql
+from bff.authentication import BearerAuthMiddleware
 from bff.backends.catalog import CatalogStore
 from bff.backends.registry import build_backends
 from bff.cursors import CursorCodec
 from bff.domain.catalog import PageRequest, ProductQuery, ProductSortKey
 from bff.graphql.endpoint import GraphQLEndpoint
+from bff.logs import configure_logging
 from bff.middleware import AccessLogMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from bff.settings import Settings
 from bff.state import AppState
@@ -39,6 +41,7 @@ async def _example_handles(catalog: CatalogStore) -> tuple[str, str]:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
+    configure_logging(settings.log_level, json=settings.is_production)
     from resolvers.schema import schema
 
     @asynccontextmanager
@@ -76,8 +79,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ready = all(v == "ok" for v in checks.values())
         return JSONResponse({"status": "ok" if ready else "unavailable", "checks": checks}, 200 if ready else 503)
 
+    async def jwks(request: Request) -> Response:
+        # The embedded issuer's public keys; with Cognito the user pool serves them, so 404 here.
+        issuer = request.app.state.bff.backends.local_issuer
+        if issuer is None:
+            return JSONResponse({"error": "not found"}, 404)
+        return JSONResponse(issuer.jwks(), headers={"cache-control": "public, max-age=300"})
+
     routes: list[BaseRoute] = [
         Route("/graphql", graphql_route, methods=["GET", "POST"]),
+        Route("/.well-known/jwks.json", jwks, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
     ]
@@ -95,5 +106,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             max_age=600,
         ),
         Middleware(GZipMiddleware, minimum_size=1024),
+        # Innermost, so a 401 still carries CORS and security headers a browser needs to read it.
+        Middleware(BearerAuthMiddleware),
     ]
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

@@ -33,6 +33,7 @@ def serve(
         port=port or settings.port,
         reload=reload,
         log_level=settings.log_level.lower(),
+        access_log=False,  # the app logs each request itself, with its request id
     )
 
 
@@ -80,6 +81,38 @@ def import_(
     raise typer.Exit(asyncio.run(run()))
 
 
+@app.command()
+def token(
+    user: Annotated[str, typer.Option(help="Who the token is for, e.g. alice@example.com.")],
+    group: Annotated[list[str] | None, typer.Option(help="A group to add the user to (repeatable): admin.")] = None,
+    ttl: Annotated[str, typer.Option(help="How long the token is valid: 30m, 1h, 7d (at most 30d).")] = "1h",
+) -> None:
+    """Print a bearer token from the embedded issuer (paste as `Authorization: Bearer <token>`)."""
+    from bff.token_cli import mint_token
+
+    try:
+        typer.echo(mint_token(Settings(), user, group or [], ttl))
+    except ValueError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild the search index from the catalog, then switch searches to it at once (no downtime)."""
+
+    async def run() -> int:
+        from bff.backends.registry import build_backends
+        from bff.backends.search_indexer import reindex as rebuild
+
+        async with build_backends(Settings()) as backends:
+            report = await rebuild(backends.catalog, backends.search, progress=sys.stderr.isatty())
+        typer.echo(str(report))
+        return 1 if report.failed else 0
+
+    raise typer.Exit(asyncio.run(run()))
+
+
 @app.command(name="export-schema")
 def export_schema(
     path: Annotated[Path, typer.Argument(help="Where to write the SDL.")] = SCHEMA_FILE,
@@ -98,6 +131,56 @@ def export_schema(
         return
     path.write_text(text)
     typer.echo(f"wrote {path}")
+
+
+dynamodb = typer.Typer(help="The DynamoDB single table (BFF_DYNAMODB_TABLE, BFF_AWS_REGION, BFF_AWS_ENDPOINT_URL).")
+app.add_typer(dynamodb, name="dynamodb")
+
+
+@dynamodb.command("create-table")
+def dynamodb_create_table() -> None:
+    """Create the table with its indexes and TTL, as infra/data.yaml defines it; nothing if it exists."""
+    from bff.backends.dynamodb import DynamoCatalogStore, create_table
+
+    async def run() -> bool:
+        settings = Settings()
+        store = await DynamoCatalogStore.open(settings.dynamodb_table, settings.aws_region, settings.aws_endpoint_url)
+        try:
+            return await create_table(store.requests)
+        finally:
+            await store.close()
+
+    created = asyncio.run(run())
+    table = Settings().dynamodb_table
+    typer.echo(f"created table {table}" if created else f"table {table} already exists")
+
+
+persisted_queries = typer.Typer(help="The persisted-query manifest (BFF_APQ_MODE=allowlist runs only these).")
+app.add_typer(persisted_queries, name="persisted-queries")
+
+
+@persisted_queries.command("register")
+def register_persisted_queries(
+    files: Annotated[
+        list[Path], typer.Argument(exists=True, dir_okay=False, help=".graphql documents or Apollo manifests.")
+    ],
+    manifest: Annotated[
+        Path | None, typer.Option(help="Manifest to update (default: BFF_PERSISTED_QUERIES_MANIFEST).")
+    ] = None,
+) -> None:
+    """Validate a storefront's operations and add them to the manifest the app loads at start-up."""
+    from bff.graphql.manifest import register
+    from resolvers.schema import schema
+
+    target = manifest or Settings().persisted_queries_path
+    try:
+        added = register(files, target, schema._schema)
+    except (ValueError, KeyError) as error:
+        typer.echo(f"not registered: {error}", err=True)
+        raise typer.Exit(1) from None
+    for operation in added:
+        typer.echo(f"{operation.id}  {operation.type} {operation.name}")
+    typer.echo(f"{len(added)} operation(s) added to {target}")
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ import strawberry
 
 from bff.backends.registry import Backends
 from bff.cursors import CursorCodec
+from bff.domain.identity import Identity
 from bff.settings import Settings
 from loaders import DataLoaders
 
@@ -19,6 +20,8 @@ class Context:
     backends: Backends
     loaders: DataLoaders
     cursors: CursorCodec
+    # The verified caller, or None for an anonymous one (see bff/authentication.py).
+    user: Identity | None = None
     request_id: str = "-"
     headers: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)

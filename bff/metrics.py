@@ -18,6 +18,14 @@ request_calls: ContextVar[Counter[str] | None] = ContextVar("request_calls", def
 total_calls: Counter[str] = Counter()
 
 
+# Times a backend failed soft (the cache was down, a read fell through to the store), by ``<port>.<op>``.
+degraded_calls: Counter[str] = Counter()
+
+
+def record_degraded(name: str) -> None:
+    degraded_calls[name] += 1
+
+
 def start_request() -> Counter[str]:
     calls: Counter[str] = Counter()
     request_calls.set(calls)

@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     catalog_backend: Literal["sqlite", "dynamodb"] = "sqlite"
     cache_backend: Literal["memory", "redis"] = Field("memory", validation_alias="BFF_CACHE")
     redis_url: str | None = None
+    redis_timeout_seconds: float = Field(0.25, gt=0)
+    # Catalog reads through the shared cache: None = on unless both catalog and cache are embedded.
+    catalog_read_through: bool | None = None
+    catalog_cache_ttl_seconds: float = Field(300, gt=0)
+    catalog_cache_negative_ttl_seconds: float = Field(30, gt=0)
     # Embedded backends keep state on one machine's disk; production must opt in to them knowingly.
     allow_embedded_backends: bool = False
 
@@ -37,7 +42,18 @@ class Settings(BaseSettings):
     aws_region: str = "us-east-1"
     aws_endpoint_url: str | None = None
     dynamodb_table: str = "storefront"
+    # DAX cluster endpoint (daxs://...); an http(s):// URL is a DynamoDB-API stand-in for local runs.
     dax_endpoint: str | None = None
+
+    # Search: "embedded" is SQLite FTS5 in the data dir; "opensearch" a cluster (Amazon OpenSearch Service
+    # signs with SigV4; a self-managed one takes basic auth or none). The index is reached through an alias.
+    search_backend: Literal["embedded", "opensearch"] = "embedded"
+    opensearch_url: str | None = None
+    opensearch_auth: Literal["sigv4", "basic", "none"] = "sigv4"
+    opensearch_username: str | None = None
+    opensearch_password: SecretStr | None = None
+    opensearch_service: Literal["es", "aoss"] = "es"  # SigV4 service name: managed domain or serverless
+    search_index: str = Field("products", pattern=r"^[a-z0-9][a-z0-9_-]{0,100}$")
 
     # HTTP
     cors_origins: list[str] = ["http://localhost:3000", "http://127.0.0.1:3000"]
@@ -53,12 +69,68 @@ class Settings(BaseSettings):
     # Adds `extensions.backendCalls` to every response (tests and benchmarks count batching with it).
     expose_metrics: bool = False
 
+    # Automatic Persisted Queries: "auto" registers on first use (Apollo's protocol); "allowlist" runs only
+    # the documents of the manifest written by `bff persisted-queries register`; "off" ignores the extension.
+    apq_mode: Literal["off", "auto", "allowlist"] = "auto"
+    persisted_queries_manifest: Path | None = None  # default: <data_dir>/persisted-queries.json
+    apq_ttl_seconds: float = Field(86_400.0, gt=0)
+    # Whole-response cache of public (anonymous, catalog-only) GET queries, retired by any catalog write.
+    response_cache: bool = True
+    response_cache_ttl_seconds: float = Field(60.0, gt=0)
+    response_cache_max_age: int = Field(60, ge=0)  # Cache-Control max-age (browsers)
+    response_cache_s_maxage: int = Field(300, ge=0)  # Cache-Control s-maxage (CDNs)
+    response_cache_vary_headers: list[str] = []  # request headers that change an answer (currency, locale)
+
     # Signs opaque cursors so a forged one is refused, not executed.
     cursor_secret: SecretStr = SecretStr(DEV_CURSOR_SECRET)
+
+    # Auth: "local" is the embedded issuer (key in the data dir, `bff token`); "cognito" a user pool.
+    auth_backend: Literal["local", "cognito"] = "local"
+    cognito_region: str | None = None  # defaults to aws_region
+    cognito_user_pool_id: str | None = None
+    cognito_app_client_ids: list[str] = []
+    cognito_token_use: list[Literal["id", "access"]] = ["id", "access"]
+    # Overrides for stand-ins: moto's tokens name the real AWS host as `iss` while its JWKS is local.
+    cognito_issuer: str | None = None
+    cognito_jwks_url: str | None = None
+    auth_leeway_seconds: int = Field(30, ge=0, le=300)
+    # An unknown `kid` refetches the JWKS at most this often, so made-up kids cannot hammer the issuer.
+    jwks_min_refresh_seconds: float = Field(30.0, ge=0)
 
     @property
     def catalog_db_path(self) -> Path:
         return self.data_dir / "catalog.sqlite3"
+
+    @property
+    def search_db_path(self) -> Path:
+        return self.data_dir / "search.sqlite3"
+
+    @property
+    def persisted_queries_path(self) -> Path:
+        return self.persisted_queries_manifest or self.data_dir / "persisted-queries.json"
+
+    @property
+    def auth_issuer(self) -> str:
+        """The ``iss`` Cognito tokens must carry."""
+        if self.cognito_issuer:
+            return self.cognito_issuer
+        region = self.cognito_region or self.aws_region
+        return f"https://cognito-idp.{region}.amazonaws.com/{self.cognito_user_pool_id}"
+
+    @property
+    def auth_jwks_url(self) -> str:
+        return self.cognito_jwks_url or f"{self.auth_issuer}/.well-known/jwks.json"
+
+    @model_validator(mode="after")
+    def _cognito_needs_a_pool(self) -> Settings:
+        if self.auth_backend == "cognito":
+            if not self.cognito_user_pool_id and not (self.cognito_issuer and self.cognito_jwks_url):
+                raise ValueError("BFF_AUTH_BACKEND=cognito needs BFF_COGNITO_USER_POOL_ID")
+            if not self.cognito_app_client_ids:
+                raise ValueError("BFF_AUTH_BACKEND=cognito needs BFF_COGNITO_APP_CLIENT_IDS")
+            if not self.cognito_token_use:
+                raise ValueError("BFF_COGNITO_TOKEN_USE must allow `id`, `access` or both")
+        return self
 
     @property
     def is_production(self) -> bool:
@@ -79,10 +151,20 @@ class Settings(BaseSettings):
             problems.append("BFF_CORS_ORIGINS must list the storefront's real origins")
         if self.catalog_backend == "sqlite" and not self.allow_embedded_backends:
             problems.append("BFF_CATALOG_BACKEND=sqlite is embedded (set BFF_ALLOW_EMBEDDED_BACKENDS=true to mean it)")
+        if self.search_backend == "embedded" and not self.allow_embedded_backends:
+            problems.append("BFF_SEARCH_BACKEND=embedded is embedded (set BFF_ALLOW_EMBEDDED_BACKENDS=true)")
         if self.expose_metrics:
             problems.append("BFF_EXPOSE_METRICS is a development aid")
         if self.aws_endpoint_url:
             problems.append("BFF_AWS_ENDPOINT_URL points AWS clients at a local stand-in")
+        if self.dax_endpoint and self.dax_endpoint.startswith(("http://", "https://")):
+            problems.append("BFF_DAX_ENDPOINT is an http(s) stand-in, not a DAX cluster (daxs://...)")
+        if self.cache_backend == "redis" and not self.redis_url:
+            problems.append("BFF_CACHE=redis needs BFF_REDIS_URL")
+        if self.auth_backend == "local" and not self.allow_embedded_backends:
+            problems.append("BFF_AUTH_BACKEND=local is the embedded issuer (set BFF_ALLOW_EMBEDDED_BACKENDS=true)")
+        if self.auth_backend == "cognito" and not self.auth_jwks_url.startswith("https://"):
+            problems.append("BFF_COGNITO_JWKS_URL must be an https:// URL")
         if problems:
             raise ProductionConfigError("refusing to start with BFF_ENV=production: " + "; ".join(problems))
         return self

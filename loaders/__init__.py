@@ -26,7 +26,8 @@ class DataLoaders:
 
     @classmethod
     def build(cls, backends: Backends) -> DataLoaders:
-        catalog = backends.catalog
+        # By-key reads go through the shared cache when it is on (products, categories, variant lists).
+        catalog = backends.catalog_reads or backends.catalog
         return cls(
             product_by_id=ProductByIdLoader(catalog),
             product_by_handle=ProductByHandleLoader(catalog),

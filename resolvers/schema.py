@@ -1,22 +1,31 @@
-"""The schema: the root ``Query`` composed from each domain's mixin."""
+"""The schema: the root ``Query`` and ``Mutation`` composed from each domain's mixins."""
 
 from __future__ import annotations
 
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
+from resolvers.catalog.mutations import CatalogAdminMutation
 from resolvers.catalog.queries import CatalogQuery
 from resolvers.catalog.types import Category, Product, ProductVariant
+from resolvers.identity.queries import IdentityQuery
 from resolvers.node import NodeQuery
+from resolvers.search.queries import SearchQuery
 
 
 @strawberry.type(description="The storefront's read API: catalog, and more as capabilities land.")
-class Query(NodeQuery, CatalogQuery):
+class Query(NodeQuery, CatalogQuery, IdentityQuery, SearchQuery):
+    pass
+
+
+@strawberry.type(description="The storefront's write API: each domain adds its mutations as a mixin.")
+class Mutation(CatalogAdminMutation):
     pass
 
 
 schema = strawberry.Schema(
     query=Query,
+    mutation=Mutation,
     types=[Product, ProductVariant, Category],
     config=StrawberryConfig(auto_camel_case=True),
 )

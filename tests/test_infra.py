@@ -202,6 +202,8 @@ def test_production_environment_is_accepted_by_settings(monkeypatch: pytest.Monk
         "BFF_TRUSTED_PROXIES": '["10.0.0.0/16"]',
         "BFF_DYNAMODB_TABLE": "storefront-prod",
         "BFF_REDIS_URL": "rediss://master.storefront.cache.amazonaws.com:6379/0",
+        "BFF_COGNITO_USER_POOL_ID": "eu-west-1_Example",
+        "BFF_COGNITO_APP_CLIENT_IDS": '["storefront-web"]',
     }
     for name in [n for n in os.environ if n.startswith("BFF_")]:
         monkeypatch.delenv(name)

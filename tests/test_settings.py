@@ -13,6 +13,10 @@ PRODUCTION = {
     "graphiql": False,
     "cors_origins": ["https://shop.example.com"],
     "catalog_backend": "dynamodb",
+    "search_backend": "opensearch",
+    "auth_backend": "cognito",
+    "cognito_user_pool_id": "us-east-1_Example",
+    "cognito_app_client_ids": ["storefront-web"],
 }
 
 
@@ -34,6 +38,7 @@ def test_a_complete_production_configuration_is_accepted() -> None:
         ({"graphiql": True}, "BFF_GRAPHIQL"),
         ({"cors_origins": ["http://localhost:3000"]}, "BFF_CORS_ORIGINS"),
         ({"catalog_backend": "sqlite"}, "BFF_CATALOG_BACKEND=sqlite"),
+        ({"search_backend": "embedded"}, "BFF_SEARCH_BACKEND=embedded"),
         ({"expose_metrics": True}, "BFF_EXPOSE_METRICS"),
         ({"aws_endpoint_url": "http://127.0.0.1:5000"}, "BFF_AWS_ENDPOINT_URL"),
     ],

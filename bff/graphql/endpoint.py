@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
+from collections import Counter
 from typing import Any
 
 import orjson
@@ -13,14 +15,19 @@ from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from bff import metrics
+from bff.backends.cache import Cache
 from bff.context import Context
+from bff.graphql.apq import PersistedQueries, load_manifest
 from bff.graphql.documents import DocumentCache
 from bff.graphql.errors import error_code, execution_error, request_error
 from bff.graphql.http import GraphQLRequest, RequestError, parse_get, parse_post
+from bff.graphql.response_cache import ResponseCache
+from bff.settings import Settings
 from bff.state import AppState
 from loaders import DataLoaders
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+log = logging.getLogger("bff.graphql")
 
 
 def _json(payload: dict[str, Any], status: int = 200, media_type: str = "application/json") -> Response:
@@ -37,6 +44,30 @@ def _wants_ide(request: Request) -> bool:
     return "text/html" in accept and "query" not in request.query_params
 
 
+def _metrics(expose: bool, calls: Counter[str]) -> dict[str, Any] | None:
+    return {"backendCalls": {"total": sum(calls.values()), **calls}} if expose else None
+
+
+def persisted_queries(settings: Settings, cache: Cache) -> PersistedQueries:
+    path = settings.persisted_queries_path
+    manifest = load_manifest(path) if path.exists() else {}
+    if settings.apq_mode == "allowlist" and not manifest:
+        log.warning("BFF_APQ_MODE=allowlist with no persisted queries in %s: every document is refused", path)
+    return PersistedQueries(cache, mode=settings.apq_mode, manifest=manifest, ttl_seconds=settings.apq_ttl_seconds)
+
+
+def response_cache(settings: Settings, cache: Cache) -> ResponseCache | None:
+    if not settings.response_cache:
+        return None
+    return ResponseCache(
+        cache,
+        ttl_seconds=settings.response_cache_ttl_seconds,
+        max_age=settings.response_cache_max_age,
+        s_maxage=settings.response_cache_s_maxage,
+        vary_headers=settings.response_cache_vary_headers,
+    )
+
+
 class GraphQLEndpoint:
     """A Starlette endpoint; holds the schema and its document cache for the app's lifetime."""
 
@@ -45,6 +76,8 @@ class GraphQLEndpoint:
         self.state = state
         settings = state.settings
         self.documents = DocumentCache(schema, max_depth=settings.max_depth, size=settings.document_cache_size)
+        self.persisted = persisted_queries(settings, state.backends.cache)
+        self.responses = response_cache(settings, state.backends.cache)
 
     async def __call__(self, request: Request) -> Response:
         media_type = _response_type(request)
@@ -64,11 +97,13 @@ class GraphQLEndpoint:
 
     async def run(self, request: Request, gql: GraphQLRequest, media_type: str) -> Response:
         settings = self.state.settings
-        if not gql.query:
-            raise RequestError("the request has no `query`")
-        if len(gql.query) > settings.max_query_bytes:
+        calls = metrics.start_request()
+        if len(gql.query or "") > settings.max_query_bytes:
             raise RequestError(f"`query` is longer than {settings.max_query_bytes} characters", status=413)
-        compiled = self.documents.get(gql.query)
+        query, digest = await self.persisted.resolve(gql)
+        if not query:
+            raise RequestError("the request has no `query`")
+        compiled = self.documents.get(query, digest)
         request_failed = 400 if media_type == GRAPHQL_RESPONSE else 200
         if compiled.errors or compiled.document is None:
             errors = [request_error(e, error_code(e, syntax=compiled.syntax_error)) for e in compiled.errors]
@@ -89,13 +124,19 @@ class GraphQLEndpoint:
             }
             return Response(orjson.dumps(body), 405, headers={"Allow": "POST"}, media_type=media_type)
 
+        cache_key = generation = None
+        if self.responses and self.responses.applies(request, compiled.hash, compiled.document, gql.operation_name):
+            cache_key = self.responses.key(request, compiled.hash, gql.operation_name, gql.variables, media_type)
+            hit, generation = await self.responses.get(cache_key)
+            if hit is not None:
+                return self.responses.respond(request, hit, media_type, _metrics(settings.expose_metrics, calls))
         request_id = request.scope.get("state", {}).get("request_id") or uuid.uuid4().hex
-        calls = metrics.start_request()
         context = Context(
             settings=settings,
             backends=self.state.backends,
             loaders=DataLoaders.build(self.state.backends),
             cursors=self.state.cursors,
+            user=request.scope.get("user"),
             request_id=request_id,
             headers=dict(request.headers),
         )
@@ -114,8 +155,11 @@ class GraphQLEndpoint:
         payload: dict[str, Any] = {}
         if result.errors:
             payload["errors"] = [execution_error(e, request_id) for e in result.errors]
+        if cache_key is not None and self.responses and not result.errors and result.data is not None:
+            entry = await self.responses.put(cache_key, orjson.dumps({"data": result.data}), generation)
+            return self.responses.respond(request, entry, media_type, _metrics(settings.expose_metrics, calls))
         payload["data"] = result.data
         if settings.expose_metrics:
-            payload["extensions"] = {"backendCalls": {"total": sum(calls.values()), **calls}}
+            payload["extensions"] = _metrics(True, calls)
         status = 200 if result.data is not None else request_failed
         return _json(payload, status, media_type)

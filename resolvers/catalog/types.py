@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -29,6 +29,11 @@ from resolvers.pagination import (
     page_request,
     slice_list,
 )
+
+if TYPE_CHECKING:
+    from resolvers.search.types import Filter
+
+FilterRef = Annotated["Filter", strawberry.lazy("resolvers.search.types")]
 
 
 @strawberry.type(description="A product option and the values it offers, e.g. `Size`: `S`, `M`, `L`.")
@@ -223,6 +228,15 @@ class Category(Node):
     ) -> ProductConnection:
         args = ConnectionArgs(first, after, last, before)
         return await product_connection(info.context, args, filter, sort_key, reverse, category_id=root.id)
+
+    @strawberry.field(description="Facets of this category's products (brand, type, price, stock) for a filter panel.")
+    @staticmethod
+    async def product_filters(
+        root: strawberry.Parent[domain.Category], info: Info, filter: FilterArg = None
+    ) -> list[FilterRef]:
+        from resolvers.search.queries import category_filters
+
+        return await category_filters(info.context, root.id, filter)
 
     @classmethod
     def is_type_of(cls, obj: object, _info: object) -> bool:

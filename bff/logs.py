@@ -1,0 +1,34 @@
+"""Logging set-up: readable lines on a terminal, one JSON object per line in production."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import orjson
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return orjson.dumps(entry).decode()
+
+
+def configure_logging(level: str, *, json: bool) -> None:
+    """Give the app's loggers a handler unless the host (a test runner, a platform) already set one up."""
+    logger = logging.getLogger("bff")
+    logger.setLevel(level.upper())
+    if logging.getLogger().handlers or logger.handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        JsonFormatter() if json else logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+    )
+    logger.addHandler(handler)
