@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,6 +28,8 @@ from bff.settings import Settings
 from bff.state import AppState
 
 log = logging.getLogger("bff")
+
+READY_TIMEOUT_SECONDS = 2.0
 
 
 async def _example_handles(catalog: CatalogStore) -> tuple[str, str]:
@@ -68,15 +71,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> Response:
-        state: AppState = request.app.state.bff
+        backends = request.app.state.bff.backends
+        # The cache is an optimisation (reads fall through to the store): down means degraded, not unready.
+        probes = {"catalog": backends.catalog.ping, "search": backends.search.ping, "cache": backends.cache.ping}
+        outcomes = await asyncio.gather(
+            *(asyncio.wait_for(ping(), READY_TIMEOUT_SECONDS) for ping in probes.values()), return_exceptions=True
+        )
         checks: dict[str, str] = {}
-        try:
-            await state.backends.catalog.ping()
-            checks["catalog"] = "ok"
-        except Exception as exc:  # noqa: BLE001 - readiness reports any failure as not ready
-            log.warning("readiness: catalog unreachable: %s", exc)
-            checks["catalog"] = "unavailable"
-        ready = all(v == "ok" for v in checks.values())
+        for name, outcome in zip(probes, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                log.warning("readiness: %s unreachable: %r", name, outcome)
+                checks[name] = "degraded" if name == "cache" else "unavailable"
+            else:
+                checks[name] = "ok"
+        ready = "unavailable" not in checks.values()
         return JSONResponse({"status": "ok" if ready else "unavailable", "checks": checks}, 200 if ready else 503)
 
     async def jwks(request: Request) -> Response:
