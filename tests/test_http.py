@@ -60,6 +60,15 @@ async def test_unknown_fields_are_validation_errors(client: httpx.AsyncClient) -
     assert error_codes(body) == ["GRAPHQL_VALIDATION_FAILED"]
 
 
+@pytest.mark.parametrize("document", ["{}", "fragment F on Query { __typename }", "query { }"])
+async def test_documents_without_a_usable_operation_are_refused_not_crashed(
+    client: httpx.AsyncClient, document: str
+) -> None:
+    response = await client.post("/graphql", json={"query": document})
+    assert response.status_code == 200
+    assert error_codes(response.json())[0] in {"GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED"}
+
+
 async def test_depth_limit_refuses_deep_documents(client: httpx.AsyncClient) -> None:
     deep = "{ categories { nodes { " + "children { " * 14 + "id" + " }" * 14 + " } } }"
     body = (await client.post("/graphql", json={"query": deep})).json()

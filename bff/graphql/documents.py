@@ -7,6 +7,7 @@ of a request's CPU, so the outcome of both is kept in an LRU keyed by the docume
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -23,6 +24,10 @@ from graphql import (
 from graphql.validation import ASTValidationRule
 from strawberry.extensions.query_depth_limiter import create_validator
 
+from bff.graphql.compiled import DocumentPlans
+
+log = logging.getLogger("bff.graphql")
+
 
 @dataclass(slots=True)
 class CompiledDocument:
@@ -33,6 +38,13 @@ class CompiledDocument:
     errors: list[GraphQLError]
     syntax_error: bool = False
     operations: dict[str | None, OperationType] = field(default_factory=dict)
+    plans: DocumentPlans | None = None  # compiled execution plans, made on first compiled run
+
+    def execution_plans(self) -> DocumentPlans:
+        if self.plans is None:
+            assert self.document is not None
+            self.plans = DocumentPlans.of(self.document)
+        return self.plans
 
     def operation_type(self, name: str | None) -> OperationType | None:
         if name is None and len(self.operations) == 1:
@@ -72,7 +84,13 @@ class DocumentCache:
             document = parse(query, max_tokens=10_000)
         except GraphQLError as error:
             return CompiledDocument(digest, None, [error], syntax_error=True)
-        errors = validate(self._schema, document, self._rules)
+        if not any(isinstance(d, OperationDefinitionNode) for d in document.definitions):
+            return CompiledDocument(digest, document, [GraphQLError("the document defines no operation")])
+        try:
+            errors = validate(self._schema, document, self._rules)
+        except Exception:  # a validation rule that cannot cope with a document refuses it
+            log.warning("validation of document %s failed", digest, exc_info=True)
+            errors = [GraphQLError("the document could not be validated")]
         operations = {
             (d.name.value if d.name else None): d.operation
             for d in document.definitions
