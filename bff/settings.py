@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     max_depth: int = Field(12, ge=1)
     max_query_bytes: int = Field(64_000, ge=256)
     document_cache_size: int = Field(1024, ge=0)
+    compiled_execution: bool = True  # run queries from a cached plan (graphql-core runs anything else)
     # Adds `extensions.backendCalls` to every response (tests and benchmarks count batching with it).
     expose_metrics: bool = False
 

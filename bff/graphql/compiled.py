@@ -1,0 +1,245 @@
+"""Compiled execution plans for query operations.
+
+graphql-core re-derives, for every field of every object in a response, what the field is, how it resolves
+and what its subfields are. For the few documents a storefront sends, that is the same answer every time:
+a plan keeps it per document (on its ``CompiledDocument``), per operation and per value of the variables
+that ``@skip``/``@include`` read. Fields are collected with graphql-core's own ``collect_fields``, lazily,
+once per (field, concrete object type). ``compiled_run`` executes a plan; anything it does not support, and
+every error, sends the request to graphql-core's ``execute`` instead, so error semantics stay graphql-core's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    GraphQLBoolean,
+    GraphQLEnumType,
+    GraphQLField,
+    GraphQLID,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLScalarType,
+    GraphQLString,
+    ListValueNode,
+    ObjectValueNode,
+    ValueNode,
+    VariableNode,
+)
+from graphql.execution import Executor
+from graphql.execution.collect_fields import FieldDetails, collect_fields, collect_subfields
+from graphql.execution.values import get_argument_values
+from graphql.language import Visitor, visit
+
+
+class Unsupported(Exception):
+    """The plan cannot run this request; graphql-core's executor runs it instead."""
+
+
+NO_ARGS: dict[str, Any] = {}
+# graphql-core's serialize_string/serialize_id/serialize_boolean return a value of exactly these types as is.
+IDENTITY: dict[GraphQLOutputType, type] = {GraphQLString: str, GraphQLID: str, GraphQLBoolean: bool}
+
+
+def _has_variable(value: ValueNode) -> bool:
+    if isinstance(value, VariableNode):
+        return True
+    if isinstance(value, ListValueNode):
+        return any(_has_variable(v) for v in value.values)
+    if isinstance(value, ObjectValueNode):
+        return any(_has_variable(f.value) for f in value.fields)
+    return False
+
+
+def _basic_attribute(definition: GraphQLField) -> str | None:
+    """The attribute a plain strawberry field reads, when its resolver is exactly ``getattr(source, name)``.
+
+    Strawberry gives a field with no resolver, no extensions and no exception handler ``_get_basic_result``,
+    which returns ``field.get_result(source, None, [], {})`` = ``field.default_resolver(source, python_name)``.
+    """
+    resolve = definition.resolve
+    strawberry_field = (definition.extensions or {}).get("strawberry-definition")
+    if resolve is None or strawberry_field is None or getattr(resolve, "__name__", "") != "_get_basic_result":
+        return None
+    if strawberry_field.base_resolver is not None or strawberry_field.extensions:
+        return None
+    if strawberry_field.default_resolver is not getattr:
+        return None
+    name = strawberry_field.python_name
+    return name if isinstance(name, str) else None
+
+
+def _direct_call(definition: GraphQLField) -> Callable[[Any], Any] | None:
+    """For a sync strawberry resolver that takes nothing but its parent: what strawberry's wrapper calls.
+
+    With no arguments, extensions or exception handlers, strawberry's ``_resolver`` builds an ``Info`` nobody
+    reads, converts no arguments, and returns ``base_resolver(*[source if it takes self], parent=source,
+    root=source)`` (``get_arguments`` + ``field.get_result``); this calls the same thing with the same values.
+    """
+    resolve = definition.resolve
+    strawberry_field = (definition.extensions or {}).get("strawberry-definition")
+    if resolve is None or strawberry_field is None or getattr(resolve, "__name__", "") != "_resolver":
+        return None
+    closure = resolve.__closure__ or ()
+    cells = dict(zip(resolve.__code__.co_freevars, (cell.cell_contents for cell in closure), strict=True))
+    resolver = strawberry_field.base_resolver
+    if cells.get("field_exception_handlers") != () or resolver is None:
+        return None
+    if strawberry_field.extensions or strawberry_field.arguments or resolver.info_parameter is not None:
+        return None
+    takes_self = resolver.self_parameter is not None
+    names = [p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p is not None]
+
+    def call(source: Any) -> Any:
+        return resolver(*((source,) if takes_self else ()), **dict.fromkeys(names, source))
+
+    return call
+
+
+@dataclass(slots=True)
+class FieldPlan:
+    """One response key of a selection set on one concrete object type."""
+
+    key: str
+    parent: GraphQLObjectType
+    details: list[FieldDetails]
+    nodes: list[FieldNode]
+    definition: GraphQLField
+    return_type: GraphQLOutputType
+    typename: bool
+    attribute: str | None
+    resolve: Callable[..., Any] | None
+    constant_args: dict[str, Any] | None
+    direct: Callable[[Any], Any] | None  # a resolver called without strawberry's wrapper (see _direct_call)
+    same_type: type | None  # a value of exactly this type is its own serialization (str for String/ID)
+    leaf_nullable: bool  # a nullable leaf: None is its own serialization
+    subplans: dict[str, list[FieldPlan]] = field(default_factory=dict)
+
+    def arguments(self, executor: Executor[Any]) -> dict[str, Any]:
+        if self.constant_args is not None:
+            return self.constant_args
+        first = self.details[0]
+        return get_argument_values(
+            self.definition, first.node, executor.variable_values, None, executor.hide_suggestions
+        )
+
+    def subplan(self, executor: Executor[Any], runtime_type: GraphQLObjectType) -> list[FieldPlan]:
+        plans = self.subplans.get(runtime_type.name)
+        if plans is None:
+            collected = collect_subfields(
+                executor.schema,
+                executor.fragments,
+                executor.variable_values,
+                executor.operation,
+                runtime_type,
+                self.details,
+                executor.hide_suggestions,
+            )
+            plans = plan_fields(executor, runtime_type, collected.grouped_field_set)
+            self.subplans[runtime_type.name] = plans
+        return plans
+
+
+def plan_field(executor: Executor[Any], parent: GraphQLObjectType, key: str, details: list[FieldDetails]) -> FieldPlan:
+    node = details[0].node
+    if any(d.defer_usage is not None or d.fragment_variable_values is not None for d in details):
+        raise Unsupported("@defer or fragment variables")
+    definition = executor.schema.get_field(parent, node.name.value)
+    if definition is None:
+        raise Unsupported(f"no field {parent.name}.{node.name.value}")
+    typename = node.name.value == "__typename"
+    attribute = None if typename else _basic_attribute(definition)
+    constant: dict[str, Any] | None = None
+    if not definition.args and not node.arguments:
+        constant = NO_ARGS
+    elif not any(_has_variable(a.value) for a in node.arguments or ()):
+        constant = get_argument_values(definition, node, executor.variable_values, None, executor.hide_suggestions)
+    return FieldPlan(
+        key=key,
+        parent=parent,
+        details=details,
+        nodes=[d.node for d in details],
+        definition=definition,
+        return_type=definition.type,
+        typename=typename,
+        attribute=attribute,
+        resolve=definition.resolve or executor.field_resolver,
+        constant_args=constant,
+        direct=None if typename or attribute else _direct_call(definition),
+        same_type=IDENTITY.get(
+            definition.type.of_type if isinstance(definition.type, GraphQLNonNull) else definition.type
+        ),
+        leaf_nullable=isinstance(definition.type, (GraphQLScalarType, GraphQLEnumType)),
+    )
+
+
+def plan_fields(
+    executor: Executor[Any], parent: GraphQLObjectType, grouped: dict[str, list[FieldDetails]]
+) -> list[FieldPlan]:
+    return [plan_field(executor, parent, key, details) for key, details in grouped.items()]
+
+
+def plan_root(executor: Executor[Any], root_type: GraphQLObjectType) -> list[FieldPlan]:
+    collected = collect_fields(
+        executor.schema,
+        executor.fragments,
+        executor.variable_values,
+        root_type,
+        executor.operation,
+        executor.hide_suggestions,
+    )
+    return plan_fields(executor, root_type, collected.grouped_field_set)
+
+
+class _DirectiveVariables(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+        self.fragment_variables = False
+
+    def enter_directive(self, node: Any, *_: Any) -> None:
+        for argument in node.arguments or ():
+            if isinstance(argument.value, VariableNode):
+                self.names.add(argument.value.name.value)
+            elif _has_variable(argument.value):
+                self.fragment_variables = True  # nested variables in a directive: not planned
+
+    def enter_fragment_definition(self, node: Any, *_: Any) -> None:
+        if node.variable_definitions:
+            self.fragment_variables = True
+
+    def enter_fragment_spread(self, node: Any, *_: Any) -> None:
+        if getattr(node, "arguments", None):
+            self.fragment_variables = True
+
+
+@dataclass(slots=True)
+class DocumentPlans:
+    """The plans of one document: one root plan per (operation name, values of directive variables)."""
+
+    directive_variables: tuple[str, ...]
+    supported: bool
+    roots: dict[tuple[Any, ...], list[FieldPlan]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, document: DocumentNode) -> DocumentPlans:
+        visitor = _DirectiveVariables()
+        visit(document, visitor)
+        return cls(tuple(sorted(visitor.names)), not visitor.fragment_variables)
+
+    def root(
+        self, executor: Executor[Any], root_type: GraphQLObjectType, operation_name: str | None
+    ) -> list[FieldPlan]:
+        coerced = executor.variable_values.coerced
+        values = tuple(coerced.get(name) for name in self.directive_variables)
+        key = (operation_name, *values)
+        plans = self.roots.get(key)
+        if plans is None:
+            plans = plan_root(executor, root_type)
+            self.roots[key] = plans
+        return plans
