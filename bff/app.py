@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -60,6 +61,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             )
             app.state.bff = state
             app.state.graphql = GraphQLEndpoint(schema._schema, state)
+            if settings.gc_freeze:
+                # Everything alive now (schema, clients, caches) lives as long as the process: keep it out of
+                # the collector's full passes, which otherwise stall every request in flight for ~25 ms.
+                gc.collect()
+                gc.freeze()
             log.info("storefront BFF ready (env=%s, catalog=%s)", settings.env, settings.catalog_backend)
             yield
 
