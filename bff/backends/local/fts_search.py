@@ -7,48 +7,29 @@ Like the catalog, one connection lives on one worker thread, so the event loop n
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-from collections.abc import AsyncIterable, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterable, Sequence
 from pathlib import Path
-from typing import TypeVar
 
 from bff.backends.local import fts_schema
 from bff.backends.local.fts_query import run_search, run_suggest
 from bff.backends.local.fts_write import remove_documents, write_documents
+from bff.backends.local.sqlite_worker import SqliteWorker
 from bff.domain.search import ReindexReport, SearchDocument, SearchRequest, SearchResult, Suggestions
-
-T = TypeVar("T")
 
 
 class FtsProductSearch:
     """The ``ProductSearch`` port over SQLite FTS5 (BM25 ranking, prefixes, typo correction, facets)."""
 
-    def __init__(self, conn: sqlite3.Connection, executor: ThreadPoolExecutor, path: Path) -> None:
-        self._conn = conn
-        self._executor = executor
+    def __init__(self, worker: SqliteWorker, path: Path) -> None:
+        self._worker = worker
+        self._run = worker.run
         self._path = path
 
     @classmethod
     async def open(cls, path: Path) -> FtsProductSearch:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-search")
-
-        def connect() -> sqlite3.Connection:
-            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=10000")
-            conn.execute("PRAGMA temp_store=MEMORY")
-            fts_schema.create(conn)
-            return conn
-
-        conn = await asyncio.get_running_loop().run_in_executor(executor, connect)
-        return cls(conn, executor, path)
-
-    async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, self._conn)
+        pragmas = ("busy_timeout=10000", "temp_store=MEMORY")
+        return cls(await SqliteWorker.open(path, "sqlite-search", pragmas, fts_schema.create), path)
 
     async def search(self, request: SearchRequest) -> SearchResult:
         return await self._run(lambda conn: run_search(conn, request))
@@ -91,5 +72,4 @@ class FtsProductSearch:
         await self._run(lambda conn: conn.execute("SELECT 1 FROM docs LIMIT 1").fetchall())
 
     async def close(self) -> None:
-        await self._run(lambda conn: conn.close())
-        self._executor.shutdown(wait=True)
+        await self._worker.close()

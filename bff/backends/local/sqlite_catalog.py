@@ -7,12 +7,10 @@ as fast on page 40 as on page 1.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -30,6 +28,7 @@ from bff.backends.local.sqlite_rows import (
     variant_row,
 )
 from bff.backends.local.sqlite_schema import migrate
+from bff.backends.local.sqlite_worker import SqliteWorker
 from bff.domain.catalog import (
     Category,
     Page,
@@ -67,34 +66,21 @@ def _marks(n: int) -> str:
 class SqliteCatalogStore:
     """The ``CatalogStore`` port over SQLite."""
 
-    def __init__(self, conn: sqlite3.Connection, executor: ThreadPoolExecutor) -> None:
-        self._conn = conn
-        self._executor = executor
+    def __init__(self, worker: SqliteWorker) -> None:
+        self._worker = worker
+        self._run = worker.run
 
     @classmethod
     async def open(cls, path: Path) -> SqliteCatalogStore:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-catalog")
-
-        def connect() -> sqlite3.Connection:
-            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        def setup(conn: sqlite3.Connection) -> None:
             conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA busy_timeout=5000")
             migrate(conn)
-            return conn
 
-        conn = await asyncio.get_running_loop().run_in_executor(executor, connect)
-        return cls(conn, executor)
-
-    async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, self._conn)
+        pragmas = ("foreign_keys=ON", "busy_timeout=5000")
+        return cls(await SqliteWorker.open(path, "sqlite-catalog", pragmas, setup))
 
     async def close(self) -> None:
-        await self._run(lambda conn: conn.close())
-        self._executor.shutdown(wait=True)
+        await self._worker.close()
 
     async def ping(self) -> None:
         await self._run(lambda conn: conn.execute("SELECT 1").fetchone())
