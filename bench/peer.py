@@ -72,7 +72,6 @@ class NaiveGraphQL(GraphQL[Context, None]):
             backends=self.state["backends"],
             loaders=naive_loaders(self.state["backends"]),
             cursors=self.state["cursors"],
-            headers=dict(request.headers),
         )
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import strawberry
 
@@ -23,8 +22,6 @@ class Context:
     # The verified caller, or None for an anonymous one (see bff/authentication.py).
     user: Identity | None = None
     request_id: str = "-"
-    headers: dict[str, str] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 Info = strawberry.Info[Context, None]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any, TypeVar, cast
 
@@ -64,6 +63,3 @@ class _Counted:
 def counted(target: T, port: str) -> T:
     """``target`` with every call through it counted; typed as the port it wraps."""
     return cast(T, _Counted(target, port))
-
-
-AsyncFn = Callable[..., Awaitable[Any]]

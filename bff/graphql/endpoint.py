@@ -151,7 +151,6 @@ class GraphQLEndpoint:
                 cursors=self.state.cursors,
                 user=request.scope.get("user"),
                 request_id=request_id,
-                headers=dict(request.headers),
             )
 
         context = new_context()
