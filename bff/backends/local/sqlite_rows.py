@@ -8,6 +8,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from orjson import loads
+
 from bff.domain.catalog import (
     Category,
     Image,
@@ -47,58 +49,61 @@ def _money(amount: str | None, currency: str) -> Money | None:
     return None if amount is None else Money(Decimal(amount), currency)
 
 
+# The converters read columns by position (the order of *_COLUMNS above): listings decode every row of a
+# page on the hot path, and positional access with orjson is about three times faster than by name.
+
+
 def product_from_row(row: sqlite3.Row) -> Product:
-    currency = row["currency"]
+    currency = row[10]
+    images = tuple(Image(i["url"], i.get("alt"), i.get("width"), i.get("height")) for i in loads(row[8]) if i)
     return Product(
-        id=row["id"],
-        handle=row["handle"],
-        title=row["title"],
-        description=row["description"],
-        vendor=row["vendor"],
-        product_type=row["product_type"],
-        tags=tuple(json.loads(row["tags"])),
-        category_id=row["category_id"],
-        images=tuple(img for img in map(_image, json.loads(row["images"])) if img is not None),
-        options=tuple(ProductOption(o["name"], tuple(o["values"])) for o in json.loads(row["options"])),
-        min_price=_money(row["min_price"], currency),
-        max_price=_money(row["max_price"], currency),
-        min_compare_at_price=_money(row["min_compare_at"], currency),
-        max_compare_at_price=_money(row["max_compare_at"], currency),
-        total_inventory=row["total_inventory"],
-        sales_rank=row["sales_rank"],
-        created_at=datetime.fromisoformat(row["created_at"]),
-        updated_at=datetime.fromisoformat(row["updated_at"]),
+        id=row[0],
+        handle=row[1],
+        title=row[2],
+        description=row[3],
+        vendor=row[4],
+        product_type=row[5],
+        tags=tuple(loads(row[6])),
+        category_id=row[7],
+        images=images,
+        options=tuple(ProductOption(o["name"], tuple(o["values"])) for o in loads(row[9])),
+        min_price=None if row[11] is None else Money(Decimal(row[11]), currency),
+        max_price=None if row[12] is None else Money(Decimal(row[12]), currency),
+        min_compare_at_price=None if row[13] is None else Money(Decimal(row[13]), currency),
+        max_compare_at_price=None if row[14] is None else Money(Decimal(row[14]), currency),
+        total_inventory=row[15],
+        sales_rank=row[16],
+        created_at=datetime.fromisoformat(row[17]),
+        updated_at=datetime.fromisoformat(row[18]),
     )
 
 
 def variant_from_row(row: sqlite3.Row) -> Variant:
-    currency = row["currency"]
-    price = _money(row["price"], currency)
-    assert price is not None
+    currency = row[7]
     return Variant(
-        id=row["id"],
-        product_id=row["product_id"],
-        sku=row["sku"],
-        title=row["title"],
-        price=price,
-        compare_at_price=_money(row["compare_at_price"], currency),
-        quantity_available=row["quantity_available"],
-        selected_options=tuple(SelectedOption(n, v) for n, v in json.loads(row["selected_options"])),
-        image=_image(json.loads(row["image"]) if row["image"] else None),
-        position=row["position"],
+        id=row[0],
+        product_id=row[1],
+        sku=row[2],
+        title=row[3],
+        price=Money(Decimal(row[5]), currency),
+        compare_at_price=None if row[6] is None else Money(Decimal(row[6]), currency),
+        quantity_available=row[8],
+        selected_options=tuple(SelectedOption(n, v) for n, v in loads(row[9])),
+        image=_image(loads(row[10])) if row[10] else None,
+        position=row[4],
     )
 
 
 def category_from_row(row: sqlite3.Row) -> Category:
     return Category(
-        id=row["id"],
-        handle=row["handle"],
-        title=row["title"],
-        description=row["description"],
-        parent_id=row["parent_id"],
-        ancestor_ids=tuple(json.loads(row["ancestor_ids"])),
-        image=_image(json.loads(row["image"]) if row["image"] else None),
-        position=row["position"],
+        id=row[0],
+        handle=row[1],
+        title=row[2],
+        description=row[3],
+        parent_id=row[4],
+        ancestor_ids=tuple(loads(row[5])),
+        image=_image(loads(row[6])) if row[6] else None,
+        position=row[7],
     )
 
 
