@@ -24,7 +24,7 @@ class CursorCodec:
         self._secret = secret
 
     def _sign(self, payload: bytes) -> bytes:
-        return hmac.new(self._secret, payload, hashlib.sha256).digest()[:_SIG_BYTES]
+        return hmac.digest(self._secret, payload, hashlib.sha256)[:_SIG_BYTES]
 
     def encode(self, listing: str, key: tuple[object, str]) -> str:
         payload = orjson.dumps([listing, key[0], key[1]])
@@ -42,3 +42,17 @@ class CursorCodec:
         if got_listing != listing:
             raise BadUserInput(f"{field}: cursor belongs to another listing or sort order", field=field)
         return value, key
+
+
+class Position:
+    """An item's place in a listing, encoded into a cursor only when one is asked for (each costs an HMAC)."""
+
+    __slots__ = ("codec", "key", "listing")
+
+    def __init__(self, codec: CursorCodec, listing: str, key: tuple[object, str]) -> None:
+        self.codec = codec
+        self.listing = listing
+        self.key = key
+
+    def cursor(self) -> str:
+        return self.codec.encode(self.listing, self.key)

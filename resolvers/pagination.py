@@ -8,6 +8,7 @@ from typing import Annotated, Generic, TypeVar
 import strawberry
 
 from bff.context import Context
+from bff.cursors import Position
 from bff.domain.catalog import Page, PageRequest
 from bff.errors import BadUserInput
 from resolvers.common import PageInfo
@@ -50,20 +51,21 @@ def page_request(ctx: Context, args: ConnectionArgs, listing: str) -> PageReques
 @dataclass(slots=True)
 class Edge(Generic[T]):
     node: T
-    cursor: str
+    position: Position
 
 
 def edges_and_page_info(
     ctx: Context, page: Page[T], request: PageRequest, listing: str
 ) -> tuple[list[Edge[T]], PageInfo]:
-    edges = [Edge(item, ctx.cursors.encode(listing, key)) for item, key in zip(page.items, page.keys, strict=True)]
+    codec = ctx.cursors
+    edges = [Edge(item, Position(codec, listing, key)) for item, key in zip(page.items, page.keys, strict=True)]
     more_before = page.has_more if request.backward else request.after is not None
     more_after = request.after is not None if request.backward else page.has_more
     info = PageInfo(
         has_next_page=more_after,
         has_previous_page=more_before,
-        start_cursor=edges[0].cursor if edges else None,
-        end_cursor=edges[-1].cursor if edges else None,
+        start_cursor=edges[0].position.cursor() if edges else None,
+        end_cursor=edges[-1].position.cursor() if edges else None,
     )
     return edges, info
 

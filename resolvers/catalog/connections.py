@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from bff.cursors import Position
 from resolvers.common import PageInfo
 
 if TYPE_CHECKING:
@@ -21,7 +22,11 @@ Counter = Callable[[], Awaitable[int]]
 @strawberry.type(description="A product and its position in a product list.")
 class ProductEdge:
     node: ProductRef = strawberry.field(description="The product.")
-    cursor: str = strawberry.field(description="Opaque position, for `after`/`before`.")
+    position: strawberry.Private[Position]
+
+    @strawberry.field(description="Opaque position, for `after`/`before`.")
+    def cursor(self) -> str:
+        return self.position.cursor()
 
 
 @strawberry.type(description="A page of products (Relay connection).")
@@ -42,7 +47,11 @@ class ProductConnection:
 @strawberry.type(description="A variant and its position among its product's variants.")
 class ProductVariantEdge:
     node: VariantRef = strawberry.field(description="The variant.")
-    cursor: str = strawberry.field(description="Opaque position, for `after`/`before`.")
+    position: strawberry.Private[Position]
+
+    @strawberry.field(description="Opaque position, for `after`/`before`.")
+    def cursor(self) -> str:
+        return self.position.cursor()
 
 
 @strawberry.type(description="A page of a product's variants (Relay connection).")
@@ -63,7 +72,11 @@ class ProductVariantConnection:
 @strawberry.type(description="A category and its position in a category list.")
 class CategoryEdge:
     node: CategoryRef = strawberry.field(description="The category.")
-    cursor: str = strawberry.field(description="Opaque position, for `after`/`before`.")
+    position: strawberry.Private[Position]
+
+    @strawberry.field(description="Opaque position, for `after`/`before`.")
+    def cursor(self) -> str:
+        return self.position.cursor()
 
 
 @strawberry.type(description="A page of categories (Relay connection).")

@@ -32,7 +32,7 @@ async def product_connection(
         return await store.count_products(query)
 
     return ProductConnection(
-        edges=[ProductEdge(node=e.node, cursor=e.cursor) for e in edges],  # type: ignore[arg-type]
+        edges=[ProductEdge(node=e.node, position=e.position) for e in edges],  # type: ignore[arg-type]
         page_info=page_info,
         count=count,
     )

@@ -92,7 +92,7 @@ class CatalogQuery:
             return await store.count_categories(parent, top_level)
 
         return CategoryConnection(
-            edges=[CategoryEdge(node=e.node, cursor=e.cursor) for e in edges],  # type: ignore[arg-type]
+            edges=[CategoryEdge(node=e.node, position=e.position) for e in edges],  # type: ignore[arg-type]
             page_info=page_info,
             count=count,
         )

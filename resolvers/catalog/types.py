@@ -156,7 +156,7 @@ class Product(Node):
         page = slice_list(ctx, variants, [v.id for v in variants], args, listing)
         edges, page_info = edges_and_page_info(ctx, page, page_request(ctx, args, listing), listing)
         return ProductVariantConnection(
-            edges=[ProductVariantEdge(node=e.node, cursor=e.cursor) for e in edges],  # type: ignore[arg-type]
+            edges=[ProductVariantEdge(node=e.node, position=e.position) for e in edges],  # type: ignore[arg-type]
             page_info=page_info,
             total=len(variants),
         )

@@ -15,6 +15,7 @@ import strawberry
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
 from bff.context import Context, Info
+from bff.cursors import Position
 from bff.domain import catalog as domain
 from bff.domain.catalog import ProductQuery
 from bff.domain.search import SearchRequest, SearchResult, SearchSort
@@ -122,7 +123,7 @@ class SearchQuery:
         result = await ctx.backends.search.search(request) if text and size else _empty()
         products = await _hydrate(ctx, result.product_ids)
         edges = [
-            ProductEdge(node=p, cursor=ctx.cursors.encode(listing, (offset + i, p.id)))  # type: ignore[arg-type]
+            ProductEdge(node=p, position=Position(ctx.cursors, listing, (offset + i, p.id)))  # type: ignore[arg-type]
             for i, p in enumerate(products)
         ]
         return SearchResultConnection(
@@ -130,8 +131,8 @@ class SearchQuery:
             page_info=PageInfo(
                 has_next_page=result.has_more,
                 has_previous_page=offset > 0,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
+                start_cursor=edges[0].position.cursor() if edges else None,
+                end_cursor=edges[-1].position.cursor() if edges else None,
             ),
             total_count=max(result.total, 0),
             product_filters=await to_filters(ctx, result.facets),
