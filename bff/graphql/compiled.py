@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from graphql import (
     DocumentNode,
@@ -94,6 +94,9 @@ def _direct_call(definition: GraphQLField) -> Callable[[Any], Any] | None:
         return None
     takes_self = resolver.self_parameter is not None
     names = [p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p is not None]
+    function = resolver.wrapped_func  # what StrawberryResolver.__call__ calls
+    if takes_self and not names and callable(function):
+        return cast("Callable[[Any], Any]", function)
 
     def call(source: Any) -> Any:
         return resolver(*((source,) if takes_self else ()), **dict.fromkeys(names, source))
@@ -225,6 +228,12 @@ class DocumentPlans:
     directive_variables: tuple[str, ...]
     supported: bool
     roots: dict[tuple[Any, ...], list[FieldPlan]] = field(default_factory=dict)
+    # The generated functions of each root plan (compiled_source), or None where generation was refused.
+    functions: dict[tuple[Any, ...], Callable[..., Any] | None] = field(default_factory=dict)
+
+    def key(self, executor: Executor[Any], operation_name: str | None) -> tuple[Any, ...]:
+        coerced = executor.variable_values.coerced
+        return (operation_name, *(coerced.get(name) for name in self.directive_variables))
 
     @classmethod
     def of(cls, document: DocumentNode) -> DocumentPlans:
@@ -235,9 +244,7 @@ class DocumentPlans:
     def root(
         self, executor: Executor[Any], root_type: GraphQLObjectType, operation_name: str | None
     ) -> list[FieldPlan]:
-        coerced = executor.variable_values.coerced
-        values = tuple(coerced.get(name) for name in self.directive_variables)
-        key = (operation_name, *values)
+        key = self.key(executor, operation_name)
         plans = self.roots.get(key)
         if plans is None:
             plans = plan_root(executor, root_type)

@@ -34,10 +34,11 @@ from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from bff.graphql.compiled import DocumentPlans, FieldPlan, Unsupported
+from bff.graphql.compiled_source import SourceBuilder
 from bff.graphql.documents import CompiledDocument
 
 log = logging.getLogger("bff.graphql.compiled")
-stats: Counter[str] = Counter()  # "compiled" / "fallback" runs, for tests and debugging
+stats: Counter[str] = Counter()  # "compiled" / "fallback" / "interpreted" runs, for tests and debugging
 
 is_awaitable = cast("Callable[[Any], bool]", optimized_is_awaitable)
 
@@ -85,8 +86,71 @@ class Run:
     def __init__(self, executor: Executor[Any]) -> None:
         self.executor = executor
 
-    def info(self, plan: FieldPlan, path: Path) -> GraphQLResolveInfo[Any]:
+    def info(self, plan: FieldPlan, path: Path | None) -> GraphQLResolveInfo[Any]:
+        if path is None:
+            raise Unsupported("a resolver's info without its path")
         return self.executor.build_resolve_info(plan.definition, plan.nodes, plan.parent, path)
+
+    # -- what generated plans (compiled_source) call for anything but the common case -----------------------
+
+    is_awaitable = staticmethod(is_awaitable)
+    await_dict = staticmethod(_await_dict)
+    await_list = staticmethod(_await_list)
+
+    @staticmethod
+    def pend(pending: list[Any] | None, key: Any) -> list[Any]:
+        if pending is None:
+            return [key]
+        pending.append(key)
+        return pending
+
+    @staticmethod
+    def settle(results: Any, pending: list[Any] | None) -> None:
+        if pending:
+            _settle([results[key] for key in pending])
+
+    async def deferred(self, complete: Callable[[Run, Any, Path | None], Any], path: Path | None, value: Any) -> Any:
+        completed = complete(self, await value, path)
+        return await completed if is_awaitable(completed) else completed
+
+    @staticmethod
+    def leaf(type_: GraphQLLeafType, value: Any) -> Any:
+        if value is None or is_awaitable(value):
+            raise Unsupported("a null or awaitable leaf value")
+        coerced = type_.coerce_output_value(value)
+        if coerced is None or coerced is Undefined:
+            raise Unsupported("leaf coerced to null")
+        return coerced
+
+    @classmethod
+    def enum(cls, type_: GraphQLLeafType, names: dict[Any, str], value: Any) -> Any:
+        name = cls.leaf(type_, value)
+        if type(value) in (str, int):  # an enum's serialization depends on the value alone: remember it
+            names[value] = name
+        return name
+
+    @classmethod
+    def scalar(cls, type_: GraphQLLeafType, plain: set[type], value: Any) -> Any:
+        coerced = cls.leaf(type_, value)
+        plain.add(type(value))
+        return coerced
+
+    def checked(
+        self,
+        select: Callable[[Run, Any, Path | None], Any],
+        plan: FieldPlan,
+        type_: GraphQLObjectType,
+        value: Any,
+        path: Path | None,
+    ) -> Any:
+        """An object of a class the plan did not expect: ask the type's ``is_type_of`` first."""
+        if is_awaitable(value):
+            raise Unsupported("an awaitable object value")
+        if type_.is_type_of is not None:
+            matches = type_.is_type_of(value, self.info(plan, path))
+            if is_awaitable(matches) or not matches:
+                raise Unsupported("is_type_of refused the value (or is asynchronous)")
+        return select(self, value, path)
 
     def fields(self, plans: list[FieldPlan], source: Any, path: Path | None) -> Any:
         results: dict[str, Any] = {}
@@ -199,6 +263,23 @@ class Run:
         return _await_list(results, pending) if pending else results
 
 
+def _generated(
+    executor: Executor[Any], plans: DocumentPlans, root_type: GraphQLObjectType, operation_name: str | None
+) -> Callable[[Run, Any, Path | None], Any] | None:
+    """The root plan's generated function (made on first use), or None to interpret the plan instead."""
+    key = plans.key(executor, operation_name)
+    if key in plans.functions:
+        return plans.functions[key]
+    root = plans.root(executor, root_type, operation_name)
+    try:
+        select: Callable[[Run, Any, Path | None], Any] | None = SourceBuilder(executor).build(root, root_type)
+    except Unsupported:
+        log.debug("plan not generated; it is interpreted", exc_info=True)
+        select = None
+    plans.functions[key] = select
+    return select
+
+
 async def execute_compiled(
     executor: Executor[Any], plans: DocumentPlans, operation_name: str | None
 ) -> ExecutionResult:
@@ -208,8 +289,13 @@ async def execute_compiled(
     root_type = executor.schema.query_type
     if root_type is None or executor.middleware_manager is not None or executor.abort_signal is not None:
         raise Unsupported("no query type, middleware or abort signal")
-    root = plans.root(executor, root_type, operation_name)
-    data = Run(executor).fields(root, executor.root_value, None)
+    run = Run(executor)
+    select = _generated(executor, plans, root_type, operation_name)
+    if select is not None:
+        data = select(run, executor.root_value, None)
+    else:
+        stats["interpreted"] += 1
+        data = run.fields(plans.root(executor, root_type, operation_name), executor.root_value, None)
     if is_awaitable(data):
         data = await cast("Awaitable[dict[str, Any]]", data)
     return ExecutionResult(data, None)

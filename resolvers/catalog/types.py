@@ -18,7 +18,7 @@ from resolvers.catalog.inputs import (
     SelectedOptionInput,
 )
 from resolvers.catalog.listing import product_connection
-from resolvers.common import Image, Money, Node
+from resolvers.common import Image, Money, Node, accepts_instances
 from resolvers.pagination import (
     After,
     Before,
@@ -41,9 +41,7 @@ class ProductOption:
     name: str = strawberry.field(description="Option name.")
     values: list[str] = strawberry.field(description="Values in display order.")
 
-    @classmethod
-    def is_type_of(cls, obj: object, _info: object) -> bool:
-        return isinstance(obj, (cls, domain.ProductOption))
+    is_type_of = accepts_instances(domain.ProductOption)
 
 
 @strawberry.type(description="The value a variant has for one option.")
@@ -51,9 +49,7 @@ class SelectedOption:
     name: str = strawberry.field(description="Option name.")
     value: str = strawberry.field(description="Option value.")
 
-    @classmethod
-    def is_type_of(cls, obj: object, _info: object) -> bool:
-        return isinstance(obj, (cls, domain.SelectedOption))
+    is_type_of = accepts_instances(domain.SelectedOption)
 
 
 @strawberry.type(description="Lowest and highest price over a product's variants.")
@@ -85,9 +81,7 @@ class ProductVariant(Node):
         assert product is not None, "a variant's product is always in the catalog"
         return product  # type: ignore[return-value]
 
-    @classmethod
-    def is_type_of(cls, obj: object, _info: object) -> bool:
-        return isinstance(obj, (cls, domain.Variant))
+    is_type_of = accepts_instances(domain.Variant)
 
 
 @strawberry.type(description="Something a store sells, with its variants, options, images and prices.")
@@ -176,9 +170,7 @@ class Product(Node):
                 return variant  # type: ignore[return-value]
         return None
 
-    @classmethod
-    def is_type_of(cls, obj: object, _info: object) -> bool:
-        return isinstance(obj, (cls, domain.Product))
+    is_type_of = accepts_instances(domain.Product)
 
 
 @strawberry.type(description="A node of the category tree; its products include those of its subcategories.")
@@ -238,6 +230,4 @@ class Category(Node):
 
         return await category_filters(info.context, root.id, filter)
 
-    @classmethod
-    def is_type_of(cls, obj: object, _info: object) -> bool:
-        return isinstance(obj, (cls, domain.Category))
+    is_type_of = accepts_instances(domain.Category)
