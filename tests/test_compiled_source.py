@@ -16,6 +16,7 @@ import strawberry
 from graphql import execute
 
 from bff.graphql.compiled_run import run_compiled, stats
+from bff.graphql.compiled_source import SYNC, awaitable
 from bff.graphql.documents import DocumentCache
 
 
@@ -141,3 +142,26 @@ async def test_enum_names_are_remembered_by_value() -> None:
     again, _ = await both("{ colours }")
     assert mine is not None and again is not None
     assert mine.data == again.data == {"colours": ["RED", "BLUE", "RED"]}
+
+
+def test_only_classes_that_cannot_make_awaitables_are_remembered_as_synchronous() -> None:
+    class Plain:
+        pass
+
+    class Lazy:
+        def __getattr__(self, name: str) -> Any:
+            if name.startswith("__"):  # today it has no __await__, another instance might
+                raise AttributeError(name)
+            return None
+
+    async def coroutine() -> None:
+        return None
+
+    pending = coroutine()
+    try:
+        assert not awaitable(Plain()) and Plain in SYNC
+        assert not awaitable(Lazy()) and Lazy not in SYNC  # __getattr__ could answer __await__
+        assert awaitable(pending) and type(pending) not in SYNC
+        assert awaitable(asyncio.Future()) and asyncio.Future not in SYNC
+    finally:
+        pending.close()

@@ -10,6 +10,7 @@ every error, sends the request to graphql-core's ``execute`` instead, so error s
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -74,6 +75,17 @@ def _basic_attribute(definition: GraphQLField) -> str | None:
     return name if isinstance(name, str) else None
 
 
+def _takes_source_first(function: Callable[..., Any], takes_self: bool, names: set[str]) -> bool:
+    """Whether ``function(source)`` passes the source exactly as strawberry's call would (self or root)."""
+    parameters = list(inspect.signature(function).parameters.values())
+    if not parameters or len(parameters) > 1:
+        return False
+    first = parameters[0]
+    if first.kind is not inspect.Parameter.POSITIONAL_OR_KEYWORD:
+        return False
+    return (takes_self and not names) or (not takes_self and names == {first.name})
+
+
 def _direct_call(definition: GraphQLField) -> Callable[[Any], Any] | None:
     """For a sync strawberry resolver that takes nothing but its parent: what strawberry's wrapper calls.
 
@@ -95,7 +107,7 @@ def _direct_call(definition: GraphQLField) -> Callable[[Any], Any] | None:
     takes_self = resolver.self_parameter is not None
     names = [p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p is not None]
     function = resolver.wrapped_func  # what StrawberryResolver.__call__ calls
-    if takes_self and not names and callable(function):
+    if callable(function) and _takes_source_first(function, takes_self, set(names)):
         return cast("Callable[[Any], Any]", function)
 
     def call(source: Any) -> Any:

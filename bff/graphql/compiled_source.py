@@ -15,6 +15,7 @@ from __future__ import annotations
 import keyword
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import CoroutineType, GeneratorType
 from typing import Any
 
 from graphql import (
@@ -33,6 +34,7 @@ from graphql import (
 )
 from graphql.execution import Executor
 from graphql.pyutils import Path, Undefined
+from strawberry.execution import optimized_is_awaitable as is_awaitable
 
 from bff.graphql.compiled import FieldPlan, Unsupported
 
@@ -73,13 +75,34 @@ def known_classes(type_: GraphQLObjectType) -> tuple[type, ...] | None:
     return ()
 
 
+# Classes whose instances are never awaitable: the common ones, then each class ``awaitable`` clears.
+SYNC: set[type] = {type(None), bool, int, float, str, bytes, list, tuple, dict, set, frozenset}
+
+
+def awaitable(value: Any) -> bool:
+    """graphql-core's check (strawberry's fast version); a class that cannot make awaitables joins SYNC."""
+    if is_awaitable(value):
+        return True
+    cls = type(value)
+    plain_lookup = getattr(cls, "__getattribute__", None) is object.__getattribute__ and not hasattr(cls, "__getattr__")
+    if plain_lookup and not hasattr(cls, "__await__") and not issubclass(cls, (CoroutineType, GeneratorType)):
+        SYNC.add(cls)
+    return False
+
+
 class SourceBuilder:
     """Generates the functions of one root plan into one namespace."""
 
     def __init__(self, executor: Executor[Any]) -> None:
         self.executor = executor
         self.lines: list[str] = []
-        self.namespace: dict[str, Any] = {"Path": Path, "Undefined": Undefined, "Unsupported": Unsupported}
+        self.namespace: dict[str, Any] = {
+            "Path": Path,
+            "SYNC": SYNC,
+            "Undefined": Undefined,
+            "Unsupported": Unsupported,
+            "awaitable": awaitable,
+        }
         self.count = 0
 
     def constant(self, value: Any, prefix: str) -> str:
@@ -155,7 +178,7 @@ class SourceBuilder:
         lines = [f"    fpath = {path}"] if needs_path else ["    fpath = None"]
         lines += [
             f"    value = {call}",
-            "    if run.is_awaitable(value):",
+            "    if value.__class__ not in SYNC and awaitable(value):",
             f"        results[{key}] = run.deferred({complete.name}, fpath, value)",
             f"        pending = run.pend(pending, {key})",
             "    else:",
@@ -168,7 +191,8 @@ class SourceBuilder:
     def store(key: str, out: str, may_pend: bool, indent: str) -> list[str]:
         lines = [f"{indent}results[{key}] = {out}"]
         if may_pend:
-            lines += [f"{indent}if run.is_awaitable({out}):", f"{indent}    pending = run.pend(pending, {key})"]
+            lines += [f"{indent}if {out}.__class__ not in SYNC and awaitable({out}):"]
+            lines += [f"{indent}    pending = run.pend(pending, {key})"]
         return lines
 
     def completer(self, plan: FieldPlan) -> tuple[list[str], Unit]:
@@ -264,7 +288,8 @@ class SourceBuilder:
             "        results.append(out)",
         ]
         if may_pend:
-            body += ["        if run.is_awaitable(out):", "            pending = run.pend(pending, len(results) - 1)"]
+            body += ["        if out.__class__ not in SYNC and awaitable(out):"]
+            body += ["            pending = run.pend(pending, len(results) - 1)"]
         self.lines += [
             f"def {name}(run, value, path):",
             "    if value.__class__ is not list and value.__class__ is not tuple:",
