@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, TypeVar
 
 import strawberry
 
@@ -14,6 +15,7 @@ from bff.errors import BadUserInput
 from resolvers.common import PageInfo
 
 T = TypeVar("T")
+E = TypeVar("E")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,24 +50,22 @@ def page_request(ctx: Context, args: ConnectionArgs, listing: str) -> PageReques
     return PageRequest(limit=size, after=position, backward=backward)
 
 
-@dataclass(slots=True)
-class Edge(Generic[T]):
-    node: T
-    position: Position
-
-
 def edges_and_page_info(
-    ctx: Context, page: Page[T], request: PageRequest, listing: str
-) -> tuple[list[Edge[T]], PageInfo]:
+    ctx: Context, page: Page[T], request: PageRequest, listing: str, edge: Callable[..., E]
+) -> tuple[list[E], PageInfo]:
+    """The page's edges, made by ``edge(node=..., position=...)``, and its ``PageInfo``."""
     codec = ctx.cursors
-    edges = [Edge(item, Position(codec, listing, key)) for item, key in zip(page.items, page.keys, strict=True)]
+    keys = page.keys
+    edges = [
+        edge(node=item, position=Position(codec, listing, key)) for item, key in zip(page.items, keys, strict=True)
+    ]
     more_before = page.has_more if request.backward else request.after is not None
     more_after = request.after is not None if request.backward else page.has_more
     info = PageInfo(
         has_next_page=more_after,
         has_previous_page=more_before,
-        start_cursor=edges[0].position.cursor() if edges else None,
-        end_cursor=edges[-1].position.cursor() if edges else None,
+        start_cursor=codec.encode(listing, keys[0]) if keys else None,
+        end_cursor=codec.encode(listing, keys[-1]) if keys else None,
     )
     return edges, info
 

@@ -26,13 +26,13 @@ async def product_connection(
     for product in page.items:
         # The page already holds these products: nested lookups by id must not fetch them again.
         ctx.loaders.product_by_id.prime(product.id, product)
-    edges, page_info = edges_and_page_info(ctx, page, request, listing)
+    edges, page_info = edges_and_page_info(ctx, page, request, listing, ProductEdge)
 
     async def count() -> int:
         return await store.count_products(query)
 
     return ProductConnection(
-        edges=[ProductEdge(node=e.node, position=e.position) for e in edges],  # type: ignore[arg-type]
+        edges=edges,
         page_info=page_info,
         count=count,
     )

@@ -86,13 +86,13 @@ class CatalogQuery:
         page = await store.list_categories(parent, top_level, request)
         for category in page.items:
             ctx.loaders.category_by_id.prime(category.id, category)
-        edges, page_info = edges_and_page_info(ctx, page, request, listing)
+        edges, page_info = edges_and_page_info(ctx, page, request, listing, CategoryEdge)
 
         async def count() -> int:
             return await store.count_categories(parent, top_level)
 
         return CategoryConnection(
-            edges=[CategoryEdge(node=e.node, position=e.position) for e in edges],  # type: ignore[arg-type]
+            edges=edges,
             page_info=page_info,
             count=count,
         )

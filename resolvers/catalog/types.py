@@ -148,9 +148,9 @@ class Product(Node):
         listing = f"variants:{root.id}"
         args = ConnectionArgs(first, after, last, before)
         page = slice_list(ctx, variants, [v.id for v in variants], args, listing)
-        edges, page_info = edges_and_page_info(ctx, page, page_request(ctx, args, listing), listing)
+        edges, page_info = edges_and_page_info(ctx, page, page_request(ctx, args, listing), listing, ProductVariantEdge)
         return ProductVariantConnection(
-            edges=[ProductVariantEdge(node=e.node, position=e.position) for e in edges],  # type: ignore[arg-type]
+            edges=edges,
             page_info=page_info,
             total=len(variants),
         )
