@@ -24,6 +24,11 @@ class DataLoaders:
     category_by_handle: CategoryByHandleLoader
     child_categories: ChildCategoriesLoader
 
+    def release(self) -> None:
+        """Forget every value loaded or primed (the request is over; see GraphQLEndpoint.run)."""
+        for name in self.__slots__:
+            getattr(self, name).clear_all()
+
     @classmethod
     def build(cls, backends: Backends) -> DataLoaders:
         # By-key reads go through the shared cache when it is on (products, categories, variant lists).

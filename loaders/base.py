@@ -22,12 +22,10 @@ class PortLoader(DataLoader[K, R], Generic[K, R]):
     """
 
     def __init__(self, fetch: BatchFetch[K, R]) -> None:
-        super().__init__(load_fn=self._load)
-        self._fetch = fetch
+        # ``fetch`` itself, not a method of this loader: a loader that refers to itself is a reference cycle,
+        # and it would keep every value it holds alive until a full garbage collection.
+        super().__init__(load_fn=fetch)
         self._primed: dict[K, R] = {}
-
-    async def _load(self, keys: list[K]) -> list[R]:
-        return await self._fetch(keys)
 
     def prime(self, key: K, value: R, force: bool = False) -> None:
         batch = self.batch

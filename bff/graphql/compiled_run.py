@@ -327,4 +327,8 @@ async def run_compiled(
         log.debug("compiled execution fell back to graphql-core", exc_info=True)
         return None
     stats["compiled"] += 1
+    # graphql-core's executor refers to itself (through its helpers' bound methods): left as it is, it and
+    # everything it reaches (the context, its loaders, every object read) would wait for the garbage
+    # collector's slowest pass instead of being freed as the request ends.
+    vars(executor).clear()
     return result

@@ -170,8 +170,11 @@ class GraphQLEndpoint:
                 executor_class=StrawberryGraphQLCoreExecutionContext,
                 is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
             )
-        if not isinstance(result, ExecutionResult):
-            result = await result
+            if not isinstance(result, ExecutionResult):
+                result = await result
+            # graphql-core's executor is a reference cycle that holds the context until a full garbage
+            # collection: let go of what the loaders hold now (the compiled path frees its executor itself).
+            context.loaders.release()
         assert isinstance(result, ExecutionResult)
         payload: dict[str, Any] = {}
         if result.errors:
