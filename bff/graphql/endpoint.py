@@ -23,6 +23,7 @@ from bff.graphql.documents import DocumentCache
 from bff.graphql.errors import error_code, execution_error, request_error
 from bff.graphql.http import GraphQLRequest, RequestError, parse_get, parse_post
 from bff.graphql.response_cache import ResponseCache
+from bff.middleware import new_request_id
 from bff.settings import Settings
 from bff.state import AppState
 from loaders import DataLoaders
@@ -141,7 +142,7 @@ class GraphQLEndpoint:
             hit, generation = await self.responses.get(cache_key)
             if hit is not None:
                 return self.responses.respond(request, hit, media_type, _metrics(settings.expose_metrics, calls))
-        request_id = request.scope.get("state", {}).get("request_id") or uuid.uuid4().hex
+        request_id = request.scope.get("state", {}).get("request_id") or new_request_id()
 
         def new_context() -> Context:
             return Context(
