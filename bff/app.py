@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 # the collector's full passes, which otherwise stall every request in flight for ~25 ms.
                 gc.collect()
                 gc.freeze()
+            gc.set_threshold(*settings.gc_threshold)
             log.info("storefront BFF ready (env=%s, catalog=%s)", settings.env, settings.catalog_backend)
             yield
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, PositiveInt, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_CURSOR_SECRET = "dev-only-cursor-secret-change-me"  # noqa: S105 - refused in production
@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     opensearch_password: SecretStr | None = None
     opensearch_service: Literal["es", "aoss"] = "es"  # SigV4 service name: managed domain or serverless
     search_index: str = Field("products", pattern=r"^[a-z0-9][a-z0-9_-]{0,100}$")
+    # Embedded search: read-only connections that search side by side (0: searches share the writer's thread).
+    search_readers: int = Field(4, ge=0, le=64)
 
     # HTTP
     cors_origins: list[str] = ["http://localhost:3000", "http://127.0.0.1:3000"]
@@ -69,6 +71,9 @@ class Settings(BaseSettings):
     compiled_execution: bool = True  # run queries from a cached plan (graphql-core runs anything else)
     # Move what start-up allocated out of the garbage collector's reach (cuts full-collection pauses).
     gc_freeze: bool = True
+    # Garbage-collector thresholds set after start-up (gc.set_threshold): requests make no reference cycles,
+    # so rarer young-generation passes only save time. `[700,10,10]` is Python's own.
+    gc_threshold: tuple[PositiveInt, PositiveInt, PositiveInt] = (10_000, 20, 20)
     # Adds `extensions.backendCalls` to every response (tests and benchmarks count batching with it).
     expose_metrics: bool = False
 

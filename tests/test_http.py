@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
 import sqlite3
@@ -152,3 +153,13 @@ async def test_unexpected_failures_are_masked_and_logged_with_an_id(
     assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
     assert "not json" not in str(body) and "JSONDecodeError" not in str(body)
     assert error["extensions"]["errorId"] in caplog.text
+
+
+async def test_start_up_sets_the_garbage_collector_thresholds(seeded_dir: Path) -> None:
+    before = gc.get_threshold()
+    try:
+        async with app_client(make_settings(seeded_dir, gc_threshold=(1234, 5, 6), gc_freeze=False)) as http:
+            assert (await http.get("/healthz")).status_code == 200
+            assert gc.get_threshold() == (1234, 5, 6)
+    finally:
+        gc.set_threshold(*before)
