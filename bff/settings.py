@@ -54,8 +54,9 @@ class Settings(BaseSettings):
     opensearch_password: SecretStr | None = None
     opensearch_service: Literal["es", "aoss"] = "es"  # SigV4 service name: managed domain or serverless
     search_index: str = Field("products", pattern=r"^[a-z0-9][a-z0-9_-]{0,100}$")
-    # Embedded search: read-only connections that search side by side (0: searches share the writer's thread).
-    search_readers: int = Field(4, ge=0, le=64)
+    # Embedded search: read-only connections that search side by side; None: one per CPU the process may use,
+    # at most 4; 0: searches share the writer's thread, one at a time.
+    search_readers: int | None = Field(None, ge=0, le=64)
 
     # HTTP
     cors_origins: list[str] = ["http://localhost:3000", "http://127.0.0.1:3000"]

@@ -62,7 +62,7 @@ async def _open_search(settings: Settings, catalog: CatalogStore) -> ProductSear
     from bff.backends.local.fts_search import FtsProductSearch
     from bff.backends.search_indexer import reindex
 
-    search = await FtsProductSearch.open(settings.search_db_path)
+    search = await FtsProductSearch.open(settings.search_db_path, readers=settings.search_readers)
     # The embedded index is derived data: an empty one over a non-empty catalog is built now.
     if await search.is_empty():
         try:

@@ -1,10 +1,11 @@
-"""Reading the embedded index: query planning (prefixes, typo correction), filters, sorting and facets.
+"""Reading the embedded index: query planning (prefixes, typo correction), filters, sorting, counts.
 
-Every function takes the connection and runs on the adapter's worker thread. The text part is planned
+Every function takes a connection and runs on one of the adapter's reader threads. The text part is planned
 word by word: a word the index knows is searched as is (FTS5 stems it), a word that only starts indexed
 words is a prefix, anything else is replaced by the closest indexed word within OpenSearch's AUTO fuzziness
 (trigram candidates, then edit distance, ties to the more frequent word). All words must match; when that
-finds nothing a multi-word query is relaxed to any word, ranked by BM25 with field weights.
+finds nothing a multi-word query is relaxed to any word, ranked by BM25 with field weights. Only the page
+is scored; the total and the facets (``fts_facets``) count matches without scoring them.
 """
 
 from __future__ import annotations
@@ -13,25 +14,10 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from bff.backends.local import fts_facets
 from bff.backends.local.search_text import edit_distance, max_edits, query_terms, trigrams
 from bff.domain.catalog import ProductQuery
-from bff.domain.search import (
-    FACET_AVAILABLE,
-    FACET_CATEGORY,
-    FACET_PRICE,
-    FACET_PRODUCT_TYPE,
-    FACET_VENDOR,
-    MAX_FACET_VALUES,
-    PRICE_BUCKETS,
-    Facet,
-    FacetType,
-    FacetValue,
-    SearchRequest,
-    SearchResult,
-    SearchSort,
-    price_bucket_id,
-    price_bucket_label,
-)
+from bff.domain.search import Facet, SearchRequest, SearchResult, SearchSort
 
 # bm25() weights per FTS column: title, brand, category (type, category path, tags), description.
 BM25 = "bm25(fts, 10.0, 5.0, 4.0, 1.0)"
@@ -103,29 +89,34 @@ def plan(conn: sqlite3.Connection, terms: list[str], prefix_last: bool) -> Plan:
     return Plan(expressions, searched, corrected)
 
 
-def _filters(q: ProductQuery, skip: str | None = None) -> tuple[list[str], list[Any]]:
+def scope_filters(q: ProductQuery) -> tuple[list[str], list[Any]]:
+    """The filters that are not facets: the category subtree and tags."""
     where: list[str] = []
     args: list[Any] = []
     if q.category_id is not None:
         where.append("d.rowid IN (SELECT doc FROM doc_categories WHERE category_id = ?)")
         args.append(q.category_id)
-    for name, column, values in (("vendor", "vendor", q.vendors), ("product_type", "product_type", q.product_types)):
-        if values and skip != name:
-            where.append(f"d.{column} IN ({','.join('?' * len(values))})")
-            args.extend(values)
     if q.tags:
         where.append(f"d.rowid IN (SELECT doc FROM doc_tags WHERE tag IN ({','.join('?' * len(q.tags))}))")
         args.extend(q.tags)
-    if q.available is not None and skip != "available":
+    return where, args
+
+
+def filters(q: ProductQuery) -> tuple[list[str], list[Any]]:
+    where, args = scope_filters(q)
+    for column, values in (("vendor", q.vendors), ("product_type", q.product_types)):
+        if values:
+            where.append(f"d.{column} IN ({','.join('?' * len(values))})")
+            args.extend(values)
+    if q.available is not None:
         where.append("d.available = ?")
         args.append(int(q.available))
-    if skip != "price":
-        if q.min_price is not None:
-            where.append("d.price >= ?")
-            args.append(float(q.min_price))
-        if q.max_price is not None:
-            where.append("d.price <= ?")
-            args.append(float(q.max_price))
+    if q.min_price is not None:
+        where.append("d.price >= ?")
+        args.append(float(q.min_price))
+    if q.max_price is not None:
+        where.append("d.price <= ?")
+        args.append(float(q.max_price))
     return where, args
 
 
@@ -140,98 +131,84 @@ def _order(sort: SearchSort, reverse: bool, with_text: bool) -> str:
     return f"d.rank_key {asc}, d.rowid {asc}"
 
 
-class Source:
-    """The rows a request ranges over: the text's hits (a temp table with BM25 scores) or every document."""
+@dataclass(frozen=True, slots=True)
+class Hits:
+    """The rows a request ranges over: the documents matching an FTS5 expression, or every document.
 
-    def __init__(self, conn: sqlite3.Connection, match: str | None, weights: str = BM25) -> None:
-        self.conn = conn
-        self.with_text = match is not None
-        if match is None:
-            self.sql = "docs d"
-            return
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS hit (rowid INTEGER PRIMARY KEY, score REAL NOT NULL)")
-        conn.execute("DELETE FROM temp.hit")
-        conn.execute(f"INSERT INTO temp.hit SELECT rowid, {weights} FROM fts WHERE fts MATCH ?", (match,))
-        self.sql = "temp.hit h JOIN docs d ON d.rowid = h.rowid"
+    Matches are joined to ``docs`` match first (CROSS JOIN fixes the order): without statistics SQLite
+    would rather scan every document and look each one up among the matches.
+    """
+
+    match: str | None
+
+    def source(self, scored: bool = False) -> tuple[str, tuple[Any, ...]]:
+        if self.match is None:
+            return "docs d", ()
+        score = f", {BM25} AS score" if scored else ""
+        sub = f"SELECT rowid{score} FROM fts WHERE fts MATCH ?"
+        return f"({sub}) h CROSS JOIN docs d ON d.rowid = h.rowid", (self.match,)
 
     def query(
-        self, select: str, q: ProductQuery, skip: str | None = None, tail: str = "", extra: tuple[Any, ...] = ()
+        self,
+        conn: sqlite3.Connection,
+        select: str,
+        where: tuple[list[str], list[Any]],
+        tail: str = "",
+        extra: tuple[Any, ...] = (),
+        scored: bool = False,
     ) -> list[Any]:
-        where, args = _filters(q, skip)
-        clause = f" WHERE {' AND '.join(where)}" if where else ""
-        return self.conn.execute(f"SELECT {select} FROM {self.sql}{clause} {tail}", (*args, *extra)).fetchall()
+        source, source_args = self.source(scored)
+        clause = f" WHERE {' AND '.join(where[0])}" if where[0] else ""
+        sql = f"SELECT {select} FROM {source}{clause} {tail}"
+        return conn.execute(sql, (*source_args, *where[1], *extra)).fetchall()
 
-    def count(self, q: ProductQuery) -> int:
-        return int(self.query("COUNT(*)", q)[0][0])
+    def any(self, conn: sqlite3.Connection) -> bool:
+        return bool(self.query(conn, "1", ([], []), "LIMIT 1"))
 
-
-def _list_facet(src: Source, q: ProductQuery, facet: str, label: str, column: str, skip: str | None) -> Facet:
-    rows = src.query(
-        f"{column}, COUNT(*) AS n",
-        q,
-        skip,
-        f"GROUP BY {column} HAVING {column} IS NOT NULL AND {column} != '' ORDER BY n DESC, {column} LIMIT ?",
-        (MAX_FACET_VALUES,),
-    )
-    values = tuple(FacetValue(f"{facet}.{key}", str(key), int(n), key) for key, n in rows)
-    return Facet(facet, label, FacetType.LIST, values)
+    def count(self, conn: sqlite3.Connection, q: ProductQuery) -> int:
+        where = filters(q)
+        if self.match is not None and not where[0]:
+            # Every indexed row has its document (both are written in one transaction): no join needed.
+            return int(conn.execute("SELECT COUNT(*) FROM fts WHERE fts MATCH ?", (self.match,)).fetchone()[0])
+        return int(self.query(conn, "COUNT(*)", where)[0][0])
 
 
-def facets(src: Source, q: ProductQuery) -> list[Facet]:
-    """Counts over the filtered hits; a facet's own filter is left out of its counts (pick several vendors)."""
-    buckets = ", ".join(
-        f"SUM(d.price >= {float(low)}" + ("" if high is None else f" AND d.price < {float(high)}") + ")"
-        for low, high in PRICE_BUCKETS
-    )
-    price_counts = src.query(buckets, q, "price")[0]
-    price_values = tuple(
-        FacetValue(price_bucket_id(low, high), price_bucket_label(low, high), int(n or 0), (low, high))
-        for (low, high), n in zip(PRICE_BUCKETS, price_counts, strict=True)
-        if n
-    )
-    in_stock, total = src.query("COALESCE(SUM(d.available), 0), COUNT(*)", q, "available")[0]
-    availability = tuple(
-        v
-        for v in (
-            FacetValue(f"{FACET_AVAILABLE}.1", "In stock", int(in_stock), True),
-            FacetValue(f"{FACET_AVAILABLE}.0", "Out of stock", int(total - in_stock), False),
-        )
-        if v.count
-    )
-    return [
-        _list_facet(src, q, FACET_CATEGORY, "Category", "d.category_id", None),
-        _list_facet(src, q, FACET_PRODUCT_TYPE, "Product type", "d.product_type", "product_type"),
-        _list_facet(src, q, FACET_VENDOR, "Brand", "d.vendor", "vendor"),
-        Facet(FACET_PRICE, "Price", FacetType.PRICE_RANGE, price_values),
-        Facet(FACET_AVAILABLE, "Availability", FacetType.BOOLEAN, availability),
-    ]
+def _page(conn: sqlite3.Connection, hits: Hits, req: SearchRequest) -> tuple[list[str], bool]:
+    """The ids of the requested page, and whether more follow."""
+    where = filters(req.filters)
+    if req.limit == 0:
+        return [], bool(hits.query(conn, "1", where, "LIMIT 1 OFFSET ?", (req.offset,)))
+    scored = req.sort is SearchSort.RELEVANCE and hits.match is not None
+    order = _order(req.sort, req.reverse, hits.match is not None)
+    tail = f"ORDER BY {order} LIMIT ? OFFSET ?"
+    rows = hits.query(conn, "d.product_id", where, tail, (req.limit + 1, req.offset), scored=scored)
+    return [r[0] for r in rows[: req.limit]], len(rows) > req.limit
 
 
 def run_search(conn: sqlite3.Connection, req: SearchRequest) -> SearchResult:
+    """Call it inside one read transaction: its statements must all see the same index."""
     corrected: str | None = None
-    match: str | None = None
-    expressions: list[str] = []
+    hits = Hits(None)
     if req.text is not None:
         terms = query_terms(req.text)
         if not terms:
             return SearchResult(product_ids=[], total=0, has_more=False)
         p = plan(conn, terms, prefix_last=False)
-        expressions = p.expressions
-        match = " AND ".join(expressions)
+        hits = Hits(" AND ".join(p.expressions))
+        if len(p.expressions) > 1 and not hits.any(conn):
+            hits = Hits(" OR ".join(p.expressions))
         corrected = " ".join(p.words) if p.corrected else None
-    src = Source(conn, match)
-    if len(expressions) > 1 and src.count(ProductQuery()) == 0:
-        src = Source(conn, " OR ".join(expressions))
-    rows = src.query(
-        "d.product_id",
-        req.filters,
-        tail=f"ORDER BY {_order(req.sort, req.reverse, src.with_text)} LIMIT ? OFFSET ?",
-        extra=(req.limit + 1, req.offset),
-    )
-    ids = [r[0] for r in rows]
-    total = src.count(req.filters) if req.with_total else -1
-    found = facets(src, req.filters) if req.with_facets else []
-    return SearchResult(ids[: req.limit], total, len(ids) > req.limit, found, corrected, corrected)
+    ids, has_more = _page(conn, hits, req)
+    total = -1
+    found: list[Facet] = []
+    if req.with_facets:
+        source, source_args = hits.source()
+        grouped = fts_facets.groups(conn, source, source_args, scope_filters(req.filters), req.filters)
+        found = fts_facets.facets(grouped)
+        total = fts_facets.total(grouped) if req.with_total else -1
+    elif req.with_total:
+        total = hits.count(conn, req.filters)
+    return SearchResult(ids, total, has_more, found, corrected, corrected)
 
 
 def run_suggest(conn: sqlite3.Connection, text: str, limit: int) -> tuple[list[str], list[str], list[str]]:
@@ -239,16 +216,18 @@ def run_suggest(conn: sqlite3.Connection, text: str, limit: int) -> tuple[list[s
     if not terms:
         return [], [], []
     p = plan(conn, terms, prefix_last=True)
-    src = Source(conn, " AND ".join(p.expressions))
-    order = "ORDER BY h.score, d.rank_key LIMIT ?"
-    products = [r[0] for r in src.query("d.product_id", ProductQuery(), tail=order, extra=(limit,))]
+    hits = Hits(" AND ".join(p.expressions))
+    none: tuple[list[str], list[Any]] = ([], [])
+    order = "ORDER BY h.score, d.rank_key, d.rowid LIMIT ?"
+    products = [r[0] for r in hits.query(conn, "d.product_id", none, order, (limit,), scored=True)]
     categories = [
         r[0]
-        for r in src.query(
+        for r in hits.query(
+            conn,
             "d.category_id, COUNT(*) AS n",
-            ProductQuery(),
-            tail="GROUP BY d.category_id HAVING d.category_id IS NOT NULL ORDER BY n DESC LIMIT ?",
-            extra=(limit,),
+            none,
+            "GROUP BY d.category_id HAVING d.category_id IS NOT NULL ORDER BY n DESC, d.category_id LIMIT ?",
+            (limit,),
         )
     ]
     head, last = p.words[:-1], p.words[-1]
