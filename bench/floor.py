@@ -21,6 +21,7 @@ from starlette.routing import Route
 from bff.backends.registry import Backends, build_backends
 from bff.cursors import CursorCodec
 from bff.domain.catalog import Image, Money, PageRequest, Product, ProductQuery, ProductSortKey, Variant
+from bff.domain.search import FACET_CATEGORY, SearchRequest
 from bff.ids import to_global_id
 from bff.settings import Settings
 from resolvers.catalog.inputs import listing_name
@@ -47,6 +48,7 @@ def price_range(low: Money | None, high: Money | None) -> dict[str, Any] | None:
 class Floor:
     def __init__(self, backends: Backends, cursors: CursorCodec) -> None:
         self.catalog = backends.catalog
+        self.search_port = backends.search
         self.cursors = cursors
 
     async def home(self, variables: dict[str, Any]) -> dict[str, Any]:
@@ -120,6 +122,46 @@ class Floor:
             "products": {"edges": related},
         }
 
+    async def search(self, variables: dict[str, Any]) -> dict[str, Any]:
+        request = SearchRequest(text=variables["query"].strip(), limit=variables["first"], with_facets=True)
+        result = await self.search_port.search(request)
+        category_ids = [str(v.value) for f in result.facets if f.id == FACET_CATEGORY for v in f.values]
+        products, categories = await asyncio.gather(
+            self.catalog.get_products(result.product_ids), self.catalog.get_categories(category_ids)
+        )
+        titles = {c.id: c.title for c in categories if c is not None}
+        edges = [
+            {
+                "node": {
+                    "id": to_global_id("Product", p.id),
+                    "handle": p.handle,
+                    "title": p.title,
+                    "availableForSale": p.available_for_sale,
+                    "featuredImage": image(p.images[0] if p.images else None, full=False),
+                    "priceRange": None if p.min_price is None else {"minVariantPrice": money(p.min_price)},
+                }
+            }
+            for p in products
+            if p is not None
+        ]
+        filters = [
+            {
+                "id": f.id,
+                "label": f.label,
+                "type": f.type.name,
+                "values": [
+                    {
+                        "id": v.id,
+                        "label": titles.get(str(v.value), v.label) if f.id == FACET_CATEGORY else v.label,
+                        "count": v.count,
+                    }
+                    for v in f.values
+                ],
+            }
+            for f in result.facets
+        ]
+        return {"search": {"totalCount": max(result.total, 0), "edges": edges, "productFilters": filters}}
+
     @staticmethod
     def variant(v: Variant) -> dict[str, Any]:
         return {
@@ -136,7 +178,7 @@ class Floor:
 
 
 Handler = Callable[[Floor, dict[str, Any]], Awaitable[dict[str, Any]]]
-HANDLERS: dict[str, Handler] = {"home": Floor.home, "product_page": Floor.product_page}
+HANDLERS: dict[str, Handler] = {"home": Floor.home, "product_page": Floor.product_page, "search": Floor.search}
 
 
 def create_floor(settings: Settings | None = None) -> Starlette:
