@@ -153,6 +153,22 @@ async def drive(
     )
 
 
+async def drained(server: Server, quiet: float = 0.25, limit: float = 15.0) -> None:
+    """Wait until the server has been (almost) idle for ``quiet`` seconds.
+
+    A load generator that stops leaves up to one request per connection in the server's queue; latency
+    measured right after a saturating run would time the first paced requests behind that backlog.
+    """
+    deadline = time.monotonic() + limit
+    last = server.cpu_seconds()
+    while time.monotonic() < deadline:
+        await asyncio.sleep(quiet)
+        now = server.cpu_seconds()
+        if now - last <= quiet * 0.05:
+            return
+        last = now
+
+
 async def measure(server: Server, request: load.HttpRequest, options: Options) -> dict[str, Any]:
     await drive(server, request, options, options.warmup, None)
     runs, cpu, served = [], 0.0, 0
@@ -163,6 +179,7 @@ async def measure(server: Server, request: load.HttpRequest, options: Options) -
         served += result.requests
         runs.append(result)
     best = statistics.median(r.rps for r in runs)
+    await drained(server)
     paced = await drive(server, request, options, options.latency_seconds, max(1.0, best / 2))
     return {
         "max_rps": round(best, 1),
