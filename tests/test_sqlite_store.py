@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bff.backends.local.sqlite_catalog import SqliteCatalogStore
+from bff.backends.local.sqlite_decoded import DecodedRows
 from bff.domain.catalog import (
     Category,
     Money,
@@ -134,3 +137,41 @@ async def test_duplicate_sku_is_refused_without_partial_writes(store: SqliteCata
     with pytest.raises(BadUserInput):
         await store.upsert_products([first, clash])
     assert await store.count_products(ProductQuery()) == 0
+
+
+async def test_rows_read_again_are_not_decoded_again_and_a_changed_row_is(
+    store: SqliteCatalogStore, tmp_path: Path
+) -> None:
+    await store.upsert_products([record(n, ["10.00", "12.00"], [1, 0]) for n in range(1, 6)])
+    ids = [f"p{n:03d}" for n in range(1, 6)]
+    first = await store.get_products(ids)
+    decoded = store.products.decoded
+    again = await store.get_products(ids)
+    listed = await store.list_products(ProductQuery(), ProductSortKey.ID, False, PageRequest(limit=5))
+    assert store.products.decoded == decoded
+    assert again == first and listed.items == first
+
+    # Another process writing the same file: the changed row is decoded afresh, the others are not.
+    other = await SqliteCatalogStore.open(tmp_path / "catalog.sqlite3")
+    try:
+        renamed = record(3, ["10.00", "12.00"], [1, 0])
+        await other.upsert_products([replace(renamed, product=replace(renamed.product, title="Renamed"))])
+    finally:
+        await other.close()
+    after = await store.get_products(ids)
+    assert [p.title for p in after if p] == ["Title 1", "Title 2", "Renamed", "Title 4", "Title 5"]
+    assert store.products.decoded == decoded + 1
+
+
+def test_decoded_rows_are_bounded_oldest_first() -> None:
+    calls: list[tuple[object, ...]] = []
+
+    def decode(row: Any) -> str:
+        calls.append(tuple(row))
+        return "|".join(row)
+
+    rows = DecodedRows(decode, size=2)
+    assert [rows(r) for r in (("a",), ("b",), ("a",), ("c",), ("a",), ("b",))] == ["a", "b", "a", "c", "a", "b"]
+    # "a" was remembered first, so "c" pushed it out; "a" then pushed out "b".
+    assert calls == [("a",), ("b",), ("c",), ("a",), ("b",)]
+    assert rows.decoded == 5

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bff.backends.catalog_tree import category_paths
+from bff.backends.local.sqlite_decoded import DecodedRows
 from bff.backends.local.sqlite_rows import (
     CATEGORY_COLUMNS,
     PRODUCT_COLUMNS,
@@ -53,6 +54,8 @@ SORT_COLUMNS: dict[ProductSortKey, str] = {
 }
 # Past this many keys an IN list is split; SQLite's default variable limit is 32,766.
 MAX_IN = 900
+# Decoded rows remembered per kind (``DecodedRows``): a storefront's hot products, their variants, the tree.
+DECODED_PRODUCTS, DECODED_VARIANTS, DECODED_CATEGORIES = 5_000, 20_000, 2_000
 
 
 def _chunks(keys: Sequence[str]) -> list[Sequence[str]]:
@@ -69,6 +72,9 @@ class SqliteCatalogStore:
     def __init__(self, worker: SqliteWorker) -> None:
         self._worker = worker
         self._run = worker.run
+        self.products = DecodedRows(product_from_row, DECODED_PRODUCTS)
+        self.variants = DecodedRows(variant_from_row, DECODED_VARIANTS)
+        self.categories = DecodedRows(category_from_row, DECODED_CATEGORIES)
 
     @classmethod
     async def open(cls, path: Path) -> SqliteCatalogStore:
@@ -101,19 +107,19 @@ class SqliteCatalogStore:
         return await self._run(query)
 
     async def get_products(self, ids: Sequence[str]) -> list[Product | None]:
-        return await self._by_keys("products", PRODUCT_COLUMNS, "id", ids, product_from_row)
+        return await self._by_keys("products", PRODUCT_COLUMNS, "id", ids, self.products)
 
     async def get_products_by_handle(self, handles: Sequence[str]) -> list[Product | None]:
-        return await self._by_keys("products", PRODUCT_COLUMNS, "handle", handles, product_from_row)
+        return await self._by_keys("products", PRODUCT_COLUMNS, "handle", handles, self.products)
 
     async def get_variants(self, ids: Sequence[str]) -> list[Variant | None]:
-        return await self._by_keys("variants", VARIANT_COLUMNS, "id", ids, variant_from_row)
+        return await self._by_keys("variants", VARIANT_COLUMNS, "id", ids, self.variants)
 
     async def get_categories(self, ids: Sequence[str]) -> list[Category | None]:
-        return await self._by_keys("categories", CATEGORY_COLUMNS, "id", ids, category_from_row)
+        return await self._by_keys("categories", CATEGORY_COLUMNS, "id", ids, self.categories)
 
     async def get_categories_by_handle(self, handles: Sequence[str]) -> list[Category | None]:
-        return await self._by_keys("categories", CATEGORY_COLUMNS, "handle", handles, category_from_row)
+        return await self._by_keys("categories", CATEGORY_COLUMNS, "handle", handles, self.categories)
 
     async def _grouped(
         self, sql: str, key: str, keys: Sequence[str], convert: Callable[[sqlite3.Row], T]
@@ -129,11 +135,11 @@ class SqliteCatalogStore:
 
     async def get_variants_by_product(self, product_ids: Sequence[str]) -> list[list[Variant]]:
         sql = f"SELECT {VARIANT_COLUMNS} FROM variants WHERE product_id IN ({{marks}}) ORDER BY position, id"
-        return await self._grouped(sql, "product_id", product_ids, variant_from_row)
+        return await self._grouped(sql, "product_id", product_ids, self.variants)
 
     async def get_child_categories(self, parent_ids: Sequence[str]) -> list[list[Category]]:
         sql = f"SELECT {CATEGORY_COLUMNS} FROM categories WHERE parent_id IN ({{marks}}) ORDER BY position, id"
-        return await self._grouped(sql, "parent_id", parent_ids, category_from_row)
+        return await self._grouped(sql, "parent_id", parent_ids, self.categories)
 
     # -- listings -------------------------------------------------------------------------------------
 
@@ -203,7 +209,7 @@ class SqliteCatalogStore:
         sql_from = f"SELECT {PRODUCT_COLUMNS}, {column} FROM products"
         if column == "id":
             sql_from = f"SELECT {PRODUCT_COLUMNS} FROM products"
-        return await self._page(sql_from, where, args, column, reverse, page, product_from_row)
+        return await self._page(sql_from, where, args, column, reverse, page, self.products)
 
     async def count_products(self, query: ProductQuery) -> int:
         where, args = self._product_where(query)
@@ -225,7 +231,7 @@ class SqliteCatalogStore:
     async def list_categories(self, parent_id: str | None, top_level: bool, page: PageRequest) -> Page[Category]:
         where, args = self._category_where(parent_id, top_level)
         sql_from = f"SELECT {CATEGORY_COLUMNS}, path FROM categories"
-        return await self._page(sql_from, where, args, "path", False, page, category_from_row)
+        return await self._page(sql_from, where, args, "path", False, page, self.categories)
 
     async def count_categories(self, parent_id: str | None, top_level: bool) -> int:
         where, args = self._category_where(parent_id, top_level)

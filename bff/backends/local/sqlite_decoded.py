@@ -1,0 +1,46 @@
+"""Objects decoded from catalog rows, remembered by the rows' whole content.
+
+Decoding a product row (JSON columns, decimals, timestamps, a dozen frozen dataclasses) costs several times
+what SQLite takes to find it, and a storefront reads the same hot products over and over. The key is every
+column of the row, so a row that changed in any way (here or in another process writing the same file) is
+decoded afresh: nothing needs invalidating, and a stale object cannot be served. The objects are frozen, so
+sharing one between requests is safe. Bounded: past ``size`` rows the oldest remembered is forgotten.
+
+Used on the catalog's worker thread only (no locking).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class DecodedRows(Generic[T]):
+    """``decode(row)``, remembered for the ``size`` rows most recently first seen."""
+
+    def __init__(self, decode: Callable[[sqlite3.Row], T], size: int) -> None:
+        if size < 0:
+            raise ValueError("size must not be negative")
+        self._decode = decode
+        self._size = size
+        self._seen: dict[tuple[Any, ...], T] = {}
+        self.decoded = 0  # rows decoded (not found remembered): what tests and benchmarks read
+
+    def __call__(self, row: sqlite3.Row) -> T:
+        key = tuple(row)
+        found = self._seen.get(key)
+        if found is None:
+            found = self._decode(row)
+            self.decoded += 1
+            if self._size:
+                seen = self._seen
+                if len(seen) >= self._size:
+                    del seen[next(iter(seen))]
+                seen[key] = found
+        return found
+
+    def clear(self) -> None:
+        self._seen.clear()
