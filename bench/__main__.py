@@ -25,8 +25,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", action="append", dest="targets", choices=["bff", "floor", "peer"])
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each max-throughput run")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--latency-seconds", type=float, default=10.0)
-    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--latency-seconds", type=float, default=6.0)
+    parser.add_argument("--latency-runs", type=int, default=3, help="paced runs; the one with the median p99 counts")
+    parser.add_argument(
+        "--connections",
+        type=int,
+        help="concurrent connections (default 32; 4 with --profile aws-local, whose moto server is one Python process)",
+    )
     parser.add_argument("--generator", choices=["auto", "wrk", "asyncio"], default="auto")
     parser.add_argument("--quick", action="store_true", help="short runs (a sanity check, not a measurement)")
     parser.add_argument("--set", action="append", default=[], metavar="BFF_X=V", help="BFF setting for this run")
@@ -42,13 +47,20 @@ def main(argv: list[str] | None = None) -> int:
         seconds=args.seconds,
         runs=args.runs,
         latency_seconds=args.latency_seconds,
-        connections=args.connections,
+        latency_runs=args.latency_runs,
+        connections=args.connections or (4 if args.profile == "aws-local" else 32),
         generator=args.generator,
         env=dict(item.split("=", 1) for item in args.set),
         label=args.label or ("aws-local" if args.profile == "aws-local" else ""),
     )
     if args.quick:
-        options.warmup, options.seconds, options.runs, options.latency_seconds = 1.0, 2.0, 1, 3.0
+        options.warmup, options.seconds, options.runs, options.latency_seconds, options.latency_runs = (
+            1.0,
+            2.0,
+            1,
+            3.0,
+            1,
+        )
     result = asyncio.run(runner.run(options, load(args.scenarios)))
     path = report.write(result)
     sys.stdout.write(path.read_text())

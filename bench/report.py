@@ -76,8 +76,9 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         f"Server pinned to CPU {m['server_cpu']} (uvicorn, 1 worker, uvloop + httptools, no access log); load "
         f"generator `{m['generator']}` on CPU {m['load_cpu']}, {m['connections']} connections; max throughput = "
-        f"median of {m['runs']} runs of {m['seconds']}s; latency at a fixed rate of 50% of max for "
-        f"{m['latency_seconds']}s. Ratios are the numbers to read: absolute ones vary ±30% run to run.",
+        f"median of {m['runs']} runs of {m['seconds']}s; latency at a fixed rate of 50% of max, "
+        f"{m.get('latency_runs', 1)} runs of {m['latency_seconds']}s after the server is idle, the run with the "
+        "median p99 reported. Ratios are the numbers to read: absolute ones vary ±30% run to run.",
     ]
     if report.get("note"):
         lines += ["", f"**{report['note']}.**"]

@@ -37,7 +37,8 @@ class Options:
     warmup: float = 2.0
     seconds: float = 5.0
     runs: int = 3
-    latency_seconds: float = 10.0
+    latency_seconds: float = 6.0
+    latency_runs: int = 3
     connections: int = 32
     generator: str = "auto"  # "wrk", "asyncio" or "auto" (wrk when on PATH)
     env: dict[str, str] = field(default_factory=dict)  # BFF_* overrides for the BFF server (before/after runs)
@@ -179,8 +180,12 @@ async def measure(server: Server, request: load.HttpRequest, options: Options) -
         served += result.requests
         runs.append(result)
     best = statistics.median(r.rps for r in runs)
-    await drained(server)
-    paced = await drive(server, request, options, options.latency_seconds, max(1.0, best / 2))
+    latency_runs = []
+    for _ in range(options.latency_runs):
+        await drained(server)
+        latency_runs.append(await drive(server, request, options, options.latency_seconds, max(1.0, best / 2)))
+    # The run with the median p99 (its p50 and p90 with it): one noisy stretch of a shared machine is not the server.
+    paced = sorted(latency_runs, key=lambda r: r.p99_ms)[len(latency_runs) // 2]
     return {
         "max_rps": round(best, 1),
         "runs_rps": [round(r.rps, 1) for r in runs],
@@ -189,7 +194,8 @@ async def measure(server: Server, request: load.HttpRequest, options: Options) -
         "p50_ms": round(paced.p50_ms, 3),
         "p90_ms": round(paced.p90_ms, 3),
         "p99_ms": round(paced.p99_ms, 3),
-        "errors": sum(r.errors for r in runs) + paced.errors,
+        "runs_p99_ms": [round(r.p99_ms, 3) for r in latency_runs],
+        "errors": sum(r.errors for r in runs) + sum(r.errors for r in latency_runs),
         "cpu_ms_per_request": round(1000 * cpu / served, 3) if served else None,
         "generator": paced.generator,
     }
@@ -373,6 +379,7 @@ async def run(options: Options, scenarios: list[Scenario]) -> dict[str, Any]:
             "seconds": options.seconds,
             "runs": options.runs,
             "latency_seconds": options.latency_seconds,
+            "latency_runs": options.latency_runs,
         },
         "catalogs": [],
     }
