@@ -6,7 +6,8 @@ column of the row, so a row that changed in any way (here or in another process 
 decoded afresh: nothing needs invalidating, and a stale object cannot be served. The objects are frozen, so
 sharing one between requests is safe. Bounded: past ``size`` rows the oldest remembered is forgotten.
 
-Used on the catalog's worker thread only (no locking).
+Shared by the catalog's worker thread and the event loop's thread: every step is one dict operation
+(atomic under the GIL), and losing a race costs at most a second decode or an early forgetting.
 """
 
 from __future__ import annotations
@@ -38,7 +39,10 @@ class DecodedRows(Generic[T]):
             if self._size:
                 seen = self._seen
                 if len(seen) >= self._size:
-                    del seen[next(iter(seen))]
+                    try:
+                        seen.pop(next(iter(seen)), None)
+                    except (StopIteration, RuntimeError):  # emptied or resized by the other thread meanwhile
+                        pass
                 seen[key] = found
         return found
 
