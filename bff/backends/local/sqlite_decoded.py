@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
@@ -39,10 +40,9 @@ class DecodedRows(Generic[T]):
             if self._size:
                 seen = self._seen
                 if len(seen) >= self._size:
-                    try:
+                    # The other thread may have emptied or resized it meanwhile.
+                    with suppress(StopIteration, RuntimeError):
                         seen.pop(next(iter(seen)), None)
-                    except (StopIteration, RuntimeError):  # emptied or resized by the other thread meanwhile
-                        pass
                 seen[key] = found
         return found
 
