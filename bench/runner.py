@@ -180,10 +180,13 @@ async def measure(server: Server, request: load.HttpRequest, options: Options) -
         served += result.requests
         runs.append(result)
     best = statistics.median(r.rps for r in runs)
-    latency_runs = []
+    latency_runs, busy = [], []
     for _ in range(options.latency_runs):
         await drained(server)
-        latency_runs.append(await drive(server, request, options, options.latency_seconds, max(1.0, best / 2)))
+        before = server.cpu_seconds()
+        paced_run = await drive(server, request, options, options.latency_seconds, max(1.0, best / 2))
+        busy.append(round(100 * (server.cpu_seconds() - before) / paced_run.seconds) if paced_run.seconds else None)
+        latency_runs.append(paced_run)
     # The run with the median p99 (its p50 and p90 with it): one noisy stretch of a shared machine is not the server.
     paced = sorted(latency_runs, key=lambda r: r.p99_ms)[len(latency_runs) // 2]
     return {
@@ -195,6 +198,8 @@ async def measure(server: Server, request: load.HttpRequest, options: Options) -
         "p90_ms": round(paced.p90_ms, 3),
         "p99_ms": round(paced.p99_ms, 3),
         "runs_p99_ms": [round(r.p99_ms, 3) for r in latency_runs],
+        # The server's CPU use during each paced run, % of one core: ~50 means the rate left it half idle.
+        "runs_cpu_busy_pct": busy,
         "errors": sum(r.errors for r in runs) + sum(r.errors for r in latency_runs),
         "cpu_ms_per_request": round(1000 * cpu / served, 3) if served else None,
         "generator": paced.generator,
