@@ -66,7 +66,8 @@ class Group(NamedTuple):
         return not self.fails & ~skip
 
 
-def _price_test(q: ProductQuery) -> tuple[str, list[Any]]:
+def price_test(q: ProductQuery) -> tuple[str, list[Any]]:
+    """SQL testing ``d.price`` against the query's price bounds (``1`` when it has none), and its arguments."""
     tests: list[str] = []
     args: list[Any] = []
     if q.min_price is not None:
@@ -86,7 +87,7 @@ def groups(
     q: ProductQuery,
 ) -> list[Group]:
     """The hits of ``source`` within ``scope`` (the non-facet filters), grouped by every facet value."""
-    price_ok, price_args = _price_test(q)
+    price_ok, price_args = price_test(q)
     # A constant key still costs the sort: without a price filter every group passes it.
     keys = "1, 2, 3, 4, 5, 6" if price_args else "1, 2, 3, 4, 5"
     where, where_args = scope

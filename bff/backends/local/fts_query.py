@@ -111,12 +111,10 @@ def filters(q: ProductQuery) -> tuple[list[str], list[Any]]:
     if q.available is not None:
         where.append("d.available = ?")
         args.append(int(q.available))
-    if q.min_price is not None:
-        where.append("d.price >= ?")
-        args.append(float(q.min_price))
-    if q.max_price is not None:
-        where.append("d.price <= ?")
-        args.append(float(q.max_price))
+    price, price_args = fts_facets.price_test(q)
+    if price_args:
+        where.append(price)
+        args.extend(price_args)
     return where, args
 
 
