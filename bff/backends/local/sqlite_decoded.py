@@ -45,6 +45,3 @@ class DecodedRows(Generic[T]):
                         seen.pop(next(iter(seen)), None)
                 seen[key] = found
         return found
-
-    def clear(self) -> None:
-        self._seen.clear()
