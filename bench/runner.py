@@ -72,7 +72,7 @@ async def seed(kind: str, products: int, env: dict[str, str]) -> str:
     with environment(env):
         if env.get("BFF_CATALOG_BACKEND") == "dynamodb":
             # The table as `bff dynamodb create-table` makes it (the DynamoDB catalog's own helper).
-            from bff.backends.dynamodb import DynamoCatalogStore, create_table
+            from bff.backends.dynamodb_catalog import DynamoCatalogStore, create_table
 
             settings = Settings()
             table = await DynamoCatalogStore.open(

@@ -140,7 +140,7 @@ app.add_typer(dynamodb, name="dynamodb")
 @dynamodb.command("create-table")
 def dynamodb_create_table() -> None:
     """Create the table with its indexes and TTL, as infra/data.yaml defines it; nothing if it exists."""
-    from bff.backends.dynamodb import DynamoCatalogStore, create_table
+    from bff.backends.dynamodb_catalog import DynamoCatalogStore, create_table
 
     async def run() -> bool:
         settings = Settings()

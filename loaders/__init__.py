@@ -32,7 +32,7 @@ class DataLoaders:
     @classmethod
     def build(cls, backends: Backends) -> DataLoaders:
         # By-key reads go through the shared cache when it is on (products, categories, variant lists).
-        catalog = backends.catalog_reads or backends.catalog
+        catalog = backends.catalog_reads
         return cls(
             product_by_id=ProductByIdLoader(catalog),
             product_by_handle=ProductByHandleLoader(catalog),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from bff.backends.catalog import CatalogStore
+from bff.backends.catalog import CatalogReader
 from bff.domain.catalog import Product
 from loaders.base import PortLoader
 
@@ -13,5 +13,5 @@ Result: TypeAlias = Product | None
 
 
 class ProductByIdLoader(PortLoader[Key, Result]):
-    def __init__(self, store: CatalogStore) -> None:
+    def __init__(self, store: CatalogReader) -> None:
         super().__init__(store.get_products)

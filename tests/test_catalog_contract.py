@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from bff.backends.catalog import CatalogStore
-from bff.backends.dynamodb import DynamoCatalogStore, create_table
+from bff.backends.dynamodb_catalog import DynamoCatalogStore, create_table
 from bff.backends.local.sqlite_catalog import SqliteCatalogStore
 from bff.catalog_io import generate_catalog
 from bff.domain.catalog import (

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from bff.backends.dynamodb import DynamoCatalogStore, create_table
+from bff.backends.dynamodb_catalog import DynamoCatalogStore, create_table
 from bff.backends.local.sqlite_catalog import SqliteCatalogStore
 from bff.catalog_io import generate_catalog
 from bff.settings import Settings

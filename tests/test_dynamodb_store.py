@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from bff.backends import dynamodb_schema as s
 from bff.backends.dax import open_dax
-from bff.backends.dynamodb import DynamoCatalogStore, create_table
+from bff.backends.dynamodb_catalog import DynamoCatalogStore, create_table
 from bff.cli import app as cli
 from bff.domain.catalog import Money, PageRequest, Product, ProductQuery, ProductRecord, ProductSortKey, Variant
 from bff.errors import ServiceUnavailable

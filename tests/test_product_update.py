@@ -67,7 +67,8 @@ async def shop(tmp_path: Path) -> AsyncIterator[Shop]:
     app = create_app(settings)
     async with LifespanManager(app) as manager:
         listener = RecordingListener()
-        app.state.bff.backends.catalog_events.listeners.append(listener)
+        catalog = app.state.bff.backends.catalog
+        catalog.listeners = (*catalog.listeners, listener)
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bff") as http:
             yield Shop(http, LocalIssuer.load_or_create(tmp_path), listener)

@@ -17,9 +17,10 @@ from redis.asyncio import Redis
 from bff import metrics
 from bff.app import create_app
 from bff.backends import catalog_codec as codec
-from bff.backends.catalog import CatalogStore
+from bff.backends.catalog import CATALOG, CatalogStore
 from bff.backends.catalog_cache import CachedCatalogReads
 from bff.backends.local.sqlite_catalog import SqliteCatalogStore
+from bff.backends.ports import instrument
 from bff.backends.redis_cache import RedisCache
 from bff.domain.catalog import Product, Variant
 from bff.settings import Settings
@@ -55,7 +56,7 @@ async def redis(redis_url: str) -> AsyncIterator[Redis]:
 async def store(seeded_dir: Path, tmp_path: Path) -> AsyncIterator[CatalogStore]:
     shutil.copy(make_settings(seeded_dir).catalog_db_path, tmp_path / "catalog.sqlite3")
     opened = await SqliteCatalogStore.open(tmp_path / "catalog.sqlite3")
-    yield metrics.counted(opened, "catalog")
+    yield instrument(opened, CATALOG)
     await opened.close()
 
 

@@ -69,7 +69,7 @@ async def test_if_none_match_gets_304_without_a_body(client: httpx.AsyncClient) 
 async def test_a_catalog_write_retires_cached_responses(data_dir: Path) -> None:
     async with running(make_settings(data_dir)) as (http, state):
         before = await http.get("/graphql", params={"query": HOME})
-        catalog = state.backends.catalog_events
+        catalog = state.backends.catalog
         first_id = before.json()["data"]["products"]["nodes"][0]["id"]
         product = (await catalog.get_products(["demo-00001"]))[0]
         variants = (await catalog.get_variants_by_product([product.id]))[0]

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
+from bff.backends.ports import PortSpec
+
 
 @runtime_checkable
 class Cache(Protocol):
@@ -23,3 +25,9 @@ class Cache(Protocol):
     async def ping(self) -> None: ...
 
     async def close(self) -> None: ...
+
+
+# Deletes and sets are idempotent too: repeating one leaves the cache as one call would.
+CACHE: PortSpec[Cache] = PortSpec(
+    Cache, "cache", idempotent=("get_many", "set_many", "delete_many", "ping"), optional=True
+)

@@ -1,10 +1,15 @@
-"""The ``CatalogStore`` port: products, variants and categories, batch-first."""
+"""The ``CatalogStore`` port: products, variants and categories, batch-first.
+
+``CatalogReader`` is its read side, what the DataLoaders and listings need (and what the shared-cache
+read-through implements); ``CatalogStore`` adds the writes.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
+from bff.backends.ports import PortSpec
 from bff.domain.catalog import (
     Category,
     Page,
@@ -18,7 +23,7 @@ from bff.domain.catalog import (
 
 
 @runtime_checkable
-class CatalogStore(Protocol):
+class CatalogReader(Protocol):
     """Reads answer in the order of the keys asked for, ``None`` where nothing matches."""
 
     async def get_products(self, ids: Sequence[str]) -> list[Product | None]: ...
@@ -45,6 +50,11 @@ class CatalogStore(Protocol):
 
     async def count_categories(self, parent_id: str | None, top_level: bool) -> int: ...
 
+
+@runtime_checkable
+class CatalogStore(CatalogReader, Protocol):
+    """The catalog with its writes; every write through the app's catalog notifies its listeners."""
+
     async def upsert_categories(self, categories: Sequence[Category]) -> None:
         """Insert or replace categories; ``ancestor_ids`` are recomputed by the store."""
 
@@ -55,3 +65,19 @@ class CatalogStore(Protocol):
         """Raise when the store cannot be reached (used by ``/readyz``)."""
 
     async def close(self) -> None: ...
+
+
+READS = (
+    "get_products",
+    "get_products_by_handle",
+    "get_variants_by_product",
+    "get_variants",
+    "list_products",
+    "count_products",
+    "get_categories",
+    "get_categories_by_handle",
+    "get_child_categories",
+    "list_categories",
+    "count_categories",
+)
+CATALOG: PortSpec[CatalogStore] = PortSpec(CatalogStore, "catalog", idempotent=(*READS, "ping"))

@@ -23,7 +23,8 @@ from typing import Any, TypeVar
 
 from bff.backends import catalog_codec as codec
 from bff.backends.cache import Cache
-from bff.backends.catalog import CatalogStore
+from bff.backends.catalog import CatalogReader
+from bff.backends.catalog_delegate import CatalogReadDelegate
 from bff.domain.catalog import Category, Product, Variant
 from bff.errors import ServiceUnavailable
 from bff.metrics import record_degraded
@@ -34,18 +35,18 @@ R = TypeVar("R")
 Fetch = Callable[[Sequence[str]], Awaitable[list[R]]]
 
 
-class CachedCatalogReads:
-    """A ``CatalogStore`` whose product, category and variant-list reads go through ``cache``."""
+class CachedCatalogReads(CatalogReadDelegate):
+    """A ``CatalogReader`` whose product, category and variant-list reads go through ``cache``."""
 
     def __init__(
         self,
-        store: CatalogStore,
+        store: CatalogReader,
         cache: Cache,
         ttl_seconds: float = 300.0,
         negative_ttl_seconds: float = 30.0,
         retry_after: float = 2.0,
     ) -> None:
-        self._store = store
+        super().__init__(store)
         self._cache = cache
         self._ttl = ttl_seconds
         self._negative_ttl = negative_ttl_seconds
@@ -55,9 +56,6 @@ class CachedCatalogReads:
         self._dirty: set[str] = set()
         # lookups = keys asked of the cache; hits + misses = lookups; coalesced = keys served by another's fetch
         self.stats: Counter[str] = Counter()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
 
     @staticmethod
     def key(kind: str, key: str) -> str:

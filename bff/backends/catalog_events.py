@@ -1,15 +1,17 @@
 """Catalog change notification: every write through the app's catalog tells the listeners what changed.
 
-Listeners keep derived state in step with the catalog: cache entries to drop, search documents to
-re-index, cached responses to forget. They run after the write commits, in registration order.
+Listeners keep derived state in step with the catalog: search documents to re-index, cache entries to
+drop, cached responses to retire. They run after the write commits, in the order the composition root
+(``bff.backends.registry``) gives them once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from bff.backends.catalog import CatalogStore
+from bff.backends.catalog_delegate import CatalogDelegate
 from bff.domain.catalog import Category, ProductRecord
 
 
@@ -19,15 +21,12 @@ class CatalogListener(Protocol):
     async def categories_changed(self, category_ids: Sequence[str]) -> None: ...
 
 
-class ObservedCatalogStore:
+class ObservedCatalogStore(CatalogDelegate):
     """A ``CatalogStore`` that notifies ``listeners`` after each write; reads pass straight through."""
 
     def __init__(self, store: CatalogStore, listeners: Sequence[CatalogListener] = ()) -> None:
-        self._store = store
-        self.listeners: list[CatalogListener] = list(listeners)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
+        super().__init__(store)
+        self.listeners: tuple[CatalogListener, ...] = tuple(listeners)
 
     async def upsert_products(self, records: Sequence[ProductRecord]) -> None:
         await self._store.upsert_products(records)

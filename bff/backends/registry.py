@@ -6,33 +6,37 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from bff.backends.auth import TokenVerifier
-from bff.backends.cache import Cache
-from bff.backends.catalog import CatalogStore
-from bff.backends.catalog_events import ObservedCatalogStore
-from bff.backends.search import ProductSearch
-from bff.metrics import counted
+from bff.backends.cache import CACHE, Cache
+from bff.backends.cache_generation import GenerationBump
+from bff.backends.catalog import CATALOG, CatalogReader, CatalogStore
+from bff.backends.catalog_events import CatalogListener, ObservedCatalogStore
+from bff.backends.ports import instrument
+from bff.backends.search import SEARCH, ProductSearch
+from bff.backends.search_indexer import SearchIndexer
 from bff.settings import Settings
 
 if TYPE_CHECKING:
+    from bff.backends.catalog_cache import CachedCatalogReads
     from bff.backends.local.issuer import LocalIssuer
 
 
 @dataclass(slots=True)
 class Backends:
-    catalog: CatalogStore
+    """Every capability's port, each adapter behind the port boundary (``bff.backends.ports``)."""
+
+    # The catalog; its writes notify the listeners (search indexing, cache invalidation, response generation).
+    catalog: ObservedCatalogStore
+    # By-key catalog reads for the DataLoaders: through the shared cache when read-through is on.
+    catalog_reads: CatalogReader
     cache: Cache
-    # The catalog's write side: listeners (cache invalidation, search indexing) hang off it.
-    catalog_events: ObservedCatalogStore
     # Bearer tokens -> Identity; `local_issuer` is set only for the embedded issuer (serves its JWKS).
     token_verifier: TokenVerifier
     local_issuer: LocalIssuer | None
-    # Full-text search and facets; kept in step with the catalog by a listener on `catalog_events`.
+    # Full-text search and facets; kept in step with the catalog by a catalog listener.
     search: ProductSearch
-    # By-key catalog reads for the DataLoaders: through the shared cache when read-through is on.
-    catalog_reads: CatalogStore | None = None
 
 
 async def _open_catalog(settings: Settings) -> CatalogStore:
@@ -41,7 +45,7 @@ async def _open_catalog(settings: Settings) -> CatalogStore:
 
         return await SqliteCatalogStore.open(settings.catalog_db_path)
     if settings.catalog_backend == "dynamodb":
-        from bff.backends.dynamodb import DynamoCatalogStore
+        from bff.backends.dynamodb_catalog import DynamoCatalogStore
 
         dax = None
         if settings.dax_endpoint:
@@ -112,56 +116,52 @@ def _open_auth(settings: Settings) -> tuple[TokenVerifier, LocalIssuer | None]:
     return cognito, None
 
 
-def _catalog_reads(settings: Settings, observed: ObservedCatalogStore, cache: Cache) -> CatalogStore:
-    """The loaders' catalog: read through the shared cache unless catalog and cache are both embedded."""
+def _read_through(settings: Settings, catalog: CatalogStore, cache: Cache) -> CachedCatalogReads | None:
+    """The loaders' by-key reads through the shared cache, unless catalog and cache are both embedded."""
     read_through = settings.catalog_read_through
     if read_through is None:
         read_through = settings.catalog_backend != "sqlite" or settings.cache_backend != "memory"
     if not read_through:
-        return cast(CatalogStore, observed)
+        return None
     from bff.backends.catalog_cache import CachedCatalogReads
 
-    reads = CachedCatalogReads(
-        cast(CatalogStore, observed),  # its reads are already counted as catalog.*
-        counted(cache, "cache"),
+    return CachedCatalogReads(
+        catalog,
+        cache,
         ttl_seconds=settings.catalog_cache_ttl_seconds,
         negative_ttl_seconds=settings.catalog_cache_negative_ttl_seconds,
     )
-    # Before any listener that refills from the catalog: the entries a write touched go first.
-    observed.listeners.insert(0, reads)
-    return cast(CatalogStore, reads)
 
 
 @asynccontextmanager
 async def build_backends(settings: Settings) -> AsyncIterator[Backends]:
     """Open every backend once for the app's lifetime (or a command's run), and close them all after."""
     async with AsyncExitStack() as stack:
-        catalog = await _open_catalog(settings)
+        catalog = instrument(await _open_catalog(settings), CATALOG)
         stack.push_async_callback(catalog.close)
-        cache = await _open_cache(settings)
+        cache = instrument(await _open_cache(settings), CACHE)
         stack.push_async_callback(cache.close)
-        observed = ObservedCatalogStore(counted(catalog, "catalog"))
-        catalog_reads = _catalog_reads(settings, observed, cache)
-        # Every catalog writer (the app, `bff import`) retires the cached responses of the shared cache.
-        from bff.graphql.response_cache import GenerationBump
-
-        observed.listeners.append(GenerationBump(cache))
         token_verifier, local_issuer = _open_auth(settings)
         stack.push_async_callback(token_verifier.close)
-        search = await _open_search(settings, catalog)
+        search = instrument(await _open_search(settings, catalog), SEARCH)
         stack.push_async_callback(search.close)
-        from bff.backends.search_indexer import SearchIndexer
-
-        # First, so the cached responses other listeners retire are never refilled from a stale index.
-        observed.listeners.insert(0, SearchIndexer(catalog, search))
+        reads = _read_through(settings, catalog, cache)
+        listeners: list[CatalogListener] = [
+            # First, so the cached responses later listeners retire are never refilled from a stale index.
+            SearchIndexer(catalog, search),
+            # Before anything that refills from the catalog: the entries a write touched go first.
+            *([reads] if reads else []),
+            # Every catalog writer (the app, `bff import`) retires the shared cache's whole responses.
+            GenerationBump(cache),
+        ]
+        observed = ObservedCatalogStore(catalog, listeners)
         yield Backends(
-            catalog=cast(CatalogStore, observed),
-            cache=counted(cache, "cache"),
-            catalog_events=observed,
-            catalog_reads=catalog_reads,
+            catalog=observed,
+            catalog_reads=reads or observed,
+            cache=cache,
             token_verifier=token_verifier,
             local_issuer=local_issuer,
-            search=counted(search, "search"),
+            search=search,
         )
 
 

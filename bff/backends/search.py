@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, Sequence
 from typing import Protocol, runtime_checkable
 
+from bff.backends.ports import PortSpec
 from bff.domain.search import ReindexReport, SearchDocument, SearchRequest, SearchResult, Suggestions
 
 
@@ -31,3 +32,9 @@ class ProductSearch(Protocol):
     async def ping(self) -> None: ...
 
     async def close(self) -> None: ...
+
+
+# Index writes replace whole documents, so a retried one leaves the index as one call would.
+SEARCH: PortSpec[ProductSearch] = PortSpec(
+    ProductSearch, "search", idempotent=("search", "suggest", "index_documents", "remove_documents", "ping")
+)

@@ -7,7 +7,7 @@ cache stores them either.
 
 Entries live in the ``Cache`` port under the document hash + operation + variables + the varying headers,
 each stamped with the cache *generation*. Any catalog write sets a new random generation
-(:class:`GenerationBump`, a catalog listener), which retires every entry at once; a missing generation
+(``bff.backends.cache_generation``, a catalog listener), which retires every entry at once; a missing generation
 counts as a new one, so an evicted generation can never revive old entries. Entries with errors are never
 stored.
 """
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,12 +34,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bff.backends.cache import Cache
+from bff.backends.cache_generation import GENERATION_KEY, GenerationBump
 from bff.errors import ServiceUnavailable
 
 log = logging.getLogger("bff.response_cache")
 
 PREFIX = "resp:v1:"
-GENERATION_KEY = PREFIX + "generation"
 # Root fields whose answer is the same for every anonymous shopper. A new capability adds its public fields.
 PUBLIC_ROOT_FIELDS = frozenset(
     {"product", "products", "category", "categories", "node", "nodes", "search", "productRecommendations"}
@@ -54,29 +53,6 @@ PRIVATE_FIELDS = frozenset({"cart", "customer", "viewer", "me", "orders", "order
 class CachedResponse:
     body: bytes  # ``{"data": ...}``, without extensions
     etag: str
-
-
-class GenerationBump:
-    """Catalog listener: any product or category change retires every cached response."""
-
-    def __init__(self, cache: Cache) -> None:
-        self._cache = cache
-
-    async def bump(self) -> bytes | None:
-        """Start a new generation; its token, or ``None`` when the cache is unreachable."""
-        token = secrets.token_hex(16).encode()
-        try:
-            await self._cache.set_many({GENERATION_KEY: token}, 10 * 365 * 86_400)
-        except ServiceUnavailable as error:
-            log.error("cached responses not invalidated after a catalog write: %s", error)
-            return None
-        return token
-
-    async def products_changed(self, product_ids: Sequence[str]) -> None:
-        await self.bump()
-
-    async def categories_changed(self, category_ids: Sequence[str]) -> None:
-        await self.bump()
 
 
 def is_public(document: DocumentNode, operation_name: str | None) -> bool:

@@ -1,0 +1,44 @@
+"""The cache generation: one token in the shared cache that every cached whole response is stamped with.
+
+Any catalog write sets a new random generation (:class:`GenerationBump`, a catalog listener), which retires
+every cached response at once; a missing generation counts as a new one, so an evicted generation can never
+revive old entries. The response cache (``bff.graphql.response_cache``) reads it; the catalog's writers,
+the app and ``bff import`` alike, bump it.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Sequence
+
+from bff.backends.cache import Cache
+from bff.errors import ServiceUnavailable
+
+log = logging.getLogger("bff.response_cache")
+
+GENERATION_KEY = "resp:v1:generation"
+GENERATION_TTL_SECONDS = 10 * 365 * 86_400
+
+
+class GenerationBump:
+    """Catalog listener: any product or category change retires every cached response."""
+
+    def __init__(self, cache: Cache) -> None:
+        self._cache = cache
+
+    async def bump(self) -> bytes | None:
+        """Start a new generation; its token, or ``None`` when the cache is unreachable."""
+        token = secrets.token_hex(16).encode()
+        try:
+            await self._cache.set_many({GENERATION_KEY: token}, GENERATION_TTL_SECONDS)
+        except ServiceUnavailable as error:
+            log.error("cached responses not invalidated after a catalog write: %s", error)
+            return None
+        return token
+
+    async def products_changed(self, product_ids: Sequence[str]) -> None:
+        await self.bump()
+
+    async def categories_changed(self, category_ids: Sequence[str]) -> None:
+        await self.bump()
