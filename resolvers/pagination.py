@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
@@ -13,9 +12,9 @@ from bff.cursors import Position
 from bff.domain.catalog import Page, PageRequest
 from bff.errors import BadUserInput
 from resolvers.common import PageInfo
+from resolvers.connection import Edge
 
 T = TypeVar("T")
-E = TypeVar("E")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,13 +50,13 @@ def page_request(ctx: Context, args: ConnectionArgs, listing: str) -> PageReques
 
 
 def edges_and_page_info(
-    ctx: Context, page: Page[T], request: PageRequest, listing: str, edge: Callable[..., E]
-) -> tuple[list[E], PageInfo]:
-    """The page's edges, made by ``edge(node=..., position=...)``, and its ``PageInfo``."""
+    ctx: Context, page: Page[T], request: PageRequest, listing: str
+) -> tuple[list[Edge[T]], PageInfo]:
+    """The page's edges and its ``PageInfo``."""
     codec = ctx.cursors
     keys = page.keys
     edges = [
-        edge(node=item, position=Position(codec, listing, key)) for item, key in zip(page.items, keys, strict=True)
+        Edge(node=item, position=Position(codec, listing, key)) for item, key in zip(page.items, keys, strict=True)
     ]
     more_before = page.has_more if request.backward else request.after is not None
     more_after = request.after is not None if request.backward else page.has_more

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from bff.context import Context
 from bff.domain.catalog import ProductSortKey
-from resolvers.catalog.connections import ProductConnection, ProductEdge
+from resolvers.catalog.connections import ProductConnection
 from resolvers.catalog.inputs import ProductFilter, ProductSortKeys, listing_name, product_query
+from resolvers.connection import Connection
 from resolvers.pagination import ConnectionArgs, edges_and_page_info, page_request
 
 
@@ -26,13 +27,9 @@ async def product_connection(
     for product in page.items:
         # The page already holds these products: nested lookups by id must not fetch them again.
         ctx.loaders.product_by_id.prime(product.id, product)
-    edges, page_info = edges_and_page_info(ctx, page, request, listing, ProductEdge)
+    edges, page_info = edges_and_page_info(ctx, page, request, listing)
 
     async def count() -> int:
         return await store.count_products(query)
 
-    return ProductConnection(
-        edges=edges,
-        page_info=page_info,
-        count=count,
-    )
+    return Connection(edges=edges, page_info=page_info, count=count)  # type: ignore[arg-type]

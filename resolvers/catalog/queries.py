@@ -9,10 +9,11 @@ import strawberry
 from bff.context import Info
 from bff.errors import BadUserInput
 from bff.ids import from_global_id
-from resolvers.catalog.connections import CategoryConnection, CategoryEdge, ProductConnection
+from resolvers.catalog.connections import CategoryConnection, ProductConnection
 from resolvers.catalog.inputs import FilterArg, ProductSortKeys, ReverseArg
 from resolvers.catalog.listing import product_connection
 from resolvers.catalog.types import Category, Product
+from resolvers.connection import Connection
 from resolvers.pagination import After, Before, ConnectionArgs, First, Last, edges_and_page_info, page_request
 
 MAX_HANDLE = 255
@@ -86,13 +87,9 @@ class CatalogQuery:
         page = await store.list_categories(parent, top_level, request)
         for category in page.items:
             ctx.loaders.category_by_id.prime(category.id, category)
-        edges, page_info = edges_and_page_info(ctx, page, request, listing, CategoryEdge)
+        edges, page_info = edges_and_page_info(ctx, page, request, listing)
 
         async def count() -> int:
             return await store.count_categories(parent, top_level)
 
-        return CategoryConnection(
-            edges=edges,
-            page_info=page_info,
-            count=count,
-        )
+        return Connection(edges=edges, page_info=page_info, count=count)  # type: ignore[arg-type]

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import strawberry
 
 from bff.context import Info
 from bff.domain import catalog as domain
 from bff.ids import to_global_id
-from resolvers.catalog.connections import ProductConnection, ProductVariantConnection, ProductVariantEdge
+from resolvers.catalog.connections import ProductConnection, ProductVariantConnection
+from resolvers.catalog.facets import Filter
+from resolvers.catalog.filters import category_filters
 from resolvers.catalog.inputs import (
     FilterArg,
     ProductSortKeys,
@@ -19,6 +21,7 @@ from resolvers.catalog.inputs import (
 )
 from resolvers.catalog.listing import product_connection
 from resolvers.common import Image, Money, Node, accepts_instances
+from resolvers.connection import Connection, known_count
 from resolvers.pagination import (
     After,
     Before,
@@ -29,11 +32,6 @@ from resolvers.pagination import (
     page_request,
     slice_list,
 )
-
-if TYPE_CHECKING:
-    from resolvers.search.types import Filter
-
-FilterRef = Annotated["Filter", strawberry.lazy("resolvers.search.types")]
 
 
 @strawberry.type(description="A product option and the values it offers, e.g. `Size`: `S`, `M`, `L`.")
@@ -148,12 +146,8 @@ class Product(Node):
         listing = f"variants:{root.id}"
         args = ConnectionArgs(first, after, last, before)
         page = slice_list(ctx, variants, [v.id for v in variants], args, listing)
-        edges, page_info = edges_and_page_info(ctx, page, page_request(ctx, args, listing), listing, ProductVariantEdge)
-        return ProductVariantConnection(
-            edges=edges,
-            page_info=page_info,
-            total=len(variants),
-        )
+        edges, page_info = edges_and_page_info(ctx, page, page_request(ctx, args, listing), listing)
+        return Connection(edges=edges, page_info=page_info, count=known_count(len(variants)))  # type: ignore[arg-type]
 
     @strawberry.field(description="The variant with exactly these option values, or null.")
     @staticmethod
@@ -225,9 +219,7 @@ class Category(Node):
     @staticmethod
     async def product_filters(
         root: strawberry.Parent[domain.Category], info: Info, filter: FilterArg = None
-    ) -> list[FilterRef]:
-        from resolvers.search.queries import category_filters
-
+    ) -> list[Filter]:
         return await category_filters(info.context, root.id, filter)
 
     is_type_of = accepts_instances(domain.Category)

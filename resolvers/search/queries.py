@@ -15,17 +15,15 @@ import strawberry
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
 from bff.context import Context, Info
-from bff.cursors import Position
 from bff.domain import catalog as domain
-from bff.domain.catalog import ProductQuery
+from bff.domain.catalog import Page, ProductQuery
 from bff.domain.search import SearchRequest, SearchResult, SearchSort
 from bff.errors import BadUserInput
-from resolvers.catalog.connections import ProductEdge
+from resolvers.catalog.filters import combined_query, to_filters
 from resolvers.catalog.inputs import ProductFilter
-from resolvers.common import PageInfo
-from resolvers.search.filters import combined_query, to_filters
+from resolvers.connection import known_count
+from resolvers.pagination import ConnectionArgs, edges_and_page_info, page_request
 from resolvers.search.types import (
-    Filter,
     PredictiveSearchResult,
     SearchQuerySuggestion,
     SearchResultConnection,
@@ -56,16 +54,6 @@ def _selects(selections: list[SelectedField | FragmentSpread | InlineFragment], 
 def _listing(text: str, filters: ProductQuery, sort: SearchSortKeys, reverse: bool) -> str:
     digest = hashlib.sha256(orjson.dumps([text, repr(filters), sort.name, reverse])).hexdigest()[:20]
     return f"search:{digest}"
-
-
-def _page_size(ctx: Context, first: int | None) -> int:
-    cap = ctx.settings.max_page_size
-    size = min(ctx.settings.default_page_size, cap) if first is None else first
-    if size < 0:
-        raise BadUserInput("`first` must not be negative", field="first")
-    if size > cap:
-        raise BadUserInput(f"`first` is {size}; at most {cap} items per page", field="first", max=cap)
-    return size
 
 
 async def _hydrate(ctx: Context, ids: list[str]) -> list[domain.Product]:
@@ -99,15 +87,15 @@ class SearchQuery:
         ctx = info.context
         text = _text(query)
         filters = combined_query(product_filters)
-        size = _page_size(ctx, first)
         listing = _listing(text, filters, sort_key, reverse)
+        page = page_request(ctx, ConnectionArgs(first=first, after=after), listing)
         offset = 0
-        if after is not None:
-            position, _ = ctx.cursors.decode(after, listing, field="after")
+        if page.after is not None:
+            position = page.after[0]
             if not isinstance(position, int) or position < 0:
                 raise BadUserInput("after: invalid cursor", field="after")
             offset = position + 1
-        if offset + size > MAX_RESULT_WINDOW:
+        if offset + page.limit > MAX_RESULT_WINDOW:
             raise BadUserInput(f"results past {MAX_RESULT_WINDOW} are not paged; refine the query", field="after")
         selections = info.selected_fields[0].selections
         request = SearchRequest(
@@ -116,25 +104,18 @@ class SearchQuery:
             sort=SearchSort[sort_key.name],
             reverse=reverse,
             offset=offset,
-            limit=size,
+            limit=page.limit,
             with_total=_selects(selections, "totalCount"),
             with_facets=_selects(selections, "productFilters"),
         )
-        result = await ctx.backends.search.search(request) if text and size else _empty()
+        result = await ctx.backends.search.search(request) if text and page.limit else _empty()
         products = await _hydrate(ctx, result.product_ids)
-        edges = [
-            ProductEdge(node=p, position=Position(ctx.cursors, listing, (offset + i, p.id)))  # type: ignore[arg-type]
-            for i, p in enumerate(products)
-        ]
+        keys: list[tuple[object, str]] = [(offset + i, p.id) for i, p in enumerate(products)]
+        edges, page_info = edges_and_page_info(ctx, Page(products, keys, result.has_more), page, listing)
         return SearchResultConnection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=result.has_more,
-                has_previous_page=offset > 0,
-                start_cursor=edges[0].position.cursor() if edges else None,
-                end_cursor=edges[-1].position.cursor() if edges else None,
-            ),
-            total_count=max(result.total, 0),
+            edges=edges,  # type: ignore[arg-type]
+            page_info=page_info,
+            count=known_count(max(result.total, 0)),
             product_filters=await to_filters(ctx, result.facets),
             corrected_query=result.corrected_query,
             did_you_mean=result.did_you_mean,
@@ -160,13 +141,3 @@ class SearchQuery:
             categories=[c for c in categories if c is not None],  # type: ignore[misc]
             queries=[SearchQuerySuggestion(text=q) for q in found.queries],
         )
-
-
-async def category_filters(ctx: Context, category_id: str, filter: ProductFilter | None) -> list[Filter]:
-    """The facets of a category page: the search engine's counts over the category's products."""
-    filters = combined_query([filter] if filter else None, category_id=category_id)
-    if filter is not None and filter.category_id is not None:
-        raise BadUserInput("filter.categoryId: a category page is already one category", field="filter.categoryId")
-    request = SearchRequest(text=None, filters=filters, limit=0, with_total=False, with_facets=True)
-    result = await ctx.backends.search.search(request)
-    return await to_filters(ctx, result.facets)

@@ -6,11 +6,10 @@ import enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
-from strawberry.scalars import JSON
 
-from bff.domain.search import FacetType, SearchSort
-from resolvers.catalog.connections import ProductEdge
-from resolvers.common import PageInfo
+from bff.domain.search import SearchSort
+from resolvers.catalog.facets import Filter
+from resolvers.connection import Connection
 
 if TYPE_CHECKING:
     from resolvers.catalog.types import Category, Product
@@ -27,36 +26,8 @@ class SearchSortKeys(enum.Enum):
     BEST_SELLING = strawberry.enum_value(SearchSort.BEST_SELLING, description="Best sellers first.")
 
 
-@strawberry.enum(description="How a storefront shows a filter.")
-class FilterType(enum.Enum):
-    LIST = strawberry.enum_value(FacetType.LIST, description="A list of values to tick (brands, types).")
-    PRICE_RANGE = strawberry.enum_value(FacetType.PRICE_RANGE, description="Price bands (or a slider).")
-    BOOLEAN = strawberry.enum_value(FacetType.BOOLEAN, description="A yes/no choice (in stock).")
-
-
-@strawberry.type(description="One choice of a filter, with how many results it leaves.")
-class FilterValue:
-    id: str = strawberry.field(description="Stable id of this value within its filter.")
-    label: str = strawberry.field(description="Text to show.")
-    count: int = strawberry.field(description="Results with this value, given the other filters in force.")
-    input: JSON = strawberry.field(
-        description="The `ProductFilter` that selects this value, as JSON: add it to `productFilters`."
-    )
-
-
-@strawberry.type(description="A facet of the results (brand, product type, category, price, availability).")
-class Filter:
-    id: str = strawberry.field(description="Stable id of the filter, e.g. `filter.p.vendor`.")
-    label: str = strawberry.field(description="Text to show.")
-    type: FilterType = strawberry.field(description="How to show it.")
-    values: list[FilterValue] = strawberry.field(description="Its values with counts; values with none are left out.")
-
-
 @strawberry.type(description="A page of search results (Relay connection) with facets and spelling help.")
-class SearchResultConnection:
-    edges: list[ProductEdge] = strawberry.field(description="The products of this page with their cursors.")
-    page_info: PageInfo = strawberry.field(description="Where this page sits in the results.")
-    total_count: int = strawberry.field(description="How many products match the query and filters.")
+class SearchResultConnection(Connection[ProductRef]):
     product_filters: list[Filter] = strawberry.field(
         description="Facets over the results, each counted with the other filters applied (computed when asked)."
     )
@@ -64,10 +35,6 @@ class SearchResultConnection:
         description="When words of the query were misspelt: the query the results were found for."
     )
     did_you_mean: str | None = strawberry.field(description="A spelling suggestion to offer, when there is one.")
-
-    @strawberry.field(description="The products of this page, without cursors.")
-    def nodes(self) -> list[ProductRef]:
-        return [edge.node for edge in self.edges]
 
 
 @strawberry.type(description="A completed query to offer while the shopper types.")

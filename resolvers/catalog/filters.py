@@ -1,5 +1,5 @@
-"""Search filters: several ``ProductFilter`` inputs combined into one query, and facets turned back into
-the ``ProductFilter`` JSON that selects each value (``FilterValue.input``).
+"""Product filters: several ``ProductFilter`` inputs combined into one query, and facets turned back into
+the ``ProductFilter`` JSON that selects each value (``FilterValue.input``); a category page's facets.
 
 Combining follows Shopify: values of one field add up (vendor A or vendor B), different fields narrow
 (vendor A and in stock), price bounds intersect.
@@ -12,11 +12,19 @@ from typing import Any, cast
 
 from bff.context import Context
 from bff.domain.catalog import ProductQuery
-from bff.domain.search import FACET_AVAILABLE, FACET_CATEGORY, FACET_PRICE, FACET_PRODUCT_TYPE, FACET_VENDOR, Facet
+from bff.domain.search import (
+    FACET_AVAILABLE,
+    FACET_CATEGORY,
+    FACET_PRICE,
+    FACET_PRODUCT_TYPE,
+    FACET_VENDOR,
+    Facet,
+    SearchRequest,
+)
 from bff.errors import BadUserInput
 from bff.ids import to_global_id
+from resolvers.catalog.facets import Filter, FilterType, FilterValue
 from resolvers.catalog.inputs import MAX_FILTER_VALUES, ProductFilter, product_query
-from resolvers.search.types import Filter, FilterType, FilterValue
 
 MAX_FILTERS = 20
 
@@ -101,3 +109,13 @@ async def to_filters(ctx: Context, facets: list[Facet]) -> list[Filter]:
         )
         for f in facets
     ]
+
+
+async def category_filters(ctx: Context, category_id: str, filter: ProductFilter | None) -> list[Filter]:
+    """The facets of a category page: the search engine's counts over the category's products."""
+    filters = combined_query([filter] if filter else None, category_id=category_id)
+    if filter is not None and filter.category_id is not None:
+        raise BadUserInput("filter.categoryId: a category page is already one category", field="filter.categoryId")
+    request = SearchRequest(text=None, filters=filters, limit=0, with_total=False, with_facets=True)
+    result = await ctx.backends.search.search(request)
+    return await to_filters(ctx, result.facets)
