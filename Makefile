@@ -40,10 +40,11 @@ run-aws-local: install  ## serve against local DynamoDB (moto) + Redis, seeded; 
 test: install  ## the whole suite
 	$(BIN)/pytest
 
-lint: install  ## ruff, mypy (strict) and the schema drift check
+lint: install  ## ruff, mypy (strict), the architecture contracts and the schema drift check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/bff export-schema --check
 
 format: install

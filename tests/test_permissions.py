@@ -9,7 +9,7 @@ import strawberry
 
 from bff.domain.identity import Identity
 from bff.errors import BffError
-from resolvers.identity.permissions import IsAdmin, IsSignedIn
+from resolvers.permissions import IsAdmin, IsSignedIn
 
 
 @strawberry.type

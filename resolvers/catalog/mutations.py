@@ -2,33 +2,25 @@
 
 from __future__ import annotations
 
-import enum
 from decimal import Decimal
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from bff.context import Info
-from resolvers.catalog.product_update import UNCHANGED as _UNCHANGED
-from resolvers.catalog.product_update import ProductChange, VariantChange, update_product
+from bff.domain.error_codes import ProductErrorCode
+from bff.domain.product_change import UNCHANGED, ProductChange, VariantChange
+from bff.services.product_update import update_product
 from resolvers.catalog.types import Product
-from resolvers.identity.permissions import IsAdmin
+from resolvers.permissions import IsAdmin
+from resolvers.user_errors import error_code_enum
 
-
-@strawberry.enum(description="Why a product change was refused.")
-class ProductUserErrorCode(enum.Enum):
-    INVALID_ID = strawberry.enum_value("INVALID_ID", description="The id is malformed or names another type.")
-    PRODUCT_NOT_FOUND = strawberry.enum_value("PRODUCT_NOT_FOUND", description="No product has this id.")
-    VARIANT_NOT_FOUND = strawberry.enum_value(
-        "VARIANT_NOT_FOUND", description="The product has no variant with this id."
+if TYPE_CHECKING:
+    ProductUserErrorCode = ProductErrorCode
+else:
+    ProductUserErrorCode = error_code_enum(
+        ProductErrorCode, "ProductUserErrorCode", "Why a product change was refused."
     )
-    DUPLICATE_VARIANT = strawberry.enum_value("DUPLICATE_VARIANT", description="The same variant is listed twice.")
-    TOO_MANY_VARIANTS = strawberry.enum_value("TOO_MANY_VARIANTS", description="Too many variants in one update.")
-    INVALID_PRICE = strawberry.enum_value(
-        "INVALID_PRICE", description="The price is negative, too large or has more than 2 decimal places."
-    )
-    INVALID_QUANTITY = strawberry.enum_value("INVALID_QUANTITY", description="The quantity is negative or too large.")
-    INVALID_TITLE = strawberry.enum_value("INVALID_TITLE", description="The title is blank or too long.")
 
 
 @strawberry.input(description="New values for one variant; fields left out keep their value.")
@@ -71,7 +63,7 @@ def _change(input: ProductUpdateInput) -> ProductChange:
             VariantChange(
                 global_id=v.id,
                 price=v.price,
-                compare_at_price=_UNCHANGED if v.compare_at_price is strawberry.UNSET else v.compare_at_price,
+                compare_at_price=UNCHANGED if v.compare_at_price is strawberry.UNSET else v.compare_at_price,
                 quantity_available=v.quantity_available,
             )
             for v in input.variants or ()
@@ -94,7 +86,7 @@ class CatalogAdminMutation:
         key, problems = await update_product(ctx.backends.catalog, _change(input))
         if key is None:
             errors = [
-                ProductUserError(field=list(p.field), message=p.message, code=ProductUserErrorCode[p.code.name])
+                ProductUserError(field=list(p.field), message=p.message, code=ProductErrorCode[p.code.name])
                 for p in problems
             ]
             return ProductUpdatePayload(product=None, user_errors=errors)

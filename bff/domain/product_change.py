@@ -1,20 +1,18 @@
-"""``productUpdate``'s rules: check the input against the catalog, then write the product back whole.
+"""A product change and its rules: what an admin may change, what makes a change invalid, and the change
+applied to a variant. Pure: the service (``bff.services.product_update``) reads and writes the catalog.
 
-Expected failures (a malformed or unknown id, a negative price, an impossible quantity) are collected as
-user errors and nothing is written unless every change is valid. The write goes through the app's catalog
-(``upsert_products``), so its listeners (cache invalidation, search indexing) see the change.
+Expected failures (a malformed id, a negative price, an impossible quantity) are ``Problem``s with a
+``ProductErrorCode``; nothing is written unless every change is valid.
 """
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from bff.backends.catalog import CatalogStore
 from bff.domain import catalog as domain
+from bff.domain.error_codes import Problem, ProductErrorCode
 from bff.errors import BadUserInput
 from bff.ids import from_global_id
 
@@ -23,24 +21,6 @@ MAX_PRICE = Decimal(1_000_000_000)
 MAX_QUANTITY = 1_000_000_000
 MAX_TITLE = 255
 UNCHANGED: Any = object()
-
-
-class ProductErrorCode(enum.Enum):
-    INVALID_ID = "INVALID_ID"
-    PRODUCT_NOT_FOUND = "PRODUCT_NOT_FOUND"
-    VARIANT_NOT_FOUND = "VARIANT_NOT_FOUND"
-    DUPLICATE_VARIANT = "DUPLICATE_VARIANT"
-    TOO_MANY_VARIANTS = "TOO_MANY_VARIANTS"
-    INVALID_PRICE = "INVALID_PRICE"
-    INVALID_QUANTITY = "INVALID_QUANTITY"
-    INVALID_TITLE = "INVALID_TITLE"
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    field: tuple[str, ...]
-    message: str
-    code: ProductErrorCode
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +103,7 @@ def _money(amount: Decimal, currency: str) -> domain.Money:
     return domain.Money(amount, currency)
 
 
-def _changed(variant: domain.Variant, change: VariantChange) -> domain.Variant:
+def changed_variant(variant: domain.Variant, change: VariantChange) -> domain.Variant:
     currency = variant.price.currency_code
     compare_at = variant.compare_at_price
     if change.compare_at_price is not UNCHANGED:
@@ -136,27 +116,3 @@ def _changed(variant: domain.Variant, change: VariantChange) -> domain.Variant:
             variant.quantity_available if change.quantity_available is None else change.quantity_available
         ),
     )
-
-
-async def update_product(catalog: CatalogStore, change: ProductChange) -> tuple[str | None, list[Problem]]:
-    """Apply ``change``; the product's store key when written, or the problems that stopped it."""
-    product_key, variant_changes, problems = check_input(change)
-    if product_key is None or problems:
-        return None, problems
-    [product] = await catalog.get_products([product_key])
-    if product is None:
-        return None, [Problem(("input", "id"), "no product has this id", ProductErrorCode.PRODUCT_NOT_FOUND)]
-    [variants] = await catalog.get_variants_by_product([product_key])
-    known = {v.id for v in variants}
-    for index, variant in enumerate(change.variants):
-        key = from_global_id(variant.global_id, "ProductVariant")[1]
-        if key not in known:
-            field = ("input", "variants", str(index), "id")
-            problems.append(Problem(field, "this product has no such variant", ProductErrorCode.VARIANT_NOT_FOUND))
-    if problems:
-        return None, problems
-    updated = tuple(_changed(v, variant_changes[v.id]) if v.id in variant_changes else v for v in variants)
-    title = product.title if change.title is None else change.title.strip()
-    record = domain.ProductRecord(product=replace(product, title=title, updated_at=datetime.now(UTC)), variants=updated)
-    await catalog.upsert_products([record])
-    return product_key, []

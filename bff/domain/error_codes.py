@@ -1,0 +1,44 @@
+"""Error codes of expected failures, per domain, and the ``Problem`` that carries one.
+
+An expected failure (an unknown id, a negative price, later an out-of-stock line or a bad discount code) is
+not an exception: the domain returns ``Problem``s and the mutation answers them as ``userErrors`` with the
+code, never raising. Each domain's codes are an ``ErrorCode`` enum here, with the description clients read;
+the GraphQL enum is derived from it (``resolvers.user_errors``), so the two never drift apart.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class ErrorCode(enum.StrEnum):
+    """A code and its description: ``NAME = "NAME", "What it means."``."""
+
+    description: str
+
+    def __new__(cls, value: str, description: str) -> ErrorCode:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.description = description
+        return member
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Why part of a change was refused: the input field at fault, a message for people, a code for code."""
+
+    field: tuple[str, ...]
+    message: str
+    code: ErrorCode
+
+
+class ProductErrorCode(ErrorCode):
+    INVALID_ID = "INVALID_ID", "The id is malformed or names another type."
+    PRODUCT_NOT_FOUND = "PRODUCT_NOT_FOUND", "No product has this id."
+    VARIANT_NOT_FOUND = "VARIANT_NOT_FOUND", "The product has no variant with this id."
+    DUPLICATE_VARIANT = "DUPLICATE_VARIANT", "The same variant is listed twice."
+    TOO_MANY_VARIANTS = "TOO_MANY_VARIANTS", "Too many variants in one update."
+    INVALID_PRICE = "INVALID_PRICE", "The price is negative, too large or has more than 2 decimal places."
+    INVALID_QUANTITY = "INVALID_QUANTITY", "The quantity is negative or too large."
+    INVALID_TITLE = "INVALID_TITLE", "The title is blank or too long."
