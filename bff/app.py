@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -12,9 +11,6 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
 
 from bff import graphiql
 from bff.authentication import BearerAuthMiddleware
@@ -25,12 +21,11 @@ from bff.domain.catalog import PageRequest, ProductQuery, ProductSortKey
 from bff.graphql.endpoint import GraphQLEndpoint
 from bff.logs import configure_logging
 from bff.middleware import AccessLogMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
+from bff.routes import routes
 from bff.settings import Settings
 from bff.state import AppState
 
 log = logging.getLogger("bff")
-
-READY_TIMEOUT_SECONDS = 2.0
 
 
 async def _example_handles(catalog: CatalogStore) -> tuple[str, str]:
@@ -70,45 +65,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
             log.info("storefront BFF ready (env=%s, catalog=%s)", settings.env, settings.catalog_backend)
             yield
 
-    async def graphql_route(request: Request) -> Response:
-        endpoint: GraphQLEndpoint = request.app.state.graphql
-        return await endpoint(request)
-
-    async def healthz(_: Request) -> Response:
-        return JSONResponse({"status": "ok"})
-
-    async def readyz(request: Request) -> Response:
-        backends = request.app.state.bff.backends
-        # The cache is an optimisation (reads fall through to the store): down means degraded, not unready.
-        probes = {"catalog": backends.catalog.ping, "search": backends.search.ping, "cache": backends.cache.ping}
-        outcomes = await asyncio.gather(
-            *(asyncio.wait_for(ping(), READY_TIMEOUT_SECONDS) for ping in probes.values()), return_exceptions=True
-        )
-        checks: dict[str, str] = {}
-        for name, outcome in zip(probes, outcomes, strict=True):
-            if isinstance(outcome, BaseException):
-                log.warning("readiness: %s unreachable: %r", name, outcome)
-                checks[name] = "degraded" if name == "cache" else "unavailable"
-            else:
-                checks[name] = "ok"
-        ready = "unavailable" not in checks.values()
-        return JSONResponse({"status": "ok" if ready else "unavailable", "checks": checks}, 200 if ready else 503)
-
-    async def jwks(request: Request) -> Response:
-        # The embedded issuer's public keys; with Cognito the user pool serves them, so 404 here.
-        issuer = request.app.state.bff.backends.local_issuer
-        if issuer is None:
-            return JSONResponse({"error": "not found"}, 404)
-        return JSONResponse(issuer.jwks(), headers={"cache-control": "public, max-age=300"})
-
-    routes: list[BaseRoute] = [
-        Route("/graphql", graphql_route, methods=["GET", "POST"]),
-        Route("/.well-known/jwks.json", jwks, methods=["GET"]),
-        Route("/healthz", healthz, methods=["GET"]),
-        Route("/readyz", readyz, methods=["GET"]),
-    ]
-    if settings.graphiql:
-        routes.append(graphiql.assets_mount())
     middleware = [
         Middleware(RequestIdMiddleware),
         Middleware(AccessLogMiddleware),
@@ -124,4 +80,4 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # Innermost, so a 401 still carries CORS and security headers a browser needs to read it.
         Middleware(BearerAuthMiddleware),
     ]
-    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    return Starlette(routes=routes(settings), middleware=middleware, lifespan=lifespan)

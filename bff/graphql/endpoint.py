@@ -1,14 +1,25 @@
-"""The ``/graphql`` endpoint: GraphiQL for browsers, GraphQL over HTTP for everyone else."""
+"""The ``/graphql`` endpoint: GraphiQL for browsers, GraphQL over HTTP for everyone else.
+
+A request goes through named steps, each of which may answer early:
+
+1. ``read``      the HTTP request -> a ``GraphQLRequest`` (or GraphiQL's page, or a 4xx)
+2. ``document``  the persisted query resolved, the document parsed and validated (once per document),
+                 the operation chosen and allowed for the method
+3. ``cached``    a public GET answered from the whole-response cache
+4. ``execute``   the operation run: its compiled plan, or graphql-core
+5. ``respond``   the result as JSON, stored in the response cache when it may be
+"""
 
 from __future__ import annotations
 
 import logging
 import uuid
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from graphql import ExecutionResult, GraphQLSchema, OperationType, execute
+from graphql import DocumentNode, ExecutionResult, GraphQLSchema, OperationType, execute
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.execution import optimized_is_awaitable
@@ -19,21 +30,65 @@ from bff.backends.cache import Cache
 from bff.context import Context
 from bff.graphql.apq import PersistedQueries, load_manifest
 from bff.graphql.compiled_run import run_compiled
-from bff.graphql.documents import DocumentCache
+from bff.graphql.documents import CompiledDocument, DocumentCache
 from bff.graphql.errors import error_code, execution_error, request_error
 from bff.graphql.http import GraphQLRequest, RequestError, parse_get, parse_post
 from bff.graphql.response_cache import ResponseCache
 from bff.middleware import new_request_id
 from bff.settings import Settings
 from bff.state import AppState
-from loaders import DataLoaders
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 log = logging.getLogger("bff.graphql")
 
 
+class Answered(Exception):
+    """A step answered the request early (an error, GraphiQL, a cache hit): ``response`` is the answer."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__()
+        self.response = response
+
+
+@dataclass(slots=True)
+class Exchange:
+    """One request on its way through the steps."""
+
+    request: Request
+    media_type: str
+    calls: Counter[str]
+    request_id: str = "-"
+
+    @property
+    def failed_status(self) -> int:
+        """A request that failed before execution: 400 for graphql-response+json, 200 for plain JSON."""
+        return 400 if self.media_type == GRAPHQL_RESPONSE else 200
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """The validated document and the operation of it that the request runs."""
+
+    compiled: CompiledDocument
+    document: DocumentNode
+    type: OperationType
+
+
+@dataclass(frozen=True, slots=True)
+class CacheSlot:
+    """Where a public response is stored, and the cache generation read before it was computed."""
+
+    key: str
+    generation: bytes | None
+
+
 def _json(payload: dict[str, Any], status: int = 200, media_type: str = "application/json") -> Response:
     return Response(orjson.dumps(payload), status_code=status, media_type=media_type)
+
+
+def _error(message: str, code: str, status: int, media_type: str, headers: dict[str, str] | None = None) -> Response:
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return Response(orjson.dumps(body), status, headers=headers, media_type=media_type)
 
 
 def _response_type(request: Request) -> str:
@@ -77,25 +132,23 @@ class GraphQLEndpoint:
         self.schema = schema
         self.state = state
         settings = state.settings
+        self.settings = settings
         self.documents = DocumentCache(schema, max_depth=settings.max_depth, size=settings.document_cache_size)
         self.persisted = persisted_queries(settings, state.backends.cache)
         self.responses = response_cache(settings, state.backends.cache)
 
     async def __call__(self, request: Request) -> Response:
-        media_type = _response_type(request)
+        exchange = Exchange(request, _response_type(request), metrics.start_request())
         try:
-            if request.method == "GET":
-                if _wants_ide(request) and self.state.settings.graphiql:
-                    return self.state.graphiql_page()
-                gql = parse_get(request)
-            elif request.method == "POST":
-                gql = await parse_post(request)
-            else:
-                raise RequestError("use GET or POST", status=405)
-            return await self.run(request, gql, media_type)
+            gql = await self.read(exchange)
+            operation = await self.document(exchange, gql)
+            slot = await self.cached(exchange, gql, operation)
+            result = await self.execute(exchange, gql, operation)
+            return await self.respond(exchange, result, slot)
+        except Answered as answered:
+            return answered.response
         except RequestError as error:
-            body = {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
-            return _json(body, error.status, media_type)
+            return _error(error.message, error.code, error.status, exchange.media_type)
         except Exception:
             # Outside execution (where errors are masked per field): still a JSON answer with an id to grep.
             error_id = uuid.uuid4().hex
@@ -105,86 +158,96 @@ class GraphQLEndpoint:
                     {"message": "Internal error", "extensions": {"code": "INTERNAL_SERVER_ERROR", "errorId": error_id}}
                 ]
             }
-            return _json(body, 500, media_type)
+            return _json(body, 500, exchange.media_type)
 
-    async def run(self, request: Request, gql: GraphQLRequest, media_type: str) -> Response:
-        settings = self.state.settings
-        calls = metrics.start_request()
-        if len(gql.query or "") > settings.max_query_bytes:
-            raise RequestError(f"`query` is longer than {settings.max_query_bytes} characters", status=413)
+    async def read(self, exchange: Exchange) -> GraphQLRequest:
+        """The GraphQL request from the HTTP request; GraphiQL's page for a browser."""
+        request = exchange.request
+        if request.method == "GET":
+            if _wants_ide(request) and self.settings.graphiql:
+                raise Answered(self.state.graphiql_page())
+            gql = parse_get(request)
+        elif request.method == "POST":
+            gql = await parse_post(request)
+        else:
+            raise RequestError("use GET or POST", status=405)
+        if len(gql.query or "") > self.settings.max_query_bytes:
+            raise RequestError(f"`query` is longer than {self.settings.max_query_bytes} characters", status=413)
+        return gql
+
+    async def document(self, exchange: Exchange, gql: GraphQLRequest) -> Operation:
+        """The parsed, validated document and the operation to run."""
         query, digest = await self.persisted.resolve(gql)
         if not query:
             raise RequestError("the request has no `query`")
         compiled = self.documents.get(query, digest)
-        request_failed = 400 if media_type == GRAPHQL_RESPONSE else 200
         if compiled.errors or compiled.document is None:
             errors = [request_error(e, error_code(e, syntax=compiled.syntax_error)) for e in compiled.errors]
-            return _json({"errors": errors}, request_failed, media_type)
+            raise Answered(_json({"errors": errors}, exchange.failed_status, exchange.media_type))
         operation = compiled.operation_type(gql.operation_name)
         if operation is None:
             message = "unknown `operationName`" if gql.operation_name else "`operationName` is required"
-            body = {"errors": [{"message": message, "extensions": {"code": "BAD_USER_INPUT"}}]}
-            return _json(body, request_failed, media_type)
-        if request.method == "GET" and operation is not OperationType.QUERY:
-            body = {
-                "errors": [
-                    {
-                        "message": "only queries may be sent with GET; use POST",
-                        "extensions": {"code": "METHOD_NOT_ALLOWED"},
-                    }
-                ]
-            }
-            return Response(orjson.dumps(body), 405, headers={"Allow": "POST"}, media_type=media_type)
+            raise Answered(_error(message, "BAD_USER_INPUT", exchange.failed_status, exchange.media_type))
+        if exchange.request.method == "GET" and operation is not OperationType.QUERY:
+            message = "only queries may be sent with GET; use POST"
+            raise Answered(_error(message, "METHOD_NOT_ALLOWED", 405, exchange.media_type, {"Allow": "POST"}))
+        return Operation(compiled, compiled.document, operation)
 
-        cache_key = generation = None
-        if self.responses and self.responses.applies(request, compiled.hash, compiled.document, gql.operation_name):
-            cache_key = self.responses.key(request, compiled.hash, gql.operation_name, gql.variables, media_type)
-            hit, generation = await self.responses.get(cache_key)
-            if hit is not None:
-                return self.responses.respond(request, hit, media_type, _metrics(settings.expose_metrics, calls))
-        request_id = request.scope.get("state", {}).get("request_id") or new_request_id()
+    async def cached(self, exchange: Exchange, gql: GraphQLRequest, operation: Operation) -> CacheSlot | None:
+        """A public GET's cached response; otherwise where its response will be stored (None: nowhere)."""
+        responses, request = self.responses, exchange.request
+        digest = operation.compiled.hash
+        if responses is None or not responses.applies(request, digest, operation.document, gql.operation_name):
+            return None
+        key = responses.key(request, digest, gql.operation_name, gql.variables, exchange.media_type)
+        hit, generation = await responses.get(key)
+        if hit is not None:
+            extensions = _metrics(self.settings.expose_metrics, exchange.calls)
+            raise Answered(responses.respond(request, hit, exchange.media_type, extensions))
+        return CacheSlot(key, generation)
 
-        def new_context() -> Context:
-            return Context(
-                settings=settings,
-                backends=self.state.backends,
-                loaders=DataLoaders.build(self.state.backends),
-                cursors=self.state.cursors,
-                user=request.scope.get("user"),
-                request_id=request_id,
-            )
-
-        context = new_context()
-        result: Any = None
-        if settings.compiled_execution and operation is OperationType.QUERY:
-            result = await run_compiled(self.schema, compiled, context, gql.variables, gql.operation_name)
-            if result is None:  # not planned, or not a clean success: graphql-core answers, from a fresh start
-                calls = metrics.start_request()
-                context = new_context()
-        if result is None:
-            result = execute(
-                self.schema,
-                compiled.document,
-                context_value=context,
-                variable_values=gql.variables,
-                operation_name=gql.operation_name,
-                executor_class=StrawberryGraphQLCoreExecutionContext,
-                is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
-            )
-            if not isinstance(result, ExecutionResult):
-                result = await result
-            # graphql-core's executor is a reference cycle that holds the context until a full garbage
-            # collection: let go of what the loaders hold now (the compiled path frees its executor itself).
-            context.loaders.release()
+    async def execute(self, exchange: Exchange, gql: GraphQLRequest, operation: Operation) -> ExecutionResult:
+        """Run the operation: from its compiled plan when it has one, else on graphql-core."""
+        request = exchange.request
+        request_id = exchange.request_id = request.scope.get("state", {}).get("request_id") or new_request_id()
+        context = Context.new(self.state, request.scope.get("user"), request_id)
+        if self.settings.compiled_execution and operation.type is OperationType.QUERY:
+            planned = await run_compiled(self.schema, operation.compiled, context, gql.variables, gql.operation_name)
+            if planned is not None:
+                return planned
+            # not planned, or not a clean success: graphql-core answers, from a fresh start
+            exchange.calls = metrics.start_request()
+            context = Context.new(self.state, request.scope.get("user"), request_id)
+        result = execute(
+            self.schema,
+            operation.document,
+            context_value=context,
+            variable_values=gql.variables,
+            operation_name=gql.operation_name,
+            executor_class=StrawberryGraphQLCoreExecutionContext,
+            is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
+        )
+        if not isinstance(result, ExecutionResult):
+            result = await result
+        # graphql-core's executor is a reference cycle that holds the context until a full garbage
+        # collection: let go of what the loaders hold now (the compiled path frees its executor itself).
+        context.loaders.release()
         assert isinstance(result, ExecutionResult)
+        return result
+
+    async def respond(self, exchange: Exchange, result: ExecutionResult, slot: CacheSlot | None) -> Response:
+        """The result as JSON; a clean public result is stored in the response cache on the way out."""
+        expose = self.settings.expose_metrics
         payload: dict[str, Any] = {}
         if result.errors:
-            payload["errors"] = [execution_error(e, request_id) for e in result.errors]
-        if cache_key is not None and self.responses and not result.errors and result.data is not None:
-            entry = await self.responses.put(cache_key, orjson.dumps({"data": result.data}), generation)
-            return self.responses.respond(request, entry, media_type, _metrics(settings.expose_metrics, calls))
+            payload["errors"] = [execution_error(e, exchange.request_id) for e in result.errors]
+        if slot is not None and self.responses and not result.errors and result.data is not None:
+            entry = await self.responses.put(slot.key, orjson.dumps({"data": result.data}), slot.generation)
+            return self.responses.respond(
+                exchange.request, entry, exchange.media_type, _metrics(expose, exchange.calls)
+            )
         payload["data"] = result.data
-        if settings.expose_metrics:
-            payload["extensions"] = _metrics(True, calls)
-        status = 200 if result.data is not None else request_failed
-        return _json(payload, status, media_type)
+        if expose:
+            payload["extensions"] = _metrics(True, exchange.calls)
+        status = 200 if result.data is not None else exchange.failed_status
+        return _json(payload, status, exchange.media_type)
