@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, PositiveInt, SecretStr, model_validator
+from pydantic import Field, IPvAnyNetwork, PositiveInt, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_CURSOR_SECRET = "dev-only-cursor-secret-change-me"  # noqa: S105 - refused in production
@@ -61,7 +61,8 @@ class Settings(BaseSettings):
     # HTTP
     cors_origins: list[str] = ["http://localhost:3000", "http://127.0.0.1:3000"]
     graphiql: bool = True
-    trusted_proxies: list[str] = []
+    # Proxies (addresses or networks) whose X-Forwarded-For names the client (the load balancer's subnets).
+    trusted_proxies: list[IPvAnyNetwork] = []
 
     # GraphQL limits
     max_page_size: int = Field(100, ge=1, le=1000)
@@ -89,6 +90,15 @@ class Settings(BaseSettings):
     response_cache_max_age: int = Field(60, ge=0)  # Cache-Control max-age (browsers)
     response_cache_s_maxage: int = Field(300, ge=0)  # Cache-Control s-maxage (CDNs)
     response_cache_vary_headers: list[str] = []  # request headers that change an answer (currency, locale)
+
+    # Rate limits: each client (a signed-in `sub`, else its address, through `trusted_proxies` only) spends
+    # its requests' calculated cost from a bucket of `capacity` points refilled at `restore_rate` a second;
+    # mutations from a bucket of their own. Counted in Redis when the cache is Redis (shared by instances).
+    rate_limit: bool = True
+    rate_limit_capacity: int = Field(2000, ge=1)
+    rate_limit_restore_rate: int = Field(100, ge=1)
+    rate_limit_mutation_capacity: int = Field(500, ge=1)
+    rate_limit_mutation_restore_rate: int = Field(25, ge=1)
 
     # Signs opaque cursors so a forged one is refused, not executed.
     cursor_secret: SecretStr = SecretStr(DEV_CURSOR_SECRET)
