@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="short runs (a sanity check, not a measurement)")
     parser.add_argument("--set", action="append", default=[], metavar="BFF_X=V", help="BFF setting for this run")
     parser.add_argument("--label", default="", help="suffix of the report's file name")
+    parser.add_argument(
+        "--abuse", action="store_true", help="also send the abusive requests (bench/abuse.py) and report their cost"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     options = runner.Options(
@@ -52,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         generator=args.generator,
         env=dict(item.split("=", 1) for item in args.set),
         label=args.label or ("aws-local" if args.profile == "aws-local" else ""),
+        abuse=args.abuse,
     )
     if args.quick:
         options.warmup, options.seconds, options.runs, options.latency_seconds, options.latency_runs = (

@@ -8,6 +8,8 @@ from typing import Any
 
 import orjson
 
+from bench import abuse
+
 RESULTS = Path(__file__).parent / "results"
 
 
@@ -131,6 +133,8 @@ def markdown(report: dict[str, Any]) -> str:
         if "n_plus_one" in cat:
             checks.append(f"- N+1 check, home backend calls: {cat['n_plus_one']}")
         lines += ["", *notes, *checks]
+        if "abuse" in cat:
+            lines += abuse.markdown(cat["abuse"])
     lines += ["", "## Targets", "", "| catalog | target | measured | met |", "|---|---|---|---|"]
     lines += [
         f"| {c['catalog']} | {c['target']} | {c['value']} | {'yes' if c['met'] else '**no**'} |"

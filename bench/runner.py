@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import orjson
 
-from bench import load
+from bench import abuse, load
 from bench.scenarios import Scenario
 from bench.servers import LOAD_CPU, Server, StandIns
 
@@ -42,6 +42,7 @@ class Options:
     connections: int = 32
     generator: str = "auto"  # "wrk", "asyncio" or "auto" (wrk when on PATH)
     env: dict[str, str] = field(default_factory=dict)  # BFF_* overrides for the BFF server (before/after runs)
+    abuse: bool = False  # after the scenarios, send the abusive requests (bench/abuse.py) to the BFF
     label: str = ""
 
 
@@ -293,6 +294,8 @@ async def run_catalog(
         "BFF_GRAPHIQL": "false",
         "BFF_LOG_LEVEL": "WARNING",
         "BFF_DYNAMODB_TABLE": f"bench-{kind}-{os.getpid()}",
+        # One load generator is one client: per-client rate limits would measure the limiter, not the store.
+        "BFF_RATE_LIMIT": "false",
     }
     started = time.perf_counter()
     description = await seed(kind, options.products, env)
@@ -330,6 +333,9 @@ async def run_catalog(
                 measured = await measure(server, request_for(target, s, variables[s.name]), options)
                 entry["targets"][target] = {**{k: v for k, v in checked.items() if k != "body"}, **measured}
                 entry.setdefault("bodies", {})[target] = checked["body"]
+            if target == "bff" and options.abuse:
+                await drained(server)
+                extra["abuse"] = await abuse.run(server)
         finally:
             server.stop()
     scenario_rows = [summarise(results[s.name], results) for s in scenarios]
