@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     max_query_bytes: int = Field(64_000, ge=256)
     document_cache_size: int = Field(1024, ge=0)
     compiled_execution: bool = True  # run queries from a cached plan (graphql-core runs anything else)
+    compiled_source: bool = True  # plans run as generated Python (false: the plan is interpreted)
     # Move what start-up allocated out of the garbage collector's reach (cuts full-collection pauses).
     gc_freeze: bool = True
     # Garbage-collector thresholds set after start-up (gc.set_threshold): requests make no reference cycles,

@@ -4,8 +4,12 @@ graphql-core re-derives, for every field of every object in a response, what the
 and what its subfields are. For the few documents a storefront sends, that is the same answer every time:
 a plan keeps it per document (on its ``CompiledDocument``), per operation and per value of the variables
 that ``@skip``/``@include`` read. Fields are collected with graphql-core's own ``collect_fields``, lazily,
-once per (field, concrete object type). ``compiled_run`` executes a plan; anything it does not support, and
-every error, sends the request to graphql-core's ``execute`` instead, so error semantics stay graphql-core's.
+once per (field, concrete object type). ``compiled_run`` executes a plan.
+
+A plan is made whole before anything executes: every selection set of every object type a field can return,
+abstract types included. What a plan cannot cover (``@defer``, fragment variables, an asynchronous
+``is_type_of``) raises ``Unsupported`` then, and graphql-core's ``execute`` runs the request instead, once.
+Once a plan runs it answers the request itself, errors included (see ``compiled_run``).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any, cast
 
 from graphql import (
     DocumentNode,
+    GraphQLAbstractType,
     FieldNode,
     GraphQLBoolean,
     GraphQLEnumType,
@@ -31,6 +36,7 @@ from graphql import (
     ObjectValueNode,
     ValueNode,
     VariableNode,
+    get_named_type,
 )
 from graphql.execution import Executor
 from graphql.execution.collect_fields import FieldDetails, collect_fields, collect_subfields
@@ -39,7 +45,7 @@ from graphql.language import Visitor, visit
 
 
 class Unsupported(Exception):
-    """The plan cannot run this request; graphql-core's executor runs it instead."""
+    """Raised while planning, before execution: graphql-core's executor runs the request instead."""
 
 
 NO_ARGS: dict[str, Any] = {}
@@ -160,6 +166,11 @@ class FieldPlan:
         return plans
 
 
+def null_error(plan: FieldPlan) -> TypeError:
+    """graphql-core's error for a null in a non-null position of ``plan``'s field."""
+    return TypeError(f"Cannot return null for non-nullable field {plan.parent.name}.{plan.nodes[0].name.value}.")
+
+
 def plan_field(executor: Executor[Any], parent: GraphQLObjectType, key: str, details: list[FieldDetails]) -> FieldPlan:
     node = details[0].node
     if any(d.defer_usage is not None or d.fragment_variable_values is not None for d in details):
@@ -208,7 +219,32 @@ def plan_root(executor: Executor[Any], root_type: GraphQLObjectType) -> list[Fie
         executor.operation,
         executor.hide_suggestions,
     )
-    return plan_fields(executor, root_type, collected.grouped_field_set)
+    plans = plan_fields(executor, root_type, collected.grouped_field_set)
+    plan_below(executor, plans)
+    return plans
+
+
+def runtime_types(executor: Executor[Any], type_: GraphQLOutputType) -> list[GraphQLObjectType]:
+    """The object types a value of ``type_`` (lists and non-null unwrapped) can have at run time."""
+    named = get_named_type(type_)
+    if isinstance(named, GraphQLObjectType):
+        return [named]
+    if isinstance(named, GraphQLAbstractType):
+        return list(executor.schema.get_possible_types(named))
+    return []
+
+
+def plan_below(executor: Executor[Any], plans: list[FieldPlan]) -> None:
+    """Plan every selection set under ``plans`` now, so that nothing is left to refuse during execution."""
+    for plan in plans:
+        for type_ in runtime_types(executor, plan.return_type):
+            if type_.name in plan.subplans:
+                continue
+            if type_.is_type_of is not None and inspect.iscoroutinefunction(
+                getattr(type_.is_type_of, "__func__", type_.is_type_of)
+            ):
+                raise Unsupported(f"asynchronous is_type_of on {type_.name}")
+            plan_below(executor, plan.subplan(executor, type_))
 
 
 class _DirectiveVariables(Visitor):
@@ -240,6 +276,7 @@ class DocumentPlans:
     directive_variables: tuple[str, ...]
     supported: bool
     roots: dict[tuple[Any, ...], list[FieldPlan]] = field(default_factory=dict)
+    refused: dict[tuple[Any, ...], str] = field(default_factory=dict)  # why a root could not be planned
     # The generated functions of each root plan (compiled_source), or None where generation was refused.
     functions: dict[tuple[Any, ...], Callable[..., Any] | None] = field(default_factory=dict)
 
@@ -256,9 +293,17 @@ class DocumentPlans:
     def root(
         self, executor: Executor[Any], root_type: GraphQLObjectType, operation_name: str | None
     ) -> list[FieldPlan]:
+        """The root plan (made whole on first use); raises ``Unsupported``, every time, when it cannot be made."""
         key = self.key(executor, operation_name)
         plans = self.roots.get(key)
         if plans is None:
-            plans = plan_root(executor, root_type)
+            refusal = self.refused.get(key)
+            if refusal is not None:
+                raise Unsupported(refusal)
+            try:
+                plans = plan_root(executor, root_type)
+            except Unsupported as error:
+                self.refused[key] = str(error)
+                raise
             self.roots[key] = plans
         return plans

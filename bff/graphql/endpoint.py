@@ -212,12 +212,17 @@ class GraphQLEndpoint:
         request_id = exchange.request_id = request.scope.get("state", {}).get("request_id") or new_request_id()
         context = Context.new(self.state, request.scope.get("user"), request_id)
         if self.settings.compiled_execution and operation.type is OperationType.QUERY:
-            planned = await run_compiled(self.schema, operation.compiled, context, gql.variables, gql.operation_name)
+            # None only when no plan can run the query, decided before anything ran: it never runs twice.
+            planned = await run_compiled(
+                self.schema,
+                operation.compiled,
+                context,
+                gql.variables,
+                gql.operation_name,
+                generate=self.settings.compiled_source,
+            )
             if planned is not None:
                 return planned
-            # not planned, or not a clean success: graphql-core answers, from a fresh start
-            exchange.calls = metrics.start_request()
-            context = Context.new(self.state, request.scope.get("user"), request_id)
         result = execute(
             self.schema,
             operation.document,
