@@ -1,8 +1,14 @@
-"""Shared fixtures: a seeded SQLite catalog (the real store) and the app driven through ``httpx``."""
+"""Shared fixtures: a seeded SQLite catalog (the real store) and the app driven through ``httpx``.
+
+Every GraphQL document a test sends through any ``httpx.AsyncClient`` (over ASGI or to a served app) is
+recorded with its variables and operation name (``recorded_documents``); ``test_zz_differential.py``, which
+``pytest_collection_modifyitems`` puts last, replays the queries among them on both execution engines.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import json
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +24,57 @@ from bff.settings import Settings
 pytest_plugins = ["tests.stand_ins"]
 
 SEED_PRODUCTS = 120
+
+# (query, variables as JSON, operation name) -> the request as sent, for the differential replay
+RECORDED: dict[tuple[str, str, str | None], dict[str, Any]] = {}
+LAST = "test_zz_differential.py"
+
+
+def _record(request: httpx.Request) -> None:
+    if not request.url.path.endswith("/graphql"):
+        return
+    try:
+        if request.method == "GET":
+            params = request.url.params
+            bodies: Any = [
+                {
+                    "query": params.get("query"),
+                    "variables": json.loads(params.get("variables") or "null"),
+                    "operationName": params.get("operationName"),
+                }
+            ]
+        else:
+            bodies = json.loads(request.content or b"null")
+    except (ValueError, httpx.RequestNotRead):
+        return  # not a GraphQL request (a malformed body, a stream): nothing to replay
+    for body in bodies if isinstance(bodies, list) else [bodies]:
+        if not isinstance(body, dict) or not isinstance(body.get("query"), str):
+            continue  # persisted-only requests carry no document
+        variables = body.get("variables") if isinstance(body.get("variables"), dict) else None
+        name = body.get("operationName") if isinstance(body.get("operationName"), str) else None
+        key = (body["query"], json.dumps(variables, sort_keys=True, default=str), name)
+        RECORDED.setdefault(key, {"query": body["query"], "variables": variables, "operationName": name})
+
+
+@pytest.fixture(scope="session", autouse=True)
+def recorded_documents() -> Iterator[dict[tuple[str, str, str | None], dict[str, Any]]]:
+    """Records each GraphQL request any test's ``httpx.AsyncClient`` sends (however the client was built)."""
+    send = httpx.AsyncClient.send
+
+    async def recording_send(self: httpx.AsyncClient, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        _record(request)
+        return await send(self, request, **kwargs)
+
+    httpx.AsyncClient.send = recording_send  # type: ignore[method-assign]
+    try:
+        yield RECORDED
+    finally:
+        httpx.AsyncClient.send = send  # type: ignore[method-assign]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The differential replay runs after every other test, whatever the order of the files given."""
+    items.sort(key=lambda item: item.path.name == LAST)
 
 
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:
