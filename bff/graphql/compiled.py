@@ -21,8 +21,8 @@ from typing import Any, cast
 
 from graphql import (
     DocumentNode,
-    GraphQLAbstractType,
     FieldNode,
+    GraphQLAbstractType,
     GraphQLBoolean,
     GraphQLEnumType,
     GraphQLField,

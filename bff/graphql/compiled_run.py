@@ -102,7 +102,7 @@ class Run:
         """An awaitable completion, with its error handled at its position (graphql-core's ``await_completed``)."""
         try:
             return await completed
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - any error is a field error, as in graphql-core
             self.fail(error, plan, type_, path)
             return None
 
@@ -127,15 +127,13 @@ class Run:
         pending.append(key)
         return pending
 
-    async def deferred(
-        self, plan: FieldPlan, complete: Callable[[Run, Any, Path], Any], path: Path, value: Any
-    ) -> Any:
+    async def deferred(self, plan: FieldPlan, complete: Callable[[Run, Any, Path], Any], path: Path, value: Any) -> Any:
         """A resolver's awaitable result, completed once awaited (graphql-core's ``complete_awaitable_value``)."""
         try:
             completed = complete(self, await value, path)
             if is_awaitable(completed):
                 completed = await completed
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - any error is a field error, as in graphql-core
             self.fail_field(error, plan, path)
             return None
         return completed
@@ -224,7 +222,7 @@ class Run:
             if is_awaitable(completed):
                 return self.guard_field(plan, field_path, completed)
             return completed
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - any error is a field error, as in graphql-core
             self.fail_field(error, plan, field_path)
             return None
 
@@ -233,7 +231,7 @@ class Run:
             completed = self.complete(plan, plan.return_type, path, info, await value)
             if is_awaitable(completed):
                 completed = await completed
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - any error is a field error, as in graphql-core
             self.fail_field(error, plan, path)
             return None
         return completed
@@ -259,7 +257,7 @@ class Run:
             info = self.info(plan, path)
         if isinstance(type_, GraphQLAbstractType):
             return self.complete_abstract(plan, type_, path, info, value)
-        return self.complete_object(plan, cast("GraphQLObjectType", type_), path, info, value)
+        return self.complete_object(plan, type_, path, info, value)
 
     def complete_abstract(
         self, plan: FieldPlan, type_: GraphQLAbstractType, path: Path, info: GraphQLResolveInfo[Any], value: Any
@@ -267,9 +265,10 @@ class Run:
         resolve_type = type_.resolve_type or self.executor.type_resolver
         name = resolve_type(value, info, type_)
         if is_awaitable(name):
+            later = cast("Awaitable[Any]", name)
 
             async def resolved() -> Any:
-                runtime = self.executor.ensure_valid_runtime_type(await name, type_, plan.details, info, value)
+                runtime = self.executor.ensure_valid_runtime_type(await later, type_, plan.details, info, value)
                 completed = self.complete_object(plan, runtime, path, info, value)
                 return await completed if is_awaitable(completed) else completed
 
@@ -313,7 +312,7 @@ class Run:
                     if is_awaitable(completed):
                         completed = self.guard(plan, item_type, item_path, completed)
                         pending.append(index)
-                except Exception as error:
+                except Exception as error:  # noqa: BLE001 - any error is a field error, as in graphql-core
                     self.fail(error, plan, item_type, item_path)
                     completed = None
                 results.append(completed)

@@ -203,7 +203,8 @@ class SourceBuilder:
     def store(key: str, may_pend: bool) -> list[str]:
         lines = [f"    results[{key}] = out"]
         if may_pend:
-            lines += ["    if out.__class__ not in SYNC and awaitable(out):", f"        pending = run.pend(pending, {key})"]
+            lines += ["    if out.__class__ not in SYNC and awaitable(out):"]
+            lines += [f"        pending = run.pend(pending, {key})"]
         return lines
 
     def completer(self, plan: FieldPlan) -> str:
