@@ -10,12 +10,12 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.middleware.gzip import GZipMiddleware
 
-from bff import graphiql
+from bff import cors, graphiql, http_errors
 from bff.authentication import BearerAuthMiddleware
 from bff.backends.catalog import CatalogStore
 from bff.backends.registry import build_backends
+from bff.compression import GZipMiddleware
 from bff.cursors import CursorCodec
 from bff.domain.catalog import PageRequest, ProductQuery, ProductSortKey
 from bff.graphql.endpoint import GraphQLEndpoint
@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 settings=settings,
                 backends=backends,
                 cursors=CursorCodec(settings.cursor_secret.get_secret_value().encode()),
-                graphiql_page=lambda: page,
+                graphiql_page=page,
             )
             app.state.bff = state
             app.state.graphql = GraphQLEndpoint(schema._schema, state)
@@ -73,11 +73,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "OPTIONS"],
-            allow_headers=["authorization", "content-type", "x-request-id", "apollographql-client-name"],
+            allow_headers=list(cors.ALLOWED_HEADERS),
             max_age=600,
         ),
         Middleware(GZipMiddleware, minimum_size=1024),
         # Innermost, so a 401 still carries CORS and security headers a browser needs to read it.
         Middleware(BearerAuthMiddleware),
     ]
-    return Starlette(routes=routes(settings), middleware=middleware, lifespan=lifespan)
+    return Starlette(
+        routes=routes(settings), middleware=middleware, lifespan=lifespan, exception_handlers=http_errors.HANDLERS
+    )

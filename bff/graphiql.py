@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import html
 import importlib.util
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
@@ -130,8 +131,13 @@ def vendor_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "static" / VENDOR_PACKAGE
 
 
-def render_page(endpoint: str = "/graphql", product: str = "", category: str = "") -> HTMLResponse:
-    """The IDE page; ``product``/``category`` are handles that make the examples' variables real."""
+def render_page(endpoint: str = "/graphql", product: str = "", category: str = "") -> Callable[[], Response]:
+    """The IDE page, as a maker of one fresh response per request (rendered once).
+
+    ``product``/``category`` are handles that make the examples' variables real. A response object is never
+    served twice: middleware (gzip) rewrites the headers of the one it sends, so a shared one would go out
+    the second time with the first one's ``Content-Length`` and ``Content-Encoding``.
+    """
     tabs = [
         {
             "query": f"# {title}\n{query}",
@@ -141,7 +147,9 @@ def render_page(endpoint: str = "/graphql", product: str = "", category: str = "
     ]
     # The config sits in a JSON script tag: escape "<" so no value can close the tag.
     config = orjson.dumps({"endpoint": endpoint, "tabs": tabs}).decode().replace("<", "\\u003c")
-    return HTMLResponse(_PAGE.format(assets=html.escape(ASSETS_PATH), config=config))
+    body = _PAGE.format(assets=html.escape(ASSETS_PATH), config=config).encode()
+    # The same URL serves JSON to GraphQL clients: caches must keep the two apart.
+    return lambda: HTMLResponse(body, headers={"Vary": "Accept"})
 
 
 def assets_mount() -> Mount:

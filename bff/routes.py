@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -51,7 +52,7 @@ async def jwks(request: Request) -> Response:
     """The embedded issuer's public keys; with Cognito the user pool serves them, so 404 here."""
     issuer = request.app.state.bff.backends.local_issuer
     if issuer is None:
-        return JSONResponse({"error": "not found"}, 404)
+        raise HTTPException(404)  # answered with the API's JSON error body (bff/http_errors.py)
     return JSONResponse(issuer.jwks(), headers={"cache-control": "public, max-age=300"})
 
 

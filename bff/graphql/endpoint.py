@@ -83,12 +83,13 @@ class CacheSlot:
 
 
 def _json(payload: dict[str, Any], status: int = 200, media_type: str = "application/json") -> Response:
-    return Response(orjson.dumps(payload), status_code=status, media_type=media_type)
+    # The media type follows `Accept` (and GET may answer GraphiQL's page): caches must key on it.
+    return Response(orjson.dumps(payload), status_code=status, headers={"Vary": "Accept"}, media_type=media_type)
 
 
 def _error(message: str, code: str, status: int, media_type: str, headers: dict[str, str] | None = None) -> Response:
     body = {"errors": [{"message": message, "extensions": {"code": code}}]}
-    return Response(orjson.dumps(body), status, headers=headers, media_type=media_type)
+    return Response(orjson.dumps(body), status, headers={"Vary": "Accept", **(headers or {})}, media_type=media_type)
 
 
 def _response_type(request: Request) -> str:

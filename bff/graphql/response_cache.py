@@ -147,13 +147,20 @@ class ResponseCache:
     def respond(
         self, request: Request, entry: CachedResponse, media_type: str, extensions: dict[str, Any] | None
     ) -> Response:
-        headers = {"Cache-Control": self.cache_control, "ETag": entry.etag, "Vary": "Accept"}
-        if _matches(request.headers.get("if-none-match"), entry.etag):
+        etag = representation_tag(entry.etag, media_type)
+        headers = {"Cache-Control": self.cache_control, "ETag": etag, "Vary": "Accept"}
+        if _matches(request.headers.get("if-none-match"), etag):
             return Response(status_code=304, headers=headers)
         body = entry.body
         if extensions is not None:
             body = body[:-1] + b',"extensions":' + orjson.dumps(extensions) + b"}"
         return Response(body, 200, headers=headers, media_type=media_type)
+
+
+def representation_tag(etag: str, media_type: str) -> str:
+    """The tag of the body as sent in ``media_type``: one body, two media types, two representations."""
+    suffix = "gql" if media_type.startswith("application/graphql-response") else "json"
+    return f'{etag[:-1]}-{suffix}"'
 
 
 def _matches(if_none_match: str | None, etag: str) -> bool:
