@@ -8,7 +8,8 @@ ARG PYTHON_IMAGE=python:3.11-slim
 FROM ${PYTHON_IMAGE} AS builder
 
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    PIP_ROOT_USER_ACTION=ignore
+    PIP_ROOT_USER_ACTION=ignore \
+    PIP_CACHE_DIR=/var/cache/pip
 
 WORKDIR /src
 RUN python -m venv /opt/venv
@@ -20,7 +21,7 @@ COPY resolvers ./resolvers
 COPY loaders ./loaders
 
 # Every dependency ships a manylinux wheel for CPython 3.11, so no compiler is needed here.
-RUN --mount=type=cache,target=/root/.cache/pip \
+RUN --mount=type=cache,target=/var/cache/pip \
     /opt/venv/bin/pip wheel --no-deps --wheel-dir /wheels . \
     && /opt/venv/bin/pip install /wheels/*.whl \
     && /opt/venv/bin/pip check

@@ -22,9 +22,10 @@ import orjson
 from bench import abuse, load
 from bench.scenarios import Scenario
 from bench.servers import LOAD_CPU, Server, StandIns
+from bff import datasets
 
 log = logging.getLogger("bench")
-RETAIL_FEED = Path(os.environ.get("BENCH_RETAIL_FEED", "/work/shared/datasets/retail-demo-store/products.yaml"))
+RETAIL_FEED = datasets.retail_demo_store() / "products.yaml"
 
 
 @dataclass
@@ -88,6 +89,7 @@ async def seed(kind: str, products: int, env: dict[str, str]) -> str:
                 report = await seed_catalog(store, products=products, seed=7, progress=False)
                 return f"generated demo catalog ({report.products} products, {report.variants} variants, seed 7)"
             imported = await import_feed(store, RETAIL_FEED, fmt="retail-demo-store", progress=False)
+            imported.path = datasets.display(RETAIL_FEED)  # the report names no folder of this machine
             return f"retail-demo-store ({imported})".replace("\n", " ")
 
 
@@ -400,11 +402,11 @@ async def run(options: Options, scenarios: list[Scenario]) -> dict[str, Any]:
         report["note"] = "AWS services are local stand-ins (moto, redis-server): their latency is not AWS latency"
         stand_ins = StandIns(workdir)
         base_env = stand_ins.env()
-    retail_present = RETAIL_FEED.is_file()  # noqa: ASYNC240 - once, before any load
+    retail_present = RETAIL_FEED.is_file()
     try:
         for kind in options.catalogs:
             if kind == "retail" and not retail_present:
-                report["catalogs"].append({"catalog": kind, "skipped": f"{RETAIL_FEED} is absent"})
+                report["catalogs"].append({"catalog": kind, "skipped": datasets.missing(RETAIL_FEED)})
                 continue
             try:
                 report["catalogs"].append(await run_catalog(kind, scenarios, options, base_env, workdir))

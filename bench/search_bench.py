@@ -13,20 +13,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
-import os
 import statistics
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
+from bff import datasets
 from bff.backends.local.fts_search import FtsProductSearch
 from bff.backends.search_indexer import document
 from bff.catalog_io import generate_catalog
 from bff.domain.catalog import Category, Money, ProductQuery, ProductRecord
 from bff.domain.search import SearchDocument, SearchRequest, SearchSort
 
-DATASETS = Path(os.environ.get("BFF_DATASETS_DIR", "/work/shared/datasets"))
+DATASETS = datasets.datasets_dir()
 
 
 def docs_from_records(categories: list[Category], records: list[ProductRecord]) -> list[SearchDocument]:
@@ -125,7 +125,7 @@ async def main() -> None:
     args = parser.parse_args()
     docs = await retail_docs()
     if docs is None:
-        print(f"retail-demo-store not found under {DATASETS}; skipping it")
+        print(f"{datasets.missing(DATASETS / 'retail-demo-store' / 'products.yaml')}; skipping it")
     else:
         await bench("retail-demo-store", docs, args.rounds)
     started = time.perf_counter()

@@ -4,7 +4,6 @@ and the retail-demo-store catalog."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import AsyncIterator
 from decimal import Decimal
@@ -14,22 +13,15 @@ from typing import Any
 import pytest
 import yaml
 
+from bff import datasets
 from bff.backends.local.sqlite_catalog import SqliteCatalogStore
 from bff.catalog_io import FeedError, ImportReport, import_feed
 from bff.domain.catalog import PageRequest, ProductQuery, ProductSortKey
 
-
-def datasets_dir() -> Path:
-    if os.environ.get("BFF_DATASETS_DIR"):
-        base = Path(os.environ["BFF_DATASETS_DIR"])
-        return base if (base / "products.yaml").is_file() else base / "retail-demo-store"
-    return Path(__file__).resolve().parents[2] / "shared" / "datasets" / "retail-demo-store"
-
-
-RETAIL_DEMO = datasets_dir()
+RETAIL_DEMO = datasets.retail_demo_store()
 needs_retail_demo = pytest.mark.skipif(
-    not (RETAIL_DEMO / "products.yaml").is_file(),
-    reason=f"retail-demo-store dataset not found at {RETAIL_DEMO} (set BFF_DATASETS_DIR)",
+    datasets.missing(RETAIL_DEMO / "products.yaml") is not None,
+    reason=str(datasets.missing(RETAIL_DEMO / "products.yaml")),
 )
 
 

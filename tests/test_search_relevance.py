@@ -1,25 +1,24 @@
 """Relevance of the embedded engine on a real catalog: the AWS retail-demo-store products (2,465).
 
-The dataset lives outside the project (``BFF_DATASETS_DIR``, default ``/work/shared/datasets``); without it
-these tests skip. It is imported once per session through the real importer, which indexes as it writes.
+The dataset lives outside the project (``../shared/datasets`` or ``BFF_DATASETS_DIR``, see ``bff/datasets.py``);
+without it these tests skip. It is imported once per session through the real importer, which indexes as it writes.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
+from bff import datasets
 from bff.backends.registry import Backends, build_backends
 from bff.catalog_io import import_feed
 from bff.domain.catalog import ProductQuery
 from bff.domain.search import SearchRequest, SearchSort
 from tests.conftest import make_settings
 
-DATASET = Path(os.environ.get("BFF_DATASETS_DIR", "/work/shared/datasets")) / "retail-demo-store" / "products.yaml"
-pytestmark = pytest.mark.skipif(not DATASET.exists(), reason=f"retail-demo-store dataset not found at {DATASET}")
+DATASET = datasets.retail_demo_store() / "products.yaml"
+pytestmark = pytest.mark.skipif(datasets.missing(DATASET) is not None, reason=str(datasets.missing(DATASET)))
 
 
 @pytest.fixture(scope="session")
