@@ -25,6 +25,13 @@ async def _load(info: Info, global_id: str, field: str) -> object | None:
     return await loaders.category_by_id.load(key)
 
 
+async def _load_or_error(info: Info, global_id: str, field: str) -> object | None:
+    try:
+        return await _load(info, global_id, field)
+    except BadUserInput as error:
+        return error
+
+
 @strawberry.type
 class NodeQuery:
     @strawberry.field(description="Any object by its global id; null when there is none.")
@@ -39,5 +46,6 @@ class NodeQuery:
     ) -> list[Node | None]:
         if len(ids) > MAX_NODES:
             raise BadUserInput(f"`ids`: at most {MAX_NODES} ids", field="ids")
-        found = await asyncio.gather(*(_load(info, gid, f"ids[{i}]") for i, gid in enumerate(ids)))
+        found = await asyncio.gather(*(_load_or_error(info, gid, f"ids[{i}]") for i, gid in enumerate(ids)))
+        # An error in a slot becomes null there, with the error's path naming it (["nodes", i]).
         return list(found)  # type: ignore[arg-type]

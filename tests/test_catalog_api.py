@@ -188,3 +188,21 @@ async def test_variant_pages_and_lookup_by_selected_options(client: httpx.AsyncC
         o=wanted["selectedOptions"],
     )
     assert lookup["data"]["product"]["variantBySelectedOptions"]["id"] == wanted["id"]
+
+
+async def test_a_malformed_id_in_nodes_nulls_only_its_position(client: httpx.AsyncClient) -> None:
+    products = (await gql(client, "{ products(first: 2) { nodes { id } } }"))["data"]["products"]["nodes"]
+    ids = [products[0]["id"], "not-a-global-id", products[1]["id"], "UHJvZHVjdA"]
+
+    body = await gql(
+        client,
+        'query($ids: [ID!]!) { nodes(ids: $ids) { id } product(handle: "no-such-product") { id } __typename }',
+        ids=ids,
+    )
+
+    assert body["data"] is not None, body
+    assert body["data"]["__typename"] == "Query"
+    assert body["data"]["nodes"] == [{"id": ids[0]}, None, {"id": ids[2]}, None]
+    errors = sorted(body["errors"], key=lambda e: e["path"])
+    assert [e["path"] for e in errors] == [["nodes", 1], ["nodes", 3]]
+    assert {e["extensions"]["code"] for e in errors} == {"BAD_USER_INPUT"}

@@ -173,3 +173,28 @@ async def test_catalog_writes_update_the_index(tmp_path: Path) -> None:
         in_stock = await backends.search.search(SearchRequest("quokka", ProductQuery(available=True)))
         assert in_stock.product_ids == []
         assert (await backends.search.search(SearchRequest("quokka", ProductQuery(available=False)))).total == 1
+
+
+async def test_total_count_does_not_depend_on_the_page_size(client: httpx.AsyncClient) -> None:
+    query = "query($first: Int) { search(query: \"jacket\", first: $first) { totalCount edges { cursor } } }"
+    counts = {n: (await gql(client, query, first=n))["data"]["search"]["totalCount"] for n in (0, 1, 30)}
+    empty_page = await gql(client, query, first=0)
+
+    assert counts[1] > 1
+    assert counts[0] == counts[1] == counts[30]
+    assert empty_page["data"]["search"]["edges"] == []
+
+
+async def test_total_count_is_counted_when_only_a_merged_field_selects_it(client: httpx.AsyncClient) -> None:
+    merged = """{ search(query: "jacket", first: 2) { edges { cursor } }
+                  ...Count }
+                fragment Count on Query { search(query: "jacket", first: 2) { totalCount productFilters { id } } }"""
+    alone = '{ search(query: "jacket", first: 2) { totalCount } }'
+
+    body = await gql(client, merged)
+    expected = (await gql(client, alone))["data"]["search"]["totalCount"]
+
+    assert "errors" not in body, body
+    assert expected > 0
+    assert body["data"]["search"]["totalCount"] == expected
+    assert body["data"]["search"]["productFilters"]

@@ -97,7 +97,8 @@ class SearchQuery:
             offset = position + 1
         if offset + page.limit > MAX_RESULT_WINDOW:
             raise BadUserInput(f"results past {MAX_RESULT_WINDOW} are not paged; refine the query", field="after")
-        selections = info.selected_fields[0].selections
+        # Every node of this field counts: merged fields (same response key) may each select part of it.
+        selections = [s for field in info.selected_fields for s in field.selections]
         request = SearchRequest(
             text=text,
             filters=filters,
@@ -108,7 +109,9 @@ class SearchQuery:
             with_total=_selects(selections, "totalCount"),
             with_facets=_selects(selections, "productFilters"),
         )
-        result = await ctx.backends.search.search(request) if text and page.limit else _empty()
+        # An empty page still needs the engine when the count or the facets are asked for (`first: 0`).
+        wanted = page.limit or request.with_total or request.with_facets
+        result = await ctx.backends.search.search(request) if text and wanted else _empty()
         products = await _hydrate(ctx, result.product_ids)
         keys: list[tuple[object, str]] = [(offset + i, p.id) for i, p in enumerate(products)]
         edges, page_info = edges_and_page_info(ctx, Page(products, keys, result.has_more), page, listing)
