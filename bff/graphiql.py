@@ -92,6 +92,37 @@ EXAMPLES: list[tuple[str, str, str]] = [
         '{"handle": "$category"}',
     ),
     (
+        "Search: results, facets, spelling help",
+        """query Search($query: String!, $filters: [ProductFilter!], $after: String) {
+  search(query: $query, first: 12, after: $after, productFilters: $filters) {
+    totalCount
+    correctedQuery
+    didYouMean
+    nodes { id title handle featuredImage { url altText } priceRange { minVariantPrice { amount currencyCode } } }
+    pageInfo { hasNextPage endCursor }
+    productFilters {
+      id
+      label
+      type
+      # Send a value's `input` back in `filters` to narrow the results to its `count`.
+      values { id label count input }
+    }
+  }
+}""",
+        '{"query": "jacket", "filters": []}',
+    ),
+    (
+        "Search box: as-you-type suggestions",
+        """query PredictiveSearch($query: String!) {
+  predictiveSearch(query: $query, limit: 5) {
+    queries { text }
+    products { id title handle featuredImage { url altText } priceRange { minVariantPrice { amount currencyCode } } }
+    categories { title handle }
+  }
+}""",
+        '{"query": "linen s"}',
+    ),
+    (
         "Category tree",
         """query Categories {
   categories(first: 50, topLevel: true) {
