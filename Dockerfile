@@ -2,6 +2,7 @@
 # Storefront BFF: build a wheel in one stage, run it from a clean venv in the next.
 #   docker build -t storefront-bff .
 #   docker run --rm -p 8000:8000 -v bff-data:/data storefront-bff
+#   docker build --build-arg PYTHON_IMAGE=python:3.11-slim-bookworm ...   (another base image)
 
 ARG PYTHON_IMAGE=python:3.11-slim
 
@@ -55,5 +56,6 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=3).status != 200)"]
 
-# Access logs come from the app's own middleware (with request ids), not from uvicorn.
-CMD ["uvicorn", "bff.app:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000", "--no-access-log", "--proxy-headers"]
+# `bff serve` runs uvicorn on the app factory (access logs from the app's own middleware, with request ids).
+# On first start, an empty catalog gets the demo one, unless BFF_ENV=production: `docker run` shows a store.
+CMD ["bff", "serve", "--seed-if-empty", "--host", "0.0.0.0", "--port", "8000"]

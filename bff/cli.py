@@ -21,11 +21,21 @@ def serve(
     host: Annotated[str | None, typer.Option(envvar="HOST", help="Interface to bind.")] = None,
     port: Annotated[int | None, typer.Option(envvar="PORT", help="Port to listen on.")] = None,
     reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
+    seed_if_empty: Annotated[
+        bool, typer.Option(help="First seed the demo catalog when the store has no product (never in production).")
+    ] = False,
 ) -> None:
     """Serve the API on http://HOST:PORT/graphql (GraphiQL in a browser)."""
     import uvicorn
 
     settings = Settings()
+    if seed_if_empty:
+        from bff.first_start import seed_if_empty as seed_first
+
+        report = asyncio.run(seed_first(settings))
+        typer.echo(
+            f"seeded the empty catalog: {report}" if report else "catalog left as it is (not empty, or production)"
+        )
     uvicorn.run(
         "bff.app:create_app",
         factory=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 import subprocess
@@ -9,6 +10,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bff import cli
 from tests.tools import require_tool
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -178,18 +180,32 @@ def test_healthcheck_probes_healthz_with_python():
     assert "urllib" in probe[-1]
 
 
-def test_cmd_runs_the_app_factory_under_uvicorn():
+def test_cmd_serves_the_app_and_seeds_an_empty_catalog_on_first_start():
     runtime = read_stages(DOCKERFILE.read_text())[-1]
 
     cmd = runtime.last("CMD")
 
     assert cmd is not None
     words = exec_form(cmd.args)
-    assert words[:3] == ["uvicorn", "bff.app:create_app", "--factory"]
+    assert words[:2] == ["bff", "serve"]
+    assert "--seed-if-empty" in words
     assert words[words.index("--host") + 1] == "0.0.0.0"
     assert words[words.index("--port") + 1] == "8000"
-    assert {"--no-access-log", "--proxy-headers"} <= set(words)
     assert runtime.last("ENTRYPOINT") is None
+    # `bff serve` is uvicorn on the app factory, without uvicorn's access log (the app writes its own).
+    serve = inspect.getsource(cli.serve)
+    assert '"bff.app:create_app"' in serve and "factory=True" in serve and "access_log=False" in serve
+
+
+def test_the_base_image_is_a_build_argument():
+    instructions = read_instructions(DOCKERFILE.read_text())
+    first_from = next(i for i, ins in enumerate(instructions) if ins.keyword == "FROM")
+
+    declared = [i.args.partition("=")[0] for i in instructions[:first_from] if i.keyword == "ARG"]
+    bases = [i.args.split()[0] for i in instructions if i.keyword == "FROM"]
+
+    assert "PYTHON_IMAGE" in declared
+    assert bases and all(base == "${PYTHON_IMAGE}" for base in bases), bases
 
 
 def test_dockerignore_keeps_local_state_out_of_the_build_context():
