@@ -1,4 +1,5 @@
-"""The app's HTTP routes besides the middleware: GraphQL, health and readiness, the embedded issuer's JWKS."""
+"""The app's HTTP routes besides the middleware: GraphQL, health and readiness, the embedded issuer's JWKS,
+placeholder images."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bff import graphiql
+from bff import graphiql, images
 from bff.graphql.endpoint import GraphQLEndpoint
 from bff.settings import Settings
 
@@ -62,6 +63,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/.well-known/jwks.json", jwks, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        images.route(),
     ]
     if settings.graphiql:
         found.append(graphiql.assets_mount())

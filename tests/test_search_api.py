@@ -176,7 +176,7 @@ async def test_catalog_writes_update_the_index(tmp_path: Path) -> None:
 
 
 async def test_total_count_does_not_depend_on_the_page_size(client: httpx.AsyncClient) -> None:
-    query = "query($first: Int) { search(query: \"jacket\", first: $first) { totalCount edges { cursor } } }"
+    query = 'query($first: Int) { search(query: "jacket", first: $first) { totalCount edges { cursor } } }'
     counts = {n: (await gql(client, query, first=n))["data"]["search"]["totalCount"] for n in (0, 1, 30)}
     empty_page = await gql(client, query, first=0)
 

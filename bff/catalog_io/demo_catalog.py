@@ -12,7 +12,6 @@ import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from urllib.parse import quote_plus
 
 from bff.catalog_io.demo_vocabulary import BRANCHES, LEAVES, ROOT_BY_HANDLE, LeafSpec, OptionSpec
 from bff.catalog_io.slugs import numbered, slugify
@@ -26,31 +25,19 @@ from bff.domain.catalog import (
     SelectedOption,
     Variant,
 )
+from bff.images import placeholder_url
 
 BASE_TIME = datetime(2025, 1, 1, tzinfo=UTC)
 CURRENCY = "USD"
 MIN_PRICE, MAX_PRICE = Decimal("9.99"), Decimal("499.99")
 MAX_VARIANTS = 12
-# placehold.co renders a flat image with the text on it; nothing to host or ship.
-IMAGE_URL = "https://placehold.co/{width}x{height}/{background}/{foreground}.png?text={text}"
-PALETTE = {
-    "apparel": ("e8e1d9", "3b3a36"),
-    "footwear": ("dfe7ec", "24313a"),
-    "home": ("efe6da", "5a4632"),
-    "electronics": ("1f2933", "e4e7eb"),
-    "outdoors": ("dde5d3", "2f3d25"),
-    "beauty": ("f6e3e7", "6b2e3c"),
-}
 EXTRA_VIEWS = ("side view", "detail", "in use", "back view")
 CENT = Decimal("0.01")
 
 
 def placeholder_image(root: str, text: str, alt: str, size: tuple[int, int] = (800, 800)) -> Image:
-    background, foreground = PALETTE[root]
-    url = IMAGE_URL.format(
-        width=size[0], height=size[1], background=background, foreground=foreground, text=quote_plus(text)
-    )
-    return Image(url=url, alt_text=alt, width=size[0], height=size[1])
+    # Drawn by the app itself (bff/images.py): the store shows images offline, with nothing to host.
+    return Image(url=placeholder_url(root, slugify(text), size), alt_text=alt, width=size[0], height=size[1])
 
 
 def demo_categories() -> list[Category]:
