@@ -5,6 +5,7 @@ bulk error report and the alias switch of a rebuild."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 from collections.abc import AsyncIterator, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 
 from bff.backends.opensearch import OpenSearchProductSearch
+from bff.backends.opensearch_dsl import document_source
 from bff.domain.catalog import ProductQuery
 from bff.domain.search import SearchDocument, SearchRequest, SearchSort
 from bff.errors import ServiceUnavailable
@@ -118,8 +120,12 @@ async def test_search_sends_fuzzy_multi_match_scope_filters_and_disjunctive_face
     body = sent.body
     assert sent.headers["authorization"] == "Basic " + base64.b64encode(b"bff:s3cret").decode()
     assert (body["from"], body["size"], body["_source"]) == (20, 3, False)
-    match = body["query"]["bool"]["must"][0]["multi_match"]
-    assert (match["query"], match["fuzziness"], match["fields"][0]) == ("backpak", "AUTO", "title^10")
+    as_typed, misspelt = (m["multi_match"] for m in body["query"]["bool"]["must"][0]["bool"]["should"])
+    assert (as_typed["query"], as_typed["fields"][0], "fuzziness" in as_typed) == ("backpak", "title^10", False)
+    assert "description" in as_typed["fields"]
+    # Typos are forgiven in the fields shoppers name things by, not in descriptions, and not in short words.
+    assert (misspelt["query"], misspelt["fuzziness"], misspelt["prefix_length"]) == ("backpak", "AUTO:5,6", 1)
+    assert "description" not in misspelt["fields"] and "title^10" in misspelt["fields"]
     assert body["query"]["bool"]["filter"] == [{"term": {"category_ids": "cat-bags"}}]
     assert body["post_filter"]["bool"]["filter"] == [
         {"terms": {"vendor": ["Acme"]}},
@@ -185,15 +191,35 @@ async def test_predictive_search_uses_bool_prefix_and_the_completion_suggester(
     adapter: OpenSearchProductSearch, opensearch_fake: tuple[str, FakeCluster]
 ) -> None:
     opensearch_fake[1].search_response = SUGGEST_RESPONSE
-    found = await adapter.suggest("shi", 3)
+    found = await adapter.suggest("Linen Hedph", 3)
     (sent,) = opensearch_fake[1].sent("POST", "/_search")
-    assert sent.body["query"]["multi_match"]["type"] == "bool_prefix"
-    assert sent.body["suggest"]["queries"]["completion"]["field"] == "suggest"
+    as_typed, misspelt = sent.body["query"]["bool"]["should"]
+    assert as_typed["multi_match"]["type"] == "bool_prefix"
+    # A typo in the word being typed: the other words match (fuzzily), the last one as a fuzzy title-word start.
+    head, last = misspelt["bool"]["must"]
+    assert head == {"match": {"title": {"query": "linen", "fuzziness": "AUTO:5,6", "operator": "and"}}}
+    assert last == {
+        "fuzzy": {"title.sayt._index_prefix": {"value": "hedph", "fuzziness": "AUTO:5,6", "prefix_length": 1}}
+    }
+    completion = sent.body["suggest"]["queries"]["completion"]
+    assert (completion["field"], completion["fuzzy"]["fuzziness"]) == ("suggest", "AUTO:5,6")
     assert (found.product_ids, found.category_ids, found.queries) == (
         ["demo-00004", "demo-00005"],
         ["cat-mens-shirts"],
         ["shirt", "shield"],
     )
+
+
+def test_completions_start_at_every_word_of_the_title() -> None:
+    source = document_source(dataclasses.replace(doc("p1"), title="Tailored Linen Shirt Dress"))
+
+    assert source["suggest"]["input"] == [
+        "Tailored Linen Shirt Dress",
+        "Linen Shirt Dress",
+        "Shirt Dress",
+        "Dress",
+        "Acme",
+    ]
 
 
 async def test_rebuild_loads_a_new_index_then_moves_the_alias_and_reports_failed_documents(

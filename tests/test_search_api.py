@@ -198,3 +198,76 @@ async def test_total_count_is_counted_when_only_a_merged_field_selects_it(client
     assert expected > 0
     assert body["data"]["search"]["totalCount"] == expected
     assert body["data"]["search"]["productFilters"]
+
+
+PREDICTIVE = """query($q: String!) { predictiveSearch(query: $q, limit: 5) {
+  products { title category { title } } categories { title handle } queries { text } } }"""
+
+
+async def predictive(http: httpx.AsyncClient, query: str) -> dict:
+    body = await gql(http, PREDICTIVE, q=query)
+    assert "errors" not in body, body["errors"]
+    return body["data"]["predictiveSearch"]
+
+
+async def test_predictive_search_tolerates_a_typo_in_the_word_being_typed(client: httpx.AsyncClient) -> None:
+    found = await predictive(client, "hedph")
+
+    assert found["products"]
+    assert "Headphones" in found["products"][0]["title"]
+    assert all(p["category"]["title"] == "Headphones" for p in found["products"])
+    assert "headphones" in [q["text"] for q in found["queries"]]
+
+
+async def test_predictive_search_completes_the_phrase_the_titles_hold(client: httpx.AsyncClient) -> None:
+    found = await predictive(client, "linen s")
+
+    queries = [q["text"] for q in found["queries"]]
+    assert "linen shirt" in queries, queries
+    assert all(q.startswith("linen s") for q in queries)
+    assert all("Linen" in p["title"] for p in found["products"])
+
+
+async def test_predictive_search_suggests_only_categories_the_query_is_about(client: httpx.AsyncClient) -> None:
+    found = await predictive(client, "run")
+
+    assert found["categories"]
+    for category in found["categories"]:
+        listing = await gql(
+            client,
+            "query($h: String!) { category(handle: $h) { products(first: 100) { nodes { title } } } }",
+            h=category["handle"],
+        )
+        titles = [n["title"] for n in listing["data"]["category"]["products"]["nodes"]]
+        # Matching "run" in a description ("family-run workshops") makes no category relevant.
+        assert any("Run" in t for t in titles), (category["title"], titles[:5])
+
+
+async def test_a_word_matching_nothing_is_not_corrected_into_an_unrelated_one(client: httpx.AsyncClient) -> None:
+    result = await search(client, "café", first=5)
+    typed = await predictive(client, "café")
+
+    # The demo catalog sells nothing called café; "care" (1 edit away) is only in descriptions ("easy to care for").
+    assert result["correctedQuery"] is None and result["didYouMean"] is None
+    assert result["totalCount"] == 0
+    assert typed["products"] == [] and typed["queries"] == []
+
+
+async def test_a_word_with_matches_is_searched_as_typed(tmp_path: Path) -> None:
+    categories, records = generate_catalog(products=40, seed=3)
+    mug = records[0]
+    product = dataclasses.replace(mug.product, handle="cafe-au-lait-mug", title="Café au Lait Mug")
+    records = [dataclasses.replace(mug, product=product), *records[1:]]
+    async with build_backends(make_settings(tmp_path)) as backends:
+        await backends.catalog.upsert_categories(categories)
+        await backends.catalog.upsert_products(records)
+
+        found = [
+            await backends.search.search(SearchRequest(text=t, limit=5, with_total=True)) for t in ("café", "cafe")
+        ]
+        typed = await backends.search.suggest("café", 5)
+
+    for result in found:
+        assert result.product_ids[0] == product.id
+        assert result.corrected_query is None
+    assert typed.product_ids[:1] == [product.id]

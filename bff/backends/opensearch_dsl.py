@@ -38,7 +38,14 @@ TEXT_FIELDS = [
     "tags.text^2",
     "description",
 ]
+# Typo tolerance applies to the fields shoppers name things by, never to descriptions: a word that matches
+# nothing ("café") must not fuzzily match a description-only word ("easy to care for"). Words up to 4 letters
+# get no edit (one edit there mostly lands on another real word), 5 letters one, longer ones two.
+NAMED_FIELDS = [f for f in TEXT_FIELDS if not f.startswith("description")]
+FUZZINESS = "AUTO:5,6"
 SUGGEST_FIELDS = ["title.sayt", "title.sayt._2gram", "title.sayt._3gram", "vendor.text", "category_titles"]
+# Edge n-grams of the title's words (search_as_you_type): a fuzzy query there is a fuzzy prefix.
+SUGGEST_PREFIX_FIELD = "title.sayt._index_prefix"
 
 
 def _keyword_with_text() -> Json:
@@ -107,8 +114,16 @@ def document_source(doc: SearchDocument) -> Json:
         "available": doc.available,
         "created_at": doc.created_at.isoformat() if doc.created_at else None,
         "sales_rank": doc.sales_rank or None,
-        "suggest": {"input": [s for s in (doc.title, doc.vendor) if s]},
+        "suggest": {"input": completion_inputs(doc)},
     }
+
+
+def completion_inputs(doc: SearchDocument) -> list[str]:
+    """What the completion suggester completes: the title from each of its words on (so ``linen s`` reaches
+    "Linen Shirt Dress" inside "Tailored Linen Shirt Dress"), and the brand."""
+    words = doc.title.split()
+    tails = [" ".join(words[i:]) for i in range(len(words))]
+    return [s for s in dict.fromkeys([*tails, doc.vendor]) if s]
 
 
 def _scope_filters(q: ProductQuery) -> list[Json]:
@@ -142,18 +157,22 @@ def _facet_filters(q: ProductQuery) -> dict[str, Json]:
 def _text_query(text: str | None) -> Json:
     if text is None:
         return {"match_all": {}}
-    return {
-        "multi_match": {
+
+    def words(fields: list[str], fuzzy: bool) -> Json:
+        match: Json = {
             "query": text,
             "type": "best_fields",
-            "fields": TEXT_FIELDS,
-            "fuzziness": "AUTO",
-            "prefix_length": 1,
+            "fields": fields,
             "operator": "or",
             # Every word of a short query must match; longer ones may miss a quarter.
             "minimum_should_match": "3<75%",
         }
-    }
+        if fuzzy:
+            match.update(fuzziness=FUZZINESS, prefix_length=1)
+        return {"multi_match": match}
+
+    # As typed over every field, or with typos over the named fields only.
+    return {"bool": {"should": [words(TEXT_FIELDS, False), words(NAMED_FIELDS, True)], "minimum_should_match": 1}}
 
 
 def _sort(sort: SearchSort, reverse: bool, with_text: bool) -> list[Json | str]:
@@ -269,15 +288,30 @@ def parse_search(req: SearchRequest, response: Json) -> SearchResult:
 
 
 def suggest_body(text: str, limit: int) -> Json:
+    """Products and categories matching as typed (the last word a prefix) or with a typo in the word being
+    typed; completions of the words as the titles spell them."""
+    head, _, last = text.strip().lower().rpartition(" ")
+    typed: Json = {"multi_match": {"query": text, "type": "bool_prefix", "fields": SUGGEST_FIELDS}}
+    # A typo in the word being typed ("hedph"): a fuzzy match on the title's indexed word starts (edge n-grams).
+    misspelt: list[Json] = [
+        {"fuzzy": {SUGGEST_PREFIX_FIELD: {"value": last, "fuzziness": FUZZINESS, "prefix_length": 1}}}
+    ]
+    if head:
+        misspelt.insert(0, {"match": {"title": {"query": head, "fuzziness": FUZZINESS, "operator": "and"}}})
     return {
         "size": limit,
         "_source": False,
-        "query": {"multi_match": {"query": text, "type": "bool_prefix", "fields": SUGGEST_FIELDS}},
+        "query": {"bool": {"should": [typed, {"bool": {"must": misspelt}}], "minimum_should_match": 1}},
         "aggs": {"categories": {"terms": {"field": "category_id", "size": limit}}},
         "suggest": {
             "queries": {
                 "prefix": text,
-                "completion": {"field": "suggest", "size": limit, "skip_duplicates": True, "fuzzy": {"fuzziness": 1}},
+                "completion": {
+                    "field": "suggest",
+                    "size": limit,
+                    "skip_duplicates": True,
+                    "fuzzy": {"fuzziness": FUZZINESS, "prefix_length": 1},
+                },
             }
         },
     }

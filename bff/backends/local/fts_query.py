@@ -3,9 +3,12 @@
 Every function takes a connection and runs on one of the adapter's reader threads. The text part is planned
 word by word: a word the index knows is searched as is (FTS5 stems it), a word that only starts indexed
 words is a prefix, anything else is replaced by the closest indexed word within OpenSearch's AUTO fuzziness
-(trigram candidates, then edit distance, ties to the more frequent word). All words must match; when that
-finds nothing a multi-word query is relaxed to any word, ranked by BM25 with field weights. Only the page
-is scored; the total and the facets (``fts_facets``) count matches without scoring them.
+(trigram candidates, then edit distance, ties to the more frequent word). A correction must be a word of the
+fields shoppers search by (title, brand, type/category/tags): a word that only descriptions use ("easy to
+care for") would turn a query that matches nothing ("café") into many unrelated hits. While typing, the last
+word is corrected as a prefix ("hedph" -> "headph"). All words must match; when that finds nothing a
+multi-word query is relaxed to any word, ranked by BM25 with field weights. Only the page is scored; the
+total and the facets (``fts_facets``) count matches without scoring them.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from bff.domain.search import Facet, SearchRequest, SearchResult, SearchSort
 # bm25() weights per FTS column: title, brand, category (type, category path, tags), description.
 BM25 = "bm25(fts, 10.0, 5.0, 4.0, 1.0)"
 CANDIDATES = 60
+# The columns shoppers name things by (everything but the description), as an FTS5 column filter.
+NAMED_FIELDS = "{title brand category}"
 
 
 @dataclass(slots=True)
@@ -45,23 +50,41 @@ def _has_prefix(conn: sqlite3.Connection, term: str) -> bool:
     return row.fetchone() is not None
 
 
-def closest_term(conn: sqlite3.Connection, term: str) -> str | None:
+def _in_named_fields(conn: sqlite3.Connection, expression: str) -> bool:
+    """Whether ``expression`` matches a title, brand or category text (not only a description)."""
+    named = f"{NAMED_FIELDS} : {expression}"
+    return conn.execute("SELECT 1 FROM fts WHERE fts MATCH ? LIMIT 1", (named,)).fetchone() is not None
+
+
+def closest_term(conn: sqlite3.Connection, term: str, prefix: bool = False) -> str | None:
+    """The indexed word nearest ``term`` (or, with ``prefix``, the nearest start of one), or ``None``."""
     limit = max_edits(term)
     if limit == 0:
         return None
     grams = sorted(trigrams(term))
     marks = ",".join("?" * len(grams))
+    longest = 1_000 if prefix else len(term) + limit
     rows = conn.execute(
         f"SELECT g.term, t.df FROM term_grams g JOIN terms t ON t.term = g.term WHERE g.gram IN ({marks}) "
         "AND t.len BETWEEN ? AND ? GROUP BY g.term ORDER BY COUNT(*) DESC, t.df DESC LIMIT ?",
-        (*grams, len(term) - limit, len(term) + limit, CANDIDATES),
+        (*grams, len(term) - limit, longest, CANDIDATES),
     ).fetchall()
-    best: tuple[int, int, str] | None = None
+    ranked: list[tuple[int, int, str]] = []
     for candidate, df in rows:
-        distance = edit_distance(term, candidate, limit)
-        if distance <= limit and (best is None or (distance, -df) < best[:2]):
-            best = (distance, -df, candidate)
-    return best[2] if best else None
+        if prefix:
+            # The shopper is mid-word: compare with the candidate's starts of about the typed length.
+            starts = {candidate[:n] for n in range(max(1, len(term) - limit), len(term) + limit + 1)}
+            distance, form = min((edit_distance(term, s, limit), s) for s in starts)
+            if form[0] != term[0]:
+                continue  # like OpenSearch's prefix_length 1: a first letter is rarely the typo
+        else:
+            distance, form = edit_distance(term, candidate, limit), candidate
+        if distance <= limit:
+            ranked.append((distance, -df, form))
+    for _, _, form in sorted(ranked):
+        if _in_named_fields(conn, f'"{form}"*' if prefix else f'"{form}"'):
+            return form
+    return None
 
 
 def plan(conn: sqlite3.Connection, terms: list[str], prefix_last: bool) -> Plan:
@@ -70,7 +93,8 @@ def plan(conn: sqlite3.Connection, terms: list[str], prefix_last: bool) -> Plan:
     corrected = False
     for i, term in enumerate(terms):
         last = i == len(terms) - 1
-        if prefix_last and last and _has_prefix(conn, term):
+        typing = prefix_last and last
+        if typing and _has_prefix(conn, term):
             expressions.append(f'"{term}"*')
             searched.append(term)
         elif _known(conn, term):
@@ -79,8 +103,8 @@ def plan(conn: sqlite3.Connection, terms: list[str], prefix_last: bool) -> Plan:
         elif len(term) >= 3 and _has_prefix(conn, term):
             expressions.append(f'"{term}"*')
             searched.append(term)
-        elif (fixed := closest_term(conn, term)) is not None:
-            expressions.append(f'"{fixed}"*' if prefix_last and last else f'"{fixed}"')
+        elif (fixed := closest_term(conn, term, prefix=typing)) is not None:
+            expressions.append(f'"{fixed}"*' if typing else f'"{fixed}"')
             searched.append(fixed)
             corrected = True
         else:
@@ -207,31 +231,3 @@ def run_search(conn: sqlite3.Connection, req: SearchRequest) -> SearchResult:
     elif req.with_total:
         total = hits.count(conn, req.filters)
     return SearchResult(ids, total, has_more, found, corrected, corrected)
-
-
-def run_suggest(conn: sqlite3.Connection, text: str, limit: int) -> tuple[list[str], list[str], list[str]]:
-    terms = query_terms(text)
-    if not terms:
-        return [], [], []
-    p = plan(conn, terms, prefix_last=True)
-    hits = Hits(" AND ".join(p.expressions))
-    none: tuple[list[str], list[Any]] = ([], [])
-    order = "ORDER BY h.score, d.rank_key, d.rowid LIMIT ?"
-    products = [r[0] for r in hits.query(conn, "d.product_id", none, order, (limit,), scored=True)]
-    categories = [
-        r[0]
-        for r in hits.query(
-            conn,
-            "d.category_id, COUNT(*) AS n",
-            none,
-            "GROUP BY d.category_id HAVING d.category_id IS NOT NULL ORDER BY n DESC, d.category_id LIMIT ?",
-            (limit,),
-        )
-    ]
-    head, last = p.words[:-1], p.words[-1]
-    completions = conn.execute(
-        "SELECT term FROM terms WHERE term >= ? AND term < ? ORDER BY df DESC, term LIMIT ?",
-        (last, last + "\uffff", limit),
-    ).fetchall()
-    queries = [" ".join([*head, c[0]]) for c in completions] if products else []
-    return products, categories, queries

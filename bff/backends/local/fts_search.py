@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from bff.backends.local import fts_schema
-from bff.backends.local.fts_query import run_search, run_suggest
+from bff.backends.local.fts_query import run_search
+from bff.backends.local.fts_suggest import run_suggest
 from bff.backends.local.fts_write import remove_documents, write_documents
 from bff.backends.local.sqlite_readers import SqliteReaders, in_snapshot, reader_count
 from bff.backends.local.sqlite_worker import SqliteWorker
