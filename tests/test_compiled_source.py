@@ -223,3 +223,31 @@ def test_only_classes_that_cannot_make_awaitables_are_remembered_as_synchronous(
         assert awaitable(asyncio.Future()) and asyncio.Future not in SYNC
     finally:
         pending.close()
+
+
+def _generated_lines(query: str) -> int:
+    from graphql import parse
+    from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+    from bff.graphql.compiled import plan_root
+    from bff.graphql.compiled_source import SourceBuilder
+    from resolvers.schema import schema as storefront
+
+    graphql_schema = storefront._schema
+    executor = StrawberryGraphQLCoreExecutionContext.build(graphql_schema, parse(query), None, None, None, None)
+    assert not isinstance(executor, list)
+    builder = SourceBuilder(executor)
+    assert graphql_schema.query_type is not None
+    builder.build(plan_root(executor, graphql_schema.query_type), graphql_schema.query_type)
+    return len(builder.lines)
+
+
+def test_generated_source_grows_linearly_with_nested_resolver_fields() -> None:
+    # `__Type.ofType` is a resolver: each level is completed inline and in an awaited completer. Generating
+    # the nested selection at each of those places doubled the source per level (introspection ran the
+    # server out of memory); one function per selection set keeps it linear.
+    def chain(levels: int) -> str:
+        return '{ __type(name: "Product") { name ' + "ofType { name " * levels + "}" * levels + " } }"
+
+    four, eight, sixteen = (_generated_lines(chain(n)) for n in (4, 8, 16))
+    assert sixteen - eight == 2 * (eight - four)

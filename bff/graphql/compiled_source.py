@@ -97,6 +97,10 @@ class SourceBuilder:
         self.lines: list[str] = []
         self.namespace: dict[str, Any] = {"Path": Path, "SYNC": SYNC, "Undefined": Undefined, "awaitable": awaitable}
         self.count = 0
+        # One function per selection set and concrete type, however many places complete it (a resolver's
+        # value is completed inline and in its awaited completer): generating it again at each would double
+        # the source at every nested resolver field, 2^depth for introspection's `ofType` chains.
+        self.units: dict[tuple[int, str], Unit] = {}
 
     def constant(self, value: Any, prefix: str) -> str:
         self.count += 1
@@ -114,6 +118,9 @@ class SourceBuilder:
     # -- selection sets ---------------------------------------------------------------------------------
 
     def selection(self, plans: list[FieldPlan], type_: GraphQLObjectType) -> Unit:
+        known = self.units.get((id(plans), type_.name))
+        if known is not None:
+            return known
         body: list[str] = []
         may_pend = False
         for plan in plans:
@@ -136,7 +143,8 @@ class SourceBuilder:
                 "    return results if pending is None else run.await_dict(results, pending)",
                 "",
             ]
-        return Unit(name, may_pend)
+        unit = self.units[(id(plans), type_.name)] = Unit(name, may_pend)
+        return unit
 
     def field(self, plan: FieldPlan, parent: GraphQLObjectType) -> tuple[list[str], bool]:
         """Statements (indented for a function body) that put one field's value into ``results``."""
