@@ -57,7 +57,7 @@ def render(chromium: str, url: str) -> str:
                 # Everything but loopback goes to a closed port: a CDN link would fail to load.
                 "--proxy-server=http://127.0.0.1:9",
                 f"--user-data-dir={profile}",
-                "--virtual-time-budget=8000",
+                "--virtual-time-budget=30000",
                 "--dump-dom",
                 url,
             ],
