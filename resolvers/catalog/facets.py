@@ -10,7 +10,8 @@ import enum
 import strawberry
 from strawberry.scalars import JSON
 
-from bff.domain.search import FacetType
+from bff.domain.search import MAX_FACET_VALUES, FacetType
+from bff.field_cost import cost
 
 
 @strawberry.enum(description="How a storefront shows a filter.")
@@ -35,4 +36,7 @@ class Filter:
     id: str = strawberry.field(description="Stable id of the filter, e.g. `filter.p.vendor`.")
     label: str = strawberry.field(description="Text to show.")
     type: FilterType = strawberry.field(description="How to show it.")
-    values: list[FilterValue] = strawberry.field(description="Its values with counts; values with none are left out.")
+    values: list[FilterValue] = strawberry.field(
+        description="Its values with counts; values with none are left out.",
+        metadata=cost(assumed_size=MAX_FACET_VALUES),
+    )

@@ -19,6 +19,7 @@ from bff.domain import catalog as domain
 from bff.domain.catalog import Page, ProductQuery
 from bff.domain.search import SearchRequest, SearchResult, SearchSort
 from bff.errors import BadUserInput
+from bff.field_cost import cost
 from resolvers.catalog.filters import combined_query, to_filters
 from resolvers.catalog.inputs import ProductFilter
 from resolvers.connection import known_count
@@ -124,7 +125,10 @@ class SearchQuery:
             did_you_mean=result.did_you_mean,
         )
 
-    @strawberry.field(description="As-you-type suggestions: products, categories and completed queries.")
+    @strawberry.field(
+        description="As-you-type suggestions: products, categories and completed queries.",
+        metadata=cost(size_arguments=("limit",), sized_fields=("products", "categories", "queries")),
+    )
     async def predictive_search(
         self,
         info: Info,
