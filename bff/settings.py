@@ -70,6 +70,14 @@ class Settings(BaseSettings):
     max_depth: int = Field(12, ge=1)
     max_query_bytes: int = Field(64_000, ge=256)
     document_cache_size: int = Field(1024, ge=0)
+    # Estimated bytes the parsed-document cache may hold (a parsed document is ~1 KB per token).
+    document_cache_bytes: int = Field(64 << 20, ge=0)
+    # Calculated query cost (docs/security.md): a document costing more is refused before anything runs.
+    max_query_cost: int = Field(3000, ge=1)
+    # Fields one selection set may select, aliases and fragment spreads expanded.
+    max_selections: int = Field(100, ge=1)
+    # Schema introspection (`__schema`, `__type`); None: on, except in production.
+    introspection: bool | None = None
     compiled_execution: bool = True  # run queries from a cached plan (graphql-core runs anything else)
     compiled_source: bool = True  # plans run as generated Python (false: the plan is interpreted)
     # Move what start-up allocated out of the garbage collector's reach (cuts full-collection pauses).
@@ -155,6 +163,10 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def allows_introspection(self) -> bool:
+        return self.introspection if self.introspection is not None else not self.is_production
 
     @model_validator(mode="after")
     def _refuse_dev_defaults_in_production(self) -> Settings:

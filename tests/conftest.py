@@ -81,6 +81,11 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
     return Settings(env="test", data_dir=data_dir, expose_metrics=True, **overrides)
 
 
+# For tests that read the whole (small) test catalog in one document: its requested cost, counted at the
+# page sizes asked for, is far above what a storefront may spend, and the cost limit is not what they test.
+NO_COST_LIMIT = 10**9
+
+
 @pytest.fixture(scope="session")
 async def seeded_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data dir holding the generated demo catalog; tests that only read share it."""

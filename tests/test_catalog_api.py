@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
+import pytest
 
-from tests.conftest import SEED_PRODUCTS, error_codes, gql
+from tests.conftest import NO_COST_LIMIT, SEED_PRODUCTS, app_client, error_codes, gql, make_settings
+
+
+@pytest.fixture(scope="module")
+async def whole_catalog(seeded_dir: Path) -> AsyncIterator[httpx.AsyncClient]:
+    """An app that lets one document read the whole test catalog (no cost limit)."""
+    async with app_client(make_settings(seeded_dir, max_query_cost=NO_COST_LIMIT)) as http:
+        yield http
+
 
 PAGE = """
 query Page($first: Int, $after: String, $last: Int, $before: String, $sortKey: ProductSortKeys!,
@@ -117,7 +128,8 @@ async def test_inverted_price_range_is_refused(client: httpx.AsyncClient) -> Non
     assert error_codes(body) == ["BAD_USER_INPUT"]
 
 
-async def test_category_products_include_subcategories_and_total_count(client: httpx.AsyncClient) -> None:
+async def test_category_products_include_subcategories_and_total_count(whole_catalog: httpx.AsyncClient) -> None:
+    client = whole_catalog
     query = """{ categories(first: 100, topLevel: true) { nodes { id handle
                    children { id products(first: 100) { totalCount } }
                    products(first: 100) { totalCount nodes { category { breadcrumbs { handle } } } } } } }"""
@@ -144,9 +156,8 @@ async def test_node_and_nodes_resolve_each_type_in_order(client: httpx.AsyncClie
     assert found[3] is None
 
 
-async def test_variant_prices_come_from_the_catalog_and_bound_the_price_range(
-    client: httpx.AsyncClient,
-) -> None:
+async def test_variant_prices_come_from_the_catalog_and_bound_the_price_range(whole_catalog: httpx.AsyncClient) -> None:
+    client = whole_catalog
     query = """{ products(first: 20) { nodes { priceRange { minVariantPrice { amount currencyCode }
                   maxVariantPrice { amount } } variants(first: 100) { totalCount
                   nodes { price { amount currencyCode } selectedOptions { name value } } } } } }"""
@@ -159,7 +170,8 @@ async def test_variant_prices_come_from_the_catalog_and_bound_the_price_range(
         assert isinstance(amount, str) and Decimal(amount).as_tuple().exponent == -2
 
 
-async def test_variant_pages_and_lookup_by_selected_options(client: httpx.AsyncClient) -> None:
+async def test_variant_pages_and_lookup_by_selected_options(whole_catalog: httpx.AsyncClient) -> None:
+    client = whole_catalog
     query = """{ products(first: 30) { nodes { handle variants(first: 100) { nodes { id
                   selectedOptions { name value } } } } } }"""
     products = (await gql(client, query))["data"]["products"]["nodes"]

@@ -27,7 +27,7 @@ from graphql import (
 
 from bff.graphql.compiled_run import stats
 from resolvers.schema import schema
-from tests.conftest import app_client, make_settings
+from tests.conftest import NO_COST_LIMIT, app_client, make_settings
 
 ROOT = Path(__file__).parent.parent
 SOURCES = [
@@ -92,8 +92,8 @@ DOCUMENTS = _documents()
 @pytest.fixture(scope="module")
 async def pair(seeded_dir: Path) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
     async with (
-        app_client(make_settings(seeded_dir, compiled_execution=True)) as compiled,
-        app_client(make_settings(seeded_dir, compiled_execution=False)) as reference,
+        app_client(make_settings(seeded_dir, compiled_execution=True, max_query_cost=NO_COST_LIMIT)) as compiled,
+        app_client(make_settings(seeded_dir, compiled_execution=False, max_query_cost=NO_COST_LIMIT)) as reference,
     ):
         yield compiled, reference
 

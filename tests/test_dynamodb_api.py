@@ -12,7 +12,7 @@ from bff.backends.dynamodb_catalog import DynamoCatalogStore, create_table
 from bff.backends.local.sqlite_catalog import SqliteCatalogStore
 from bff.catalog_io import generate_catalog
 from bff.settings import Settings
-from tests.conftest import app_client, error_codes, gql, make_settings
+from tests.conftest import NO_COST_LIMIT, app_client, error_codes, gql, make_settings
 from tests.test_batching import HOME
 from tests.test_catalog_api import PAGE
 
@@ -45,7 +45,8 @@ async def seeded(tmp_path_factory: pytest.TempPathFactory, moto_endpoint: str) -
         await store.upsert_products(records)
         await store.close()
     aws = {"catalog_backend": "dynamodb", "aws_endpoint_url": moto_endpoint, "dynamodb_table": TABLE}
-    return {"sqlite": make_settings(sqlite_dir), "dynamodb": make_settings(dynamo_dir, **aws)}
+    roomy = {"max_query_cost": NO_COST_LIMIT}
+    return {"sqlite": make_settings(sqlite_dir, **roomy), "dynamodb": make_settings(dynamo_dir, **aws, **roomy)}
 
 
 @pytest.fixture(scope="module")

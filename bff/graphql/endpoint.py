@@ -30,6 +30,7 @@ from bff.backends.cache import Cache
 from bff.context import Context
 from bff.graphql.apq import PersistedQueries, load_manifest
 from bff.graphql.compiled_run import run_compiled
+from bff.graphql.cost import QueryCost
 from bff.graphql.documents import CompiledDocument, DocumentCache
 from bff.graphql.errors import error_code, execution_error, request_error
 from bff.graphql.http import GraphQLRequest, RequestError, parse_get, parse_post
@@ -58,6 +59,7 @@ class Exchange:
     media_type: str
     calls: Counter[str]
     request_id: str = "-"
+    cost: QueryCost | None = None  # the operation's calculated cost, once known
 
     @property
     def failed_status(self) -> int:
@@ -102,8 +104,11 @@ def _wants_ide(request: Request) -> bool:
     return "text/html" in accept and "query" not in request.query_params
 
 
-def _metrics(expose: bool, calls: Counter[str]) -> dict[str, Any] | None:
-    return {"backendCalls": {"total": sum(calls.values()), **calls}} if expose else None
+def _extensions(exchange: Exchange, expose_metrics: bool) -> dict[str, Any] | None:
+    extensions: dict[str, Any] = {"cost": exchange.cost.report()} if exchange.cost else {}
+    if expose_metrics:
+        extensions["backendCalls"] = {"total": sum(exchange.calls.values()), **exchange.calls}
+    return extensions or None
 
 
 def persisted_queries(settings: Settings, cache: Cache) -> PersistedQueries:
@@ -134,7 +139,7 @@ class GraphQLEndpoint:
         self.state = state
         settings = state.settings
         self.settings = settings
-        self.documents = DocumentCache(schema, max_depth=settings.max_depth, size=settings.document_cache_size)
+        self.documents = DocumentCache.for_settings(schema, settings)
         self.persisted = persisted_queries(settings, state.backends.cache)
         self.responses = response_cache(settings, state.backends.cache)
 
@@ -192,6 +197,9 @@ class GraphQLEndpoint:
         if exchange.request.method == "GET" and operation is not OperationType.QUERY:
             message = "only queries may be sent with GET; use POST"
             raise Answered(_error(message, "METHOD_NOT_ALLOWED", 405, exchange.media_type, {"Allow": "POST"}))
+        exchange.cost = self.documents.cost(compiled, gql.operation_name, gql.variables)
+        if exchange.cost.exceeded:  # before any resolver or cache read
+            raise Answered(_json(exchange.cost.refusal(), exchange.failed_status, exchange.media_type))
         return Operation(compiled, compiled.document, operation)
 
     async def cached(self, exchange: Exchange, gql: GraphQLRequest, operation: Operation) -> CacheSlot | None:
@@ -203,7 +211,7 @@ class GraphQLEndpoint:
         key = responses.key(request, digest, gql.operation_name, gql.variables, exchange.media_type)
         hit, generation = await responses.get(key)
         if hit is not None:
-            extensions = _metrics(self.settings.expose_metrics, exchange.calls)
+            extensions = _extensions(exchange, self.settings.expose_metrics)
             raise Answered(responses.respond(request, hit, exchange.media_type, extensions))
         return CacheSlot(key, generation)
 
@@ -232,6 +240,7 @@ class GraphQLEndpoint:
             operation_name=gql.operation_name,
             executor_class=StrawberryGraphQLCoreExecutionContext,
             is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
+            hide_suggestions=self.settings.is_production,
         )
         if not isinstance(result, ExecutionResult):
             result = await result
@@ -249,11 +258,9 @@ class GraphQLEndpoint:
             payload["errors"] = [execution_error(e, exchange.request_id) for e in result.errors]
         if slot is not None and self.responses and not result.errors and result.data is not None:
             entry = await self.responses.put(slot.key, orjson.dumps({"data": result.data}), slot.generation)
-            return self.responses.respond(
-                exchange.request, entry, exchange.media_type, _metrics(expose, exchange.calls)
-            )
+            return self.responses.respond(exchange.request, entry, exchange.media_type, _extensions(exchange, expose))
         payload["data"] = result.data
-        if expose:
-            payload["extensions"] = _metrics(True, exchange.calls)
+        if extensions := _extensions(exchange, expose):
+            payload["extensions"] = extensions
         status = 200 if result.data is not None else exchange.failed_status
         return _json(payload, status, exchange.media_type)
