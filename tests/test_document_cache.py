@@ -1,0 +1,53 @@
+"""The parsed-document cache: bounded in bytes, and refused documents keep no parsed tree."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+from graphql import parse
+
+from bench.scenarios.product_page import DOCUMENT as PRODUCT_PAGE
+from bff.graphql.documents import DocumentCache
+from resolvers.schema import schema
+
+
+def fragments_only(seed: int) -> str:
+    """~50 KB that parse (under the token limit) but define no operation: refused, never executed."""
+    name = "x" * 200
+    return " ".join(f"fragment F{seed}_{i} on Query {{ {name}: __typename }}" for i in range(230))
+
+
+def test_refused_documents_keep_no_tree_and_almost_no_bytes() -> None:
+    documents = DocumentCache(schema._schema)
+    for seed in range(20):
+        entry = documents.get(fragments_only(seed))
+        assert entry.errors and entry.document is None
+        assert all(e.nodes is None and e.source is None for e in entry.errors)
+    assert len(documents) == 20
+    assert documents.bytes < 20 * 1024  # 20 posts of 50 KB held ~4 MB each before
+
+
+def test_the_cache_holds_at_most_its_byte_budget() -> None:
+    documents = DocumentCache(schema._schema, max_bytes=8 << 20)
+    queries = [PRODUCT_PAGE.replace("ProductPage", f"ProductPage{i}") for i in range(200)]
+    for query in queries:
+        assert documents.get(query).errors == []
+    assert documents.bytes <= 8 << 20
+    assert 0 < len(documents) < len(queries)
+    assert documents.bytes == sum(documents.get(q).size for q in queries[-len(documents) :])
+
+
+def test_an_entry_estimate_is_not_below_what_its_tree_holds() -> None:
+    documents = DocumentCache(schema._schema)
+    for query in (PRODUCT_PAGE, "{ " + " ".join(f"a{i}: __typename" for i in range(99)) + " }"):
+        tracemalloc.start()
+        parse(query)
+        held = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        assert documents.get(query).size >= held
+
+
+def test_one_document_bigger_than_an_eighth_of_the_budget_is_not_kept() -> None:
+    documents = DocumentCache(schema._schema, max_bytes=64 * 1024)
+    assert documents.get(PRODUCT_PAGE).errors == []
+    assert len(documents) == 0
