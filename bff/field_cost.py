@@ -42,14 +42,3 @@ def cost(
 ) -> dict[str, Cost]:
     """The ``metadata`` argument of ``strawberry.field`` that declares a field's cost rule."""
     return {"cost": Cost(weight, size_arguments, assumed_size, sized_fields)}
-
-
-def cost(
-    weight: int | None = None,
-    *,
-    size_arguments: tuple[str, ...] = SIZE_ARGUMENTS,
-    assumed_size: int | None = None,
-    sized_fields: tuple[str, ...] = (),
-) -> dict[str, Cost]:
-    """The ``metadata`` argument of ``strawberry.field`` that declares a field's cost rule."""
-    return {"cost": Cost(weight, size_arguments, assumed_size, sized_fields)}

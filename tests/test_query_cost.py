@@ -9,8 +9,8 @@ import pytest
 import strawberry
 
 from bench.scenarios import load
-from bff.graphiql import EXAMPLES
 from bff.field_cost import cost
+from bff.graphiql import EXAMPLES
 from bff.graphql.cost import DEFAULT_LIST_SIZE
 from bff.graphql.documents import DocumentCache
 from bff.settings import Settings
