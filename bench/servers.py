@@ -116,6 +116,8 @@ class StandIns:
             "BFF_AWS_ENDPOINT_URL": f"http://127.0.0.1:{self.moto_port}",
             "BFF_CACHE": "redis",
             "BFF_REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+            # moto's server answers some listings in seconds, past the catalog's production deadline.
+            "BFF_CALL_POLICY": '{"catalog": {"timeout_seconds": 60}}',
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_DEFAULT_REGION": "us-east-1",

@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 
-from bff import cors, graphiql, http_errors
+from bff import cors, graphiql, http_errors, observability
 from bff.authentication import BearerAuthMiddleware
 from bff.backends.catalog import CatalogStore
 from bff.backends.registry import build_backends
@@ -67,6 +67,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     middleware = [
         Middleware(RequestIdMiddleware),
+        # Request spans (when tracing) and /metrics (when enabled), answered before authentication.
+        *observability.install(settings),
         Middleware(AccessLogMiddleware),
         Middleware(SecurityHeadersMiddleware, hsts=settings.is_production),
         Middleware(

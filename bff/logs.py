@@ -1,4 +1,4 @@
-"""Logging set-up: readable lines on a terminal, one JSON object per line in production."""
+"""Logging set-up: readable lines on a terminal, one JSON object per line in production (with the trace id)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import logging
 import sys
 
 import orjson
+
+from bff.tracing import log_ids
 
 
 class JsonFormatter(logging.Formatter):
@@ -16,6 +18,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        ids = log_ids()
+        if ids is not None:
+            entry["trace_id"], entry["span_id"] = ids
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return orjson.dumps(entry).decode()

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections import Counter
 from contextvars import ContextVar
 
+from bff import degradation
+
 request_calls: ContextVar[Counter[str] | None] = ContextVar("request_calls", default=None)
 total_calls: Counter[str] = Counter()
 
@@ -23,6 +25,8 @@ def record_degraded(name: str) -> None:
 
 
 def start_request() -> Counter[str]:
+    """Start a request's accounting: its backend calls (returned) and its degradation warnings."""
+    degradation.start_request()
     calls: Counter[str] = Counter()
     request_calls.set(calls)
     return calls

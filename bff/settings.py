@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, IPvAnyNetwork, PositiveInt, SecretStr, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    IPvAnyNetwork,
+    PositiveInt,
+    SecretStr,
+    StringConstraints,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_CURSOR_SECRET = "dev-only-cursor-secret-change-me"  # noqa: S105 - refused in production
@@ -13,6 +22,26 @@ DEV_CURSOR_SECRET = "dev-only-cursor-secret-change-me"  # noqa: S105 - refused i
 
 class ProductionConfigError(ValueError):
     """A development default or backend was left on in production."""
+
+
+class CallPolicy(BaseModel):
+    """How calls to one capability are made (``bff.backends.policy``); the defaults suit any remote service."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # The most a caller waits for one call, retries and backoff included; null: no deadline.
+    timeout_seconds: float | None = Field(2.0, gt=0)
+    # Tries of an idempotent operation (1: no retry); other operations are tried once.
+    attempts: int = Field(2, ge=1, le=10)
+    # Jittered exponential backoff between tries: a random wait up to initial x 2^n, at most max.
+    backoff_initial_seconds: float = Field(0.05, ge=0)
+    backoff_max_seconds: float = Field(1.0, ge=0)
+    # Consecutive backend failures that open the breaker (0: no breaker), and how long it stays open.
+    breaker_failures: int = Field(5, ge=0)
+    breaker_reset_seconds: float = Field(15.0, gt=0)
+
+
+Capability = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{0,39}$")]
 
 
 class Settings(BaseSettings):
@@ -87,6 +116,17 @@ class Settings(BaseSettings):
     gc_threshold: tuple[PositiveInt, PositiveInt, PositiveInt] = (10_000, 20, 20)
     # Adds `extensions.backendCalls` to every response (tests and benchmarks count batching with it).
     expose_metrics: bool = False
+    # Remote calls: per-capability overrides of the defaults in bff/backends/policy.py, as JSON, e.g.
+    # BFF_CALL_POLICY='{"search": {"timeout_seconds": 0.8, "attempts": 2}}'.
+    call_policy: dict[Capability, dict[str, Any]] = {}
+    # Prometheus exposition at /metrics (off by default). With a token, scrapes send `Authorization: Bearer
+    # <token>`; production refuses the route without one.
+    metrics_endpoint: bool = False
+    metrics_token: SecretStr | None = None
+    # OpenTelemetry traces: "none" does no span work at all; "otlp" exports over HTTP (the `otlp` extra; the
+    # standard OTEL_EXPORTER_OTLP_* variables set the endpoint and headers); "console" prints them.
+    otel_exporter: Literal["none", "otlp", "console"] = "none"
+    otel_service_name: str = "storefront-bff"
 
     # Automatic Persisted Queries: "auto" registers on first use (Apollo's protocol); "allowlist" runs only
     # the documents of the manifest written by `bff persisted-queries register`; "off" ignores the extension.
@@ -150,6 +190,15 @@ class Settings(BaseSettings):
         return self.cognito_jwks_url or f"{self.auth_issuer}/.well-known/jwks.json"
 
     @model_validator(mode="after")
+    def _call_policies_are_valid(self) -> Settings:
+        for capability, overrides in self.call_policy.items():
+            try:
+                CallPolicy.model_validate(overrides)
+            except ValueError as error:
+                raise ValueError(f"BFF_CALL_POLICY[{capability!r}]: {error}") from None
+        return self
+
+    @model_validator(mode="after")
     def _cognito_needs_a_pool(self) -> Settings:
         if self.auth_backend == "cognito":
             if not self.cognito_user_pool_id and not (self.cognito_issuer and self.cognito_jwks_url):
@@ -187,6 +236,10 @@ class Settings(BaseSettings):
             problems.append("BFF_SEARCH_BACKEND=embedded is embedded (set BFF_ALLOW_EMBEDDED_BACKENDS=true)")
         if self.expose_metrics:
             problems.append("BFF_EXPOSE_METRICS is a development aid")
+        if self.metrics_endpoint and len(self.metrics_token.get_secret_value() if self.metrics_token else "") < 32:
+            problems.append(
+                "BFF_METRICS_ENDPOINT needs BFF_METRICS_TOKEN (at least 32 characters): /metrics is private"
+            )
         if self.aws_endpoint_url:
             problems.append("BFF_AWS_ENDPOINT_URL points AWS clients at a local stand-in")
         if self.dax_endpoint and self.dax_endpoint.startswith(("http://", "https://")):

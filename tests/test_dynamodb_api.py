@@ -45,6 +45,8 @@ async def seeded(tmp_path_factory: pytest.TempPathFactory, moto_endpoint: str) -
         await store.upsert_products(records)
         await store.close()
     aws = {"catalog_backend": "dynamodb", "aws_endpoint_url": moto_endpoint, "dynamodb_table": TABLE}
+    # moto's server answers some listings in seconds, past the catalog's production deadline.
+    aws["call_policy"] = {"catalog": {"timeout_seconds": 60}}
     roomy = {"max_query_cost": NO_COST_LIMIT}
     return {"sqlite": make_settings(sqlite_dir, **roomy), "dynamodb": make_settings(dynamo_dir, **aws, **roomy)}
 

@@ -63,7 +63,7 @@ async def store(seeded_dir: Path, tmp_path: Path) -> AsyncIterator[CatalogStore]
 @pytest.fixture
 async def reads(store: CatalogStore, redis_url: str, redis: Redis) -> AsyncIterator[CachedCatalogReads]:
     cache = RedisCache.from_url(redis_url)
-    yield CachedCatalogReads(store, cache, ttl_seconds=60, negative_ttl_seconds=5, retry_after=0)
+    yield CachedCatalogReads(store, cache, ttl_seconds=60, negative_ttl_seconds=5)
     await cache.close()
 
 

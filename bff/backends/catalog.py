@@ -80,4 +80,7 @@ READS = (
     "list_categories",
     "count_categories",
 )
-CATALOG: PortSpec[CatalogStore] = PortSpec(CatalogStore, "catalog", idempotent=(*READS, "ping"))
+# Writes take as long as the batch is large (an import writes thousands of products): no deadline for them.
+CATALOG: PortSpec[CatalogStore] = PortSpec(
+    CatalogStore, "catalog", idempotent=(*READS, "ping"), bulk=("upsert_categories", "upsert_products")
+)

@@ -8,19 +8,20 @@ version, so a new shape never decodes an old value.
 
 It is also a ``CatalogListener``: a catalog write deletes exactly the keys it touched (for categories, the
 subtree under them, whose ancestors the store recomputes). When the cache fails or is slow the read falls
-through to the store, a warning is logged and ``bff.metrics`` counts it; the cache is then left alone for
-``retry_after`` seconds so an outage costs one timeout, not one per request.
+through to the store, a warning is logged, ``bff.metrics`` counts it and the response carries a ``DEGRADED``
+warning (``bff.degradation``). The cache port's circuit breaker (``bff.backends.policy``) makes an outage
+cost a few timeouts, not one per request.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
+from bff import degradation
 from bff.backends import catalog_codec as codec
 from bff.backends.cache import Cache
 from bff.backends.catalog import CatalogReader
@@ -44,14 +45,11 @@ class CachedCatalogReads(CatalogReadDelegate):
         cache: Cache,
         ttl_seconds: float = 300.0,
         negative_ttl_seconds: float = 30.0,
-        retry_after: float = 2.0,
     ) -> None:
         super().__init__(store)
         self._cache = cache
         self._ttl = ttl_seconds
         self._negative_ttl = negative_ttl_seconds
-        self._retry_after = retry_after
-        self._skip_until = 0.0
         self._inflight: dict[str, asyncio.Future[Any]] = {}
         self._dirty: set[str] = set()
         # lookups = keys asked of the cache; hits + misses = lookups; coalesced = keys served by another's fetch
@@ -130,24 +128,20 @@ class CachedCatalogReads(CatalogReadDelegate):
 
     # -- the cache, failing soft ----------------------------------------------------------------------
 
-    def _cache_usable(self) -> bool:
-        return time.monotonic() >= self._skip_until
-
-    def _degraded(self, operation: str, exc: Exception) -> None:
-        self._skip_until = time.monotonic() + self._retry_after
+    def _degraded(self, operation: str, exc: ServiceUnavailable) -> None:
         record_degraded(f"cache.{operation}")
+        degradation.warn("cache", exc)
         log.warning("cache %s failed, reading the catalog store directly: %s", operation, exc)
 
     async def _cache_get(self, keys: list[str]) -> list[bytes | None]:
-        if self._cache_usable():
-            try:
-                return await self._cache.get_many(keys)
-            except ServiceUnavailable as exc:
-                self._degraded("get_many", exc)
+        try:
+            return await self._cache.get_many(keys)
+        except ServiceUnavailable as exc:
+            self._degraded("get_many", exc)
         return [None] * len(keys)
 
     async def _cache_set(self, values: dict[str, bytes], ttl: float) -> None:
-        if values and self._cache_usable():
+        if values:
             try:
                 await self._cache.set_many(values, ttl)
             except ServiceUnavailable as exc:

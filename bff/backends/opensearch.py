@@ -3,7 +3,8 @@
 Searches and incremental writes go through an alias (``BFF_SEARCH_INDEX``); ``rebuild`` creates a new
 index named ``<alias>-<timestamp>``, bulk-loads it with refreshes off, then moves the alias in one
 ``_aliases`` call and deletes the old indices, so searches never see a half-built index. Cluster errors
-become ``ServiceUnavailable``; the GraphQL layer reports that field's failure and serves the rest.
+become ``ServiceUnavailable``; the GraphQL layer reports that field's failure and serves the rest. The
+client does not retry: deadlines, retries and the breaker are the port boundary's (``bff.backends.policy``).
 """
 
 from __future__ import annotations
@@ -84,9 +85,11 @@ class OpenSearchProductSearch:
             use_ssl=settings.opensearch_url.startswith("https://"),
             verify_certs=True,
             http_compress=True,
+            # Bounds a bulk request; searches get the port's shorter deadline (bff.backends.policy).
             timeout=10,
-            max_retries=2,
-            retry_on_timeout=True,
+            # The port boundary's policy is the one retry layer: retries here would multiply its attempts.
+            max_retries=0,
+            retry_on_timeout=False,
         )
         return cls(client, settings.search_index)
 
@@ -137,6 +140,14 @@ class OpenSearchProductSearch:
         return sorted(found)
 
     async def rebuild(self, batches: AsyncIterable[Sequence[SearchDocument]]) -> ReindexReport:
+        try:
+            return await self._rebuild(batches)
+        except TransportError as exc:
+            if _retryable(exc):
+                raise _unavailable(exc) from exc
+            raise
+
+    async def _rebuild(self, batches: AsyncIterable[Sequence[SearchDocument]]) -> ReindexReport:
         index = f"{self._alias}-{time.strftime('%Y%m%d%H%M%S')}-{time.monotonic_ns() % 1000:03d}"
         report = ReindexReport(index=index)
         await self._client.indices.create(index=index, body=index_body(replicas=0))

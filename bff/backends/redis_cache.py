@@ -2,7 +2,8 @@
 
 Reads are one MGET, writes one pipeline of ``SET .. PX`` (no MULTI: entries are independent), deletes one
 UNLINK. Short socket timeouts keep a slow Redis from holding a request: every failure, refused connection
-or timeout alike, is ``ServiceUnavailable``, and callers read the store instead. MGET needs every key on one
+or timeout alike, is ``ServiceUnavailable``, and callers read the store instead. The client does not retry:
+deadline, retries and breaker are the port boundary's (``bff.backends.policy``). MGET needs every key on one
 node: ElastiCache in cluster-mode-disabled (a primary and replicas), as ``infra/service.yaml`` deploys it.
 """
 
@@ -11,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from bff.errors import ServiceUnavailable
@@ -29,7 +32,9 @@ class RedisCache:
             socket_timeout=timeout_seconds,
             socket_connect_timeout=timeout_seconds,
             max_connections=max_connections,
-            retry_on_timeout=False,
+            # The port boundary's policy is the one retry layer (redis-py would retry a refused connection
+            # ten times, with backoff, by default).
+            retry=Retry(NoBackoff(), 0),
         )
         return cls(client)
 

@@ -6,14 +6,15 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from bff.backends.auth import TokenVerifier
 from bff.backends.cache import CACHE, Cache
 from bff.backends.cache_generation import GenerationBump
 from bff.backends.catalog import CATALOG, CatalogReader, CatalogStore
 from bff.backends.catalog_events import CatalogListener, ObservedCatalogStore
-from bff.backends.ports import instrument
+from bff.backends.policy import policy_for
+from bff.backends.ports import PortSpec, instrument
 from bff.backends.search import SEARCH, ProductSearch
 from bff.backends.search_indexer import SearchIndexer
 from bff.settings import Settings
@@ -21,6 +22,8 @@ from bff.settings import Settings
 if TYPE_CHECKING:
     from bff.backends.catalog_cache import CachedCatalogReads
     from bff.backends.local.issuer import LocalIssuer
+
+P = TypeVar("P")
 
 
 @dataclass(slots=True)
@@ -133,17 +136,27 @@ def _read_through(settings: Settings, catalog: CatalogStore, cache: Cache) -> Ca
     )
 
 
+def _boundary(settings: Settings, adapter: P, spec: PortSpec[P], *, remote: bool) -> P:
+    """``adapter`` behind the port boundary, under its capability's call policy (``bff.backends.policy``)."""
+    policy = policy_for(settings, spec.capability, remote=remote)
+    return instrument(adapter, spec, policy, histograms=settings.metrics_endpoint)
+
+
 @asynccontextmanager
 async def build_backends(settings: Settings) -> AsyncIterator[Backends]:
     """Open every backend once for the app's lifetime (or a command's run), and close them all after."""
     async with AsyncExitStack() as stack:
-        catalog = instrument(await _open_catalog(settings), CATALOG)
+        catalog = _boundary(
+            settings, await _open_catalog(settings), CATALOG, remote=settings.catalog_backend != "sqlite"
+        )
         stack.push_async_callback(catalog.close)
-        cache = instrument(await _open_cache(settings), CACHE)
+        cache = _boundary(settings, await _open_cache(settings), CACHE, remote=settings.cache_backend != "memory")
         stack.push_async_callback(cache.close)
         token_verifier, local_issuer = _open_auth(settings)
         stack.push_async_callback(token_verifier.close)
-        search = instrument(await _open_search(settings, catalog), SEARCH)
+        search = _boundary(
+            settings, await _open_search(settings, catalog), SEARCH, remote=settings.search_backend != "embedded"
+        )
         stack.push_async_callback(search.close)
         reads = _read_through(settings, catalog, cache)
         listeners: list[CatalogListener] = [

@@ -35,6 +35,10 @@ class ProductSearch(Protocol):
 
 
 # Index writes replace whole documents, so a retried one leaves the index as one call would.
+# Index writes and rebuilds take as long as their batch is large: no deadline for them.
 SEARCH: PortSpec[ProductSearch] = PortSpec(
-    ProductSearch, "search", idempotent=("search", "suggest", "index_documents", "remove_documents", "ping")
+    ProductSearch,
+    "search",
+    idempotent=("search", "suggest", "index_documents", "remove_documents", "ping"),
+    bulk=("index_documents", "remove_documents", "rebuild"),
 )

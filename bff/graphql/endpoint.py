@@ -25,7 +25,7 @@ from starlette.responses import Response
 from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from bff import metrics
+from bff import degradation, metrics
 from bff.backends.cache import Cache
 from bff.context import Context
 from bff.graphql.apq import PersistedQueries, load_manifest
@@ -256,11 +256,14 @@ class GraphQLEndpoint:
         payload: dict[str, Any] = {}
         if result.errors:
             payload["errors"] = [execution_error(e, exchange.request_id) for e in result.errors]
-        if slot is not None and self.responses and not result.errors and result.data is not None:
+        # A degraded answer (a fallback served) is not stored: the next request may get the real one.
+        cacheable = not result.errors and result.data is not None and not degradation.pending()
+        if slot is not None and self.responses and cacheable:
             entry = await self.responses.put(slot.key, orjson.dumps({"data": result.data}), slot.generation)
             return self.responses.respond(exchange.request, entry, exchange.media_type, _extensions(exchange, expose))
         payload["data"] = result.data
         if extensions := _extensions(exchange, expose):
             payload["extensions"] = extensions
+        degradation.attach(payload)
         status = 200 if result.data is not None else exchange.failed_status
         return _json(payload, status, exchange.media_type)

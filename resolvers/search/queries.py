@@ -69,7 +69,12 @@ def _empty() -> SearchResult:
 
 @strawberry.type
 class SearchQuery:
-    @strawberry.field(description="Full-text product search with facets, typo tolerance and spelling help.")
+    @strawberry.field(
+        description=(
+            "Full-text product search with facets, typo tolerance and spelling help; null with a "
+            "`SERVICE_UNAVAILABLE` error when search is down (the rest of the response is still served)."
+        )
+    )
     async def search(
         self,
         info: Info,
@@ -84,7 +89,7 @@ class SearchQuery:
             list[ProductFilter] | None,
             strawberry.argument(description="Filters; values of one field add up, different fields narrow."),
         ] = None,
-    ) -> SearchResultConnection:
+    ) -> SearchResultConnection | None:
         ctx = info.context
         text = _text(query)
         filters = combined_query(product_filters)
@@ -126,7 +131,10 @@ class SearchQuery:
         )
 
     @strawberry.field(
-        description="As-you-type suggestions: products, categories and completed queries.",
+        description=(
+            "As-you-type suggestions: products, categories and completed queries; null with a "
+            "`SERVICE_UNAVAILABLE` error when search is down."
+        ),
         metadata=cost(size_arguments=("limit",), sized_fields=("products", "categories", "queries")),
     )
     async def predictive_search(
@@ -134,7 +142,7 @@ class SearchQuery:
         info: Info,
         query: Annotated[str, strawberry.argument(description="What the shopper has typed so far.")],
         limit: Annotated[int, strawberry.argument(description="At most this many of each kind (1-20).")] = 5,
-    ) -> PredictiveSearchResult:
+    ) -> PredictiveSearchResult | None:
         ctx = info.context
         text = _text(query)
         if not 1 <= limit <= MAX_SUGGESTIONS:
