@@ -20,6 +20,7 @@ from bff.app import create_app
 from bff.backends.local.sqlite_catalog import SqliteCatalogStore
 from bff.catalog_io import generate_catalog
 from bff.settings import Settings
+from bff.state import AppState
 
 pytest_plugins = ["tests.stand_ins"]
 
@@ -108,12 +109,19 @@ class app_client:
     """``async with app_client(settings) as http``: the app with its lifespan, over ASGI."""
 
     def __init__(self, settings: Settings) -> None:
-        self.manager = LifespanManager(create_app(settings))
+        self.app = create_app(settings)
+        self.manager = LifespanManager(self.app)
 
     async def __aenter__(self) -> httpx.AsyncClient:
         await self.manager.__aenter__()
         self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.manager.app), base_url="http://bff")
         return self.http
+
+    @property
+    def state(self) -> AppState:
+        """The running app's state (its backends), for tests that look behind the API."""
+        state: AppState = self.app.state.bff
+        return state
 
     async def __aexit__(self, *exc: object) -> None:
         await self.http.aclose()

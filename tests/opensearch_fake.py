@@ -3,18 +3,23 @@
 No OpenSearch can run here (see TESTING.md), so the adapter is proven by contract: the real
 ``AsyncOpenSearch`` client talks HTTP to this Starlette app under uvicorn, tests assert the DSL it sent and
 feed back responses shaped like a real cluster's (hits, aggregations, suggest, bulk items, alias maps).
+
+Outages, for the remote-call policy: ``mode = "hang"`` holds every request until the mode changes (then answers
+503), ``mode = "unavailable"`` answers 503 at once, and ``refuse()`` stops listening, so connections are refused.
+Every request that reaches the fake is recorded, whatever the mode.
 """
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 from starlette.applications import Starlette
@@ -41,6 +46,13 @@ class FakeCluster:
     search_response: dict[str, Any] = field(default_factory=dict)
     # Bulk documents whose id starts with this are refused like a mapping error would be.
     reject_prefix: str = "bad-"
+    mode: Literal["ok", "hang", "unavailable"] = "ok"
+    stop: Callable[[], None] = lambda: None
+
+    def refuse(self) -> None:
+        """Stop listening: from now on connections to the cluster are refused."""
+        self.mode = "ok"  # lets held requests finish, so the server can stop
+        self.stop()
 
     def sent(self, method: str, suffix: str) -> list[Recorded]:
         return [r for r in self.requests if r.method == method and r.path.endswith(suffix)]
@@ -66,6 +78,10 @@ def _app(cluster: FakeCluster) -> Starlette:
         path = request.url.path
         body = _body(await request.body(), headers, ndjson=path.endswith("/_bulk"))
         cluster.requests.append(Recorded(request.method, path, headers, body))
+        while cluster.mode == "hang":  # noqa: ASYNC110 - the mode is set from the test's thread
+            await asyncio.sleep(0.01)
+        if cluster.mode == "unavailable":
+            return JSONResponse({"error": "unavailable", "status": 503}, 503)
         parts = [p for p in path.split("/") if p]
         if request.method == "HEAD" and not parts:
             return Response(status_code=200)
@@ -121,6 +137,14 @@ def running_fake() -> Iterator[tuple[str, FakeCluster]]:
         if time.monotonic() > deadline:
             raise RuntimeError("the OpenSearch stand-in did not start")
         time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}", cluster
-    server.should_exit = True
-    thread.join(5)
+
+    def stop() -> None:
+        server.should_exit = True
+        thread.join(5)
+
+    cluster.stop = stop
+    try:
+        yield f"http://127.0.0.1:{port}", cluster
+    finally:
+        cluster.mode = "ok"
+        stop()

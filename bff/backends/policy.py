@@ -10,9 +10,10 @@ it unless configured, and their calls go straight through. One call of an operat
           adapter
 
 Backend failures (``ServiceUnavailable``, timeouts, connection errors) are retried, counted by the breaker and
-leave as ``ServiceUnavailable`` whatever their origin, with ``reason`` ``timeout``, ``circuit_open`` or (from the
-boundary) ``unavailable``. Any other error (bad input, not found) is the caller's: it passes untouched, is never
-retried and shows the service answered.
+leave as ``ServiceUnavailable`` whatever their origin, with ``reason`` ``timeout``, ``circuit_open`` or
+``unavailable`` (an adapter may say ``timeout`` for its own client's timeouts). Any other error (bad input,
+not found) is the caller's: it passes untouched, is never retried and shows the service answered. A deadline
+that expires counts as one failure for the breaker.
 """
 
 from __future__ import annotations
@@ -135,10 +136,11 @@ def guard(
                 ) from error
             failures["unavailable"].inc()
             raise _unavailable(capability, error) from error
-        except BACKEND_FAILURES as error:
+        except ServiceUnavailable as error:
+            failures.get(str(error.extensions.get("reason")), failures["unavailable"]).inc()
+            raise
+        except ConnectionError as error:
             failures["unavailable"].inc()
-            if isinstance(error, ServiceUnavailable):
-                raise
             raise _unavailable(capability, error) from error
 
     return guarded

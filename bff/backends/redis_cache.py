@@ -15,10 +15,16 @@ from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeout
 
 from bff.errors import ServiceUnavailable
 
 FAILURES = (RedisError, OSError, TimeoutError)
+
+
+def _unavailable(exc: BaseException) -> ServiceUnavailable:
+    reason = "timeout" if isinstance(exc, TimeoutError | RedisTimeout) else "unavailable"
+    return ServiceUnavailable(f"cache unavailable: {exc}", service="redis", reason=reason)
 
 
 class RedisCache:
@@ -44,7 +50,7 @@ class RedisCache:
         try:
             values = await self._client.mget(keys)
         except FAILURES as exc:
-            raise ServiceUnavailable(f"cache unavailable: {exc}", service="redis") from exc
+            raise _unavailable(exc) from exc
         return [v.encode() if isinstance(v, str) else v for v in values]
 
     async def set_many(self, items: Mapping[str, bytes], ttl_seconds: float) -> None:
@@ -56,7 +62,7 @@ class RedisCache:
                     pipe.set(key, value, px=max(1, int(ttl_seconds * 1000)))
                 await pipe.execute()
         except FAILURES as exc:
-            raise ServiceUnavailable(f"cache unavailable: {exc}", service="redis") from exc
+            raise _unavailable(exc) from exc
 
     async def delete_many(self, keys: Sequence[str]) -> None:
         if not keys:
@@ -64,13 +70,13 @@ class RedisCache:
         try:
             await self._client.unlink(*keys)
         except FAILURES as exc:
-            raise ServiceUnavailable(f"cache unavailable: {exc}", service="redis") from exc
+            raise _unavailable(exc) from exc
 
     async def ping(self) -> None:
         try:
             await self._client.ping()
         except FAILURES as exc:
-            raise ServiceUnavailable(f"cache unavailable: {exc}", service="redis") from exc
+            raise _unavailable(exc) from exc
 
     async def close(self) -> None:
         await self._client.aclose()
