@@ -110,8 +110,25 @@ def guard(
         )
 
         async def retried(*args: Any, **kwargs: Any) -> Any:
-            # A copy per call: a retrying object keeps per-run state.
-            return await template.copy()(attempt, *args, **kwargs)
+            # The first try runs bare: a retrying object costs tens of microseconds per call, paid only after
+            # a failure. Its run then starts from that failure (replayed, not repeated), so `attempts` still
+            # counts every try and the first backoff comes before the second.
+            try:
+                return await attempt(*args, **kwargs)
+            except Exception as error:
+                if not _retryable(error):
+                    raise
+                first: Exception | None = error
+
+            async def again(*args: Any, **kwargs: Any) -> Any:
+                nonlocal first
+                if first is not None:
+                    error, first = first, None
+                    raise error
+                return await attempt(*args, **kwargs)
+
+            # A copy per run: a retrying object keeps per-run state.
+            return await template.copy()(again, *args, **kwargs)
 
         run = retried
 
