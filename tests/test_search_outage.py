@@ -33,9 +33,6 @@ def cluster() -> Iterator[tuple[str, FakeCluster]]:
 def settings_for(data_dir: Path, url: str, **policy: Any) -> Settings:
     return make_settings(
         data_dir,
-        # A compiled plan hands a document with errors to graphql-core, which runs it again; pinned here so
-        # the counts below are one run's.
-        compiled_execution=False,
         search_backend="opensearch",
         opensearch_url=url,
         opensearch_auth="none",
