@@ -17,11 +17,13 @@ from __future__ import annotations
 import hmac
 from typing import TYPE_CHECKING
 
+import orjson
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bff import tracing
+from bff.http_errors import error_body
 
 if TYPE_CHECKING:
     from bff.settings import Settings
@@ -55,17 +57,19 @@ class MetricsEndpoint:
             await self.app(scope, receive, send)
             return
         if scope["method"] not in ("GET", "HEAD"):
-            await _respond(send, 405, b"use GET\n", [(b"allow", b"GET")])
+            body = error_body("use GET for /metrics", "METHOD_NOT_ALLOWED")
+            await _respond(send, 405, orjson.dumps(body), [(b"allow", b"GET")])
         elif self.expected is not None and not hmac.compare_digest(
             dict(scope["headers"]).get(b"authorization", b""), self.expected
         ):
-            await _respond(send, 401, b"a bearer token is required\n", [(b"www-authenticate", b"Bearer")])
+            body = error_body("/metrics needs its bearer token", "UNAUTHENTICATED")
+            await _respond(send, 401, orjson.dumps(body), [(b"www-authenticate", b"Bearer")])
         else:
             await _respond(send, 200, generate_latest(REGISTRY), [], CONTENT_TYPE_LATEST.encode())
 
 
 async def _respond(
-    send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]], media: bytes = b"text/plain"
+    send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]], media: bytes = b"application/json"
 ) -> None:
     headers = [(b"content-type", media), (b"content-length", str(len(body)).encode()), *headers]
     await send({"type": "http.response.start", "status": status, "headers": headers})

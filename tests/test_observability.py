@@ -68,6 +68,7 @@ async def test_metrics_with_a_token_need_it(seeded_dir: Path) -> None:
         scrape = await http.get("/metrics", headers={"authorization": f"Bearer {token}"})
 
     assert (anonymous.status_code, wrong.status_code, scrape.status_code) == (401, 401, 200)
+    assert anonymous.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert "bff_port_call_seconds" in scrape.text
 
 
