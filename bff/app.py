@@ -63,7 +63,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 gc.freeze()
             gc.set_threshold(*settings.gc_threshold)
             log.info("storefront BFF ready (env=%s, catalog=%s)", settings.env, settings.catalog_backend)
-            yield
+            try:
+                yield
+            finally:
+                await app.state.graphql.close()
 
     middleware = [
         Middleware(RequestIdMiddleware),

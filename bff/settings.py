@@ -144,10 +144,10 @@ class Settings(BaseSettings):
     # its requests' calculated cost from a bucket of `capacity` points refilled at `restore_rate` a second;
     # mutations from a bucket of their own. Counted in Redis when the cache is Redis (shared by instances).
     rate_limit: bool = True
-    rate_limit_capacity: int = Field(2000, ge=1)
-    rate_limit_restore_rate: int = Field(100, ge=1)
-    rate_limit_mutation_capacity: int = Field(500, ge=1)
-    rate_limit_mutation_restore_rate: int = Field(25, ge=1)
+    rate_limit_capacity: int = Field(6000, ge=1)
+    rate_limit_restore_rate: int = Field(300, ge=1)
+    rate_limit_mutation_capacity: int = Field(1000, ge=1)
+    rate_limit_mutation_restore_rate: int = Field(50, ge=1)
 
     # Signs opaque cursors so a forged one is refused, not executed.
     cursor_secret: SecretStr = SecretStr(DEV_CURSOR_SECRET)

@@ -79,6 +79,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:
+    # One test client is one rate-limit client: tests of the limits turn them on (tests/test_throttle.py).
+    overrides.setdefault("rate_limit", False)
     return Settings(env="test", data_dir=data_dir, expose_metrics=True, **overrides)
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from starlette.requests import Request
 
 from bff.domain.identity import Identity
 from bff.graphql.throttle import Bucket, Throttle, Throttled, client_key
+from tests.conftest import app_client, error_codes, make_settings
 from tests.stand_ins import RedisProcess
 
 QUERIES = Bucket(capacity=100, restore_rate=5)
@@ -81,3 +83,33 @@ def test_the_client_is_the_user_when_signed_in_else_the_first_untrusted_address(
     # An untrusted peer's X-Forwarded-For is its own word: ignored.
     assert client_key(_request("5.5.5.5", "1.2.3.4"), proxies) == "ip:5.5.5.5"
     assert client_key(_request("5.5.5.5", "1.2.3.4"), []) == "ip:5.5.5.5"
+
+
+async def test_the_api_spends_each_requests_cost_and_answers_429_when_the_bucket_is_empty(seeded_dir: Path) -> None:
+    settings = make_settings(seeded_dir, rate_limit=True, rate_limit_capacity=100, rate_limit_restore_rate=1)
+    document = "{ products(first: 10) { nodes { title } } }"  # 2 + 10 x 1 = 12 points
+    async with app_client(settings) as http:
+        answers = [await http.post("/graphql", json={"query": document}) for _ in range(9)]
+
+    spent = [a.json()["extensions"]["cost"] for a in answers[:8]]
+    assert [s["requestedQueryCost"] for s in spent] == [12] * 8
+    available = [s["throttleStatus"]["currentlyAvailable"] for s in spent]
+    assert available[0] == 88 and available == sorted(available, reverse=True) and available[-1] <= 4
+    assert spent[0]["throttleStatus"]["maximumAvailable"] == 100 and spent[0]["throttleStatus"]["restoreRate"] == 1
+    refused = answers[8]
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) >= 8
+    assert error_codes(refused.json()) == ["THROTTLED"]
+
+
+async def test_mutations_spend_from_their_own_bucket(seeded_dir: Path) -> None:
+    settings = make_settings(seeded_dir, rate_limit=True, rate_limit_capacity=12, rate_limit_restore_rate=1)
+    async with app_client(settings) as http:
+        await http.post("/graphql", json={"query": "{ products(first: 10) { nodes { title } } }"})
+        query = await http.post("/graphql", json={"query": "{ products(first: 10) { nodes { title } } }"})
+        mutation = await http.post(
+            "/graphql", json={"query": 'mutation { productUpdate(input: {id: "x"}) { userErrors { code } } }'}
+        )
+
+    assert query.status_code == 429
+    assert error_codes(mutation.json()) == ["UNAUTHENTICATED"]  # spent from the mutation bucket, then ran

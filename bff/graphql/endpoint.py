@@ -4,10 +4,11 @@ A request goes through named steps, each of which may answer early:
 
 1. ``read``      the HTTP request -> a ``GraphQLRequest`` (or GraphiQL's page, or a 4xx)
 2. ``document``  the persisted query resolved, the document parsed and validated (once per document),
-                 the operation chosen and allowed for the method
-3. ``cached``    a public GET answered from the whole-response cache
-4. ``execute``   the operation run: its compiled plan, or graphql-core
-5. ``respond``   the result as JSON, stored in the response cache when it may be
+                 the operation chosen and allowed for the method, its cost calculated and bounded
+3. ``spend``     the cost spent from the client's rate-limit bucket (429 when it is empty)
+4. ``cached``    a public GET answered from the whole-response cache
+5. ``execute``   the operation run: its compiled plan, or graphql-core
+6. ``respond``   the result as JSON, stored in the response cache when it may be
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from bff.graphql.documents import CompiledDocument, DocumentCache
 from bff.graphql.errors import error_code, execution_error, request_error
 from bff.graphql.http import GraphQLRequest, RequestError, parse_get, parse_post
 from bff.graphql.response_cache import ResponseCache
+from bff.graphql.throttle import Bucket, Throttle, Throttled, ThrottleStatus, client_key
 from bff.middleware import new_request_id
 from bff.settings import Settings
 from bff.state import AppState
@@ -60,6 +62,7 @@ class Exchange:
     calls: Counter[str]
     request_id: str = "-"
     cost: QueryCost | None = None  # the operation's calculated cost, once known
+    throttle: ThrottleStatus | None = None  # the client's rate-limit bucket after this request
 
     @property
     def failed_status(self) -> int:
@@ -106,9 +109,21 @@ def _wants_ide(request: Request) -> bool:
 
 def _extensions(exchange: Exchange, expose_metrics: bool) -> dict[str, Any] | None:
     extensions: dict[str, Any] = {"cost": exchange.cost.report()} if exchange.cost else {}
+    if exchange.throttle is not None and "cost" in extensions:
+        extensions["cost"]["throttleStatus"] = exchange.throttle.as_json()
     if expose_metrics:
         extensions["backendCalls"] = {"total": sum(exchange.calls.values()), **exchange.calls}
     return extensions or None
+
+
+def rate_limits(settings: Settings) -> Throttle | None:
+    if not settings.rate_limit:
+        return None
+    return Throttle.from_url(
+        settings.redis_url if settings.cache_backend == "redis" else None,
+        queries=Bucket(settings.rate_limit_capacity, settings.rate_limit_restore_rate),
+        mutations=Bucket(settings.rate_limit_mutation_capacity, settings.rate_limit_mutation_restore_rate),
+    )
 
 
 def persisted_queries(settings: Settings, cache: Cache) -> PersistedQueries:
@@ -142,12 +157,18 @@ class GraphQLEndpoint:
         self.documents = DocumentCache.for_settings(schema, settings)
         self.persisted = persisted_queries(settings, state.backends.cache)
         self.responses = response_cache(settings, state.backends.cache)
+        self.throttle = rate_limits(settings)
+
+    async def close(self) -> None:
+        if self.throttle is not None:
+            await self.throttle.close()
 
     async def __call__(self, request: Request) -> Response:
         exchange = Exchange(request, _response_type(request), metrics.start_request())
         try:
             gql = await self.read(exchange)
             operation = await self.document(exchange, gql)
+            await self.spend(exchange, operation)
             slot = await self.cached(exchange, gql, operation)
             result = await self.execute(exchange, gql, operation)
             return await self.respond(exchange, result, slot)
@@ -201,6 +222,22 @@ class GraphQLEndpoint:
         if exchange.cost.exceeded:  # before any resolver or cache read
             raise Answered(_json(exchange.cost.refusal(), exchange.failed_status, exchange.media_type))
         return Operation(compiled, compiled.document, operation)
+
+    async def spend(self, exchange: Exchange, operation: Operation) -> None:
+        """Spend the request's cost from its client's rate-limit bucket; 429 with ``Retry-After`` when empty."""
+        if self.throttle is None or exchange.cost is None:
+            return
+        client = client_key(exchange.request, self.settings.trusted_proxies)
+        mutation = operation.type is OperationType.MUTATION
+        try:
+            exchange.throttle = await self.throttle.spend(client, exchange.cost.requested, mutation)
+        except Throttled as refused:
+            wait = str(refused.extensions["retryAfterSeconds"])
+            extensions = {"code": refused.code, **refused.extensions}
+            body = {"errors": [{"message": refused.message, "extensions": extensions}]}
+            raise Answered(
+                Response(orjson.dumps(body), 429, headers={"Retry-After": wait}, media_type=exchange.media_type)
+            ) from None
 
     async def cached(self, exchange: Exchange, gql: GraphQLRequest, operation: Operation) -> CacheSlot | None:
         """A public GET's cached response; otherwise where its response will be stored (None: nowhere)."""
