@@ -154,6 +154,7 @@ async def test_seed_catalog_writes_categories_then_products(store: SqliteCatalog
                 min_compare_at_price=None,
                 max_compare_at_price=None,
                 total_inventory=0,
+                version=0,
             )
             == record.product
         )

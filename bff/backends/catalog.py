@@ -2,6 +2,12 @@
 
 ``CatalogReader`` is its read side, what the DataLoaders and listings need (and what the shared-cache
 read-through implements); ``CatalogStore`` adds the writes.
+
+Two kinds of product write: ``upsert_products`` replaces products unconditionally (imports, the seed: the
+feed is the truth), while ``update_product`` is a conditional write on the product's ``version``, the one a
+read-modify-write uses (``productUpdate``): read the record, change it, write it back naming the version
+read, and on ``Conflict`` start again from a fresh read (``bff.services.conflicts``). Both bump the version,
+so an import between a read and a conditional write makes that write fail instead of undoing the import.
 """
 
 from __future__ import annotations
@@ -59,7 +65,20 @@ class CatalogStore(CatalogReader, Protocol):
         """Insert or replace categories; ``ancestor_ids`` are recomputed by the store."""
 
     async def upsert_products(self, records: Sequence[ProductRecord]) -> None:
-        """Insert or replace products with all their variants (variants not listed are removed)."""
+        """Insert or replace products with all their variants (variants not listed are removed).
+
+        Unconditional: whatever is stored is replaced, and each product's version moves on."""
+
+    async def get_product_record(self, product_id: str) -> ProductRecord | None:
+        """The product with all its variants as stored now (a strongly consistent read, never a cache):
+        what a conditional write starts from. ``record.product.version`` is the version to name."""
+
+    async def update_product(self, record: ProductRecord, expected_version: int) -> int:
+        """Replace the product and its variants if its stored version is still ``expected_version``; the new
+        version. Raises ``bff.errors.Conflict`` when another write came first (or the product is gone)."""
+
+    async def generation(self) -> int:
+        """A number kept with the catalog that moves on every write, from any process (``catalog_watch``)."""
 
     async def ping(self) -> None:
         """Raise when the store cannot be reached (used by ``/readyz``)."""
@@ -81,6 +100,10 @@ READS = (
     "count_categories",
 )
 # Writes take as long as the batch is large (an import writes thousands of products): no deadline for them.
+# `update_product` is not idempotent: a repeat after a lost answer would conflict with its own first write.
 CATALOG: PortSpec[CatalogStore] = PortSpec(
-    CatalogStore, "catalog", idempotent=(*READS, "ping"), bulk=("upsert_categories", "upsert_products")
+    CatalogStore,
+    "catalog",
+    idempotent=(*READS, "get_product_record", "generation", "ping"),
+    bulk=("upsert_categories", "upsert_products"),
 )

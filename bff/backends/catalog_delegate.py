@@ -78,6 +78,15 @@ class CatalogDelegate(CatalogReadDelegate):
     async def upsert_products(self, records: Sequence[ProductRecord]) -> None:
         await self._store.upsert_products(records)
 
+    async def get_product_record(self, product_id: str) -> ProductRecord | None:
+        return await self._store.get_product_record(product_id)
+
+    async def update_product(self, record: ProductRecord, expected_version: int) -> int:
+        return await self._store.update_product(record, expected_version)
+
+    async def generation(self) -> int:
+        return await self._store.generation()
+
     async def ping(self) -> None:
         await self._store.ping()
 

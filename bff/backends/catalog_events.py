@@ -34,6 +34,12 @@ class ObservedCatalogStore(CatalogDelegate):
         for listener in self.listeners:
             await listener.products_changed(ids)
 
+    async def update_product(self, record: ProductRecord, expected_version: int) -> int:
+        version = await self._store.update_product(record, expected_version)
+        for listener in self.listeners:
+            await listener.products_changed([record.product.id])
+        return version
+
     async def upsert_categories(self, categories: Sequence[Category]) -> None:
         await self._store.upsert_categories(categories)
         ids = [c.id for c in categories]

@@ -3,7 +3,8 @@
 Products, variants and categories are read by key with BatchGetItem; handles through GSI1; listings through
 per-sort listing entries on GSI1 (one partition for every product, one per category), merged across a
 category's subtree. Reads are eventually consistent (and go through DAX when configured) except where a
-write must read back what is stored.
+write must read back what is stored. ``update_product`` is one TransactWriteItems whose product item is put
+on the condition that its ``version`` is still the one read; every write then moves the generation item.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any, TypeVar
 from bff.backends import catalog_tree as tree
 from bff.backends import dynamodb_items as items
 from bff.backends import dynamodb_schema as s
-from bff.backends.dynamodb_client import Caller, DynamoRequests, aioboto3_caller
+from bff.backends.dynamodb_client import TRANSACTION_MAX, Caller, DynamoRequests, aioboto3_caller
 from bff.backends.dynamodb_items import Item
 from bff.backends.dynamodb_listing import count_entries, list_entries
 from bff.domain.catalog import (
@@ -31,6 +32,7 @@ from bff.domain.catalog import (
     ProductSortKey,
     Variant,
 )
+from bff.errors import BadUserInput, Conflict
 
 T = TypeVar("T")
 
@@ -197,6 +199,7 @@ class DynamoCatalogStore:
             if items.to_wire(item) != items.to_wire(stored.get(cid, {})):
                 changed.append(item)
         await self.requests.batch_write(changed)
+        await self.requests.bump_generation()
 
     async def upsert_products(self, records: Sequence[ProductRecord]) -> None:
         latest = list({r.product.id: r for r in records}.values())
@@ -206,16 +209,86 @@ class DynamoCatalogStore:
         deletes: dict[tuple[str, str], dict[str, str]] = {}
         for record in latest:
             old = stored.get(_pair(s.product_key(record.product.id)))
-            created = datetime.fromisoformat(old["createdAt"]) if old else (record.product.created_at or now)
-            product = items.product_item(record, created, record.product.updated_at or now)
-            new_items = [product, *items.listing_entries(product), *map(items.variant_item, record.variants)]
+            # Unconditional, but the version still moves: a conditional write that read the old one fails.
+            version = int(old.get("version", 0)) + 1 if old else 1
+            new_items, stale = _product_items(record, old, now, version)
             puts.update({_pair(i): i for i in new_items})
-            if old is not None:
-                for stale in items.listing_entries(old):
-                    deletes[_pair(stale)] = {s.PK: stale[s.PK], s.SK: stale[s.SK]}
-                for vid in old.get("variantIds", ()):
-                    deletes[_pair(s.variant_key(vid))] = s.variant_key(vid)
+            deletes.update({_pair(k): k for k in stale})
         await self.requests.batch_write(list(puts.values()), [key for pair, key in deletes.items() if pair not in puts])
+        await self.requests.bump_generation()
+
+    # -- conditional writes and the generation ----------------------------------------------------------
+
+    async def get_product_record(self, product_id: str) -> ProductRecord | None:
+        key = s.product_key(product_id)
+        item = (await self.requests.batch_get([key], consistent=True)).get(_pair(key))
+        if item is None:
+            return None
+        ids = list(item.get("variantIds", ()))
+        found = await self.requests.batch_get([s.variant_key(v) for v in ids], consistent=True)
+        # Read after the product: a variant newer than the version read makes the conditional write fail.
+        variants = [found.get(_pair(s.variant_key(v))) for v in ids]
+        return ProductRecord(
+            items.product_from_item(item), tuple(items.variant_from_item(v) for v in variants if v is not None)
+        )
+
+    async def update_product(self, record: ProductRecord, expected_version: int) -> int:
+        key = s.product_key(record.product.id)
+        old = (await self.requests.batch_get([key], consistent=True)).get(_pair(key))
+        if old is None or int(old.get("version", 0)) != expected_version:
+            raise Conflict(f"product {record.product.id} changed since version {expected_version}", field="id")
+        new_items, stale = _product_items(record, old, datetime.now(UTC), expected_version + 1)
+        old_variants = await self.requests.batch_get(
+            [s.variant_key(v) for v in old.get("variantIds", ())], consistent=True
+        )
+        stored = {**{_pair(i): i for i in items.listing_entries(old)}, **old_variants}
+        # Only what changed is written (a transaction holds 100 actions): the product item always, with
+        # the condition that makes this write lose to any other since ``expected_version`` was read.
+        product, *rest = new_items
+        condition = "#v = :v" if expected_version else "attribute_not_exists(#v) OR #v = :v"
+        actions: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "Item": items.to_wire(product),
+                    "ConditionExpression": condition,
+                    "ExpressionAttributeNames": {"#v": "version"},
+                    "ExpressionAttributeValues": {":v": {"N": str(expected_version)}},
+                }
+            }
+        ]
+        puts = {_pair(i): i for i in rest}
+        actions += [
+            {"Put": {"Item": items.to_wire(i)}}
+            for pair, i in puts.items()
+            if pair not in stored or items.to_wire(i) != items.to_wire(stored[pair])
+        ]
+        actions += [{"Delete": {"Key": items.to_wire(k)}} for k in stale if _pair(k) not in puts]
+        if len(actions) > TRANSACTION_MAX:
+            raise BadUserInput(
+                f"one update may change at most {TRANSACTION_MAX} catalog items on DynamoDB ({len(actions)} here): "
+                "change fewer variants at once"
+            )
+        await self.requests.transact_write(actions)
+        await self.requests.bump_generation()
+        return expected_version + 1
+
+    async def generation(self) -> int:
+        return await self.requests.generation()
+
+
+def _product_items(
+    record: ProductRecord, old: Item | None, now: datetime, version: int
+) -> tuple[list[Item], list[dict[str, str]]]:
+    """The items of ``record`` (its product item first), and the keys of stored items it no longer has."""
+    created = datetime.fromisoformat(old["createdAt"]) if old else (record.product.created_at or now)
+    product = items.product_item(record, created, record.product.updated_at or now, version)
+    new_items = [product, *items.listing_entries(product), *map(items.variant_item, record.variants)]
+    stale: list[dict[str, str]] = []
+    if old is not None:
+        stale += [{s.PK: e[s.PK], s.SK: e[s.SK]} for e in items.listing_entries(old)]
+        stale += [s.variant_key(v) for v in old.get("variantIds", ())]
+    new_keys = {_pair(i) for i in new_items}
+    return new_items, [k for k in stale if _pair(k) not in new_keys]
 
 
 def _pair(item: dict[str, Any]) -> tuple[str, str]:

@@ -5,7 +5,8 @@ through DAX when one is configured, everything else to DynamoDB), counts it per 
 ``requests`` (tests and benchmarks read it), and turns the SDK's failures into the project's errors:
 throttling is retried by botocore's standard retry mode and then becomes ``ServiceUnavailable``, as does an
 unreachable endpoint or a missing table. Batch operations retry their unprocessed part with jittered
-exponential backoff.
+exponential backoff. A conditional write that loses (``ConditionalCheckFailedException``, or a transaction
+cancelled by a failed condition or a concurrent transaction) is ``Conflict``: the caller re-reads and retries.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from bff.backends import dynamodb_schema as s
 from bff.backends.dynamodb_items import Item, from_wire, to_wire
-from bff.errors import ServiceUnavailable
+from bff.errors import Conflict, ServiceUnavailable
 
 log = logging.getLogger("bff.dynamodb")
 
@@ -30,6 +31,10 @@ Caller = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 BATCH_GET_MAX = 100
 BATCH_WRITE_MAX = 25
+# TransactWriteItems takes at most this many actions.
+TRANSACTION_MAX = 100
+# Why a transaction was cancelled that means "another write came first" (CancellationReasons codes).
+LOST_RACE = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
 READS = frozenset({"GetItem", "BatchGetItem", "Query"})
 UNAVAILABLE = frozenset(
     {
@@ -88,6 +93,14 @@ class DynamoRequests:
             return await caller(operation, kwargs)
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
+            if code == "ConditionalCheckFailedException":
+                raise Conflict("a concurrent write came first") from exc
+            if code == "TransactionCanceledException":
+                reasons = {r.get("Code") for r in exc.response.get("CancellationReasons", ())}
+                if reasons & LOST_RACE:
+                    raise Conflict("a concurrent write came first") from exc
+                log.warning("%s %s cancelled: %s", path, operation, sorted(r for r in reasons if r))
+                raise ServiceUnavailable("catalog write cancelled", service="dynamodb") from exc
             if code in UNAVAILABLE:
                 log.warning("%s %s failed: %s", path, operation, code)
                 raise ServiceUnavailable(f"catalog store unavailable ({code})", service="dynamodb") from exc
@@ -150,6 +163,33 @@ class DynamoRequests:
                 raise ServiceUnavailable("catalog store kept writes unprocessed (throttled)", service="dynamodb")
 
         await asyncio.gather(*(write(c) for c in chunks))
+
+    async def transact_write(self, actions: Sequence[dict[str, Any]]) -> None:
+        """One TransactWriteItems: every action (``{"Put": {...}}``, ``{"Delete": {...}}``, ``TableName`` added)
+        or none. ``Conflict`` when a condition fails or a concurrent transaction touches the same items."""
+        if len(actions) > TRANSACTION_MAX:
+            raise ValueError(f"a transaction takes at most {TRANSACTION_MAX} actions, not {len(actions)}")
+        items = [{kind: {"TableName": self.table, **body} for kind, body in a.items()} for a in actions]
+        await self.call("TransactWriteItems", {"TransactItems": items})
+
+    async def bump_generation(self) -> None:
+        """Move the catalog's generation on (after a write; readers in other processes watch it)."""
+        await self.call(
+            "UpdateItem",
+            {
+                "TableName": self.table,
+                "Key": to_wire(s.generation_key()),
+                "UpdateExpression": "ADD #g :one",
+                "ExpressionAttributeNames": {"#g": "generation"},
+                "ExpressionAttributeValues": {":one": {"N": "1"}},
+            },
+        )
+
+    async def generation(self) -> int:
+        """The catalog's generation, read consistently (never from DAX, whose item cache lags)."""
+        request = {"TableName": self.table, "Key": to_wire(s.generation_key()), "ConsistentRead": True}
+        item = (await self.call("GetItem", request, consistent=True)).get("Item")
+        return int(from_wire(item).get("generation", 0)) if item else 0
 
     async def query_pages(
         self, kwargs: dict[str, Any], *, consistent: bool = False

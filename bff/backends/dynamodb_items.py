@@ -67,7 +67,7 @@ def _when(value: str | None) -> datetime | None:
 # -- products ----------------------------------------------------------------------------------------
 
 
-def product_item(record: ProductRecord, created_at: datetime, updated_at: datetime) -> Item:
+def product_item(record: ProductRecord, created_at: datetime, updated_at: datetime, version: int) -> Item:
     """The product's item with its price and stock summary derived from the variants."""
     product, variants = record.product, record.variants
     prices = [v.price.amount for v in variants]
@@ -98,6 +98,7 @@ def product_item(record: ProductRecord, created_at: datetime, updated_at: dateti
         "createdAt": created_at.isoformat(),
         "updatedAt": updated_at.isoformat(),
         "variantIds": [v.id for v in ordered],
+        "version": version,
     }
 
 
@@ -122,6 +123,7 @@ def product_from_item(item: Item) -> Product:
         sales_rank=int(item.get("salesRank", 0)),
         created_at=_when(item.get("createdAt")),
         updated_at=_when(item.get("updatedAt")),
+        version=int(item.get("version", 0)),
     )
 
 

@@ -30,6 +30,8 @@ PRODUCT = "PRODUCT"
 VARIANT = "VARIANT"
 CATEGORIES = "CATEGORIES"
 ALL_PRODUCTS = "ALL"
+# The catalog's generation (one item, moved after every write; ``bff.backends.catalog_watch``).
+META = "META"
 # The sort value of every ``PRODUCT#<id>`` listing entry lives here too (the cursor's first half).
 SORT_VALUE = "sortValue"
 
@@ -69,6 +71,10 @@ def table_definition(table_name: str) -> dict[str, Any]:
 
 def product_key(product_id: str) -> dict[str, str]:
     return {PK: f"{PRODUCT}#{product_id}", SK: PRODUCT}
+
+
+def generation_key() -> dict[str, str]:
+    return {PK: META, SK: "GENERATION"}
 
 
 def variant_key(variant_id: str) -> dict[str, str]:

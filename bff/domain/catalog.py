@@ -88,6 +88,9 @@ class Product:
     sales_rank: int = 0
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    # Bumped by the store on every write of the product or its variants; a conditional write names the
+    # version it read (``CatalogStore.update_product``). Ignored by unconditional upserts (imports).
+    version: int = 0
 
     @property
     def available_for_sale(self) -> bool:

@@ -42,3 +42,4 @@ class ProductErrorCode(ErrorCode):
     INVALID_PRICE = "INVALID_PRICE", "The price is negative, too large or has more than 2 decimal places."
     INVALID_QUANTITY = "INVALID_QUANTITY", "The quantity is negative or too large."
     INVALID_TITLE = "INVALID_TITLE", "The title is blank or too long."
+    CONFLICT = "CONFLICT", "Other updates to the product kept coming first; nothing was written. Try again."

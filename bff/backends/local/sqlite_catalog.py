@@ -15,7 +15,6 @@ as on page 1.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -23,18 +22,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bff.backends.catalog_tree import category_paths
+from bff.backends.local import sqlite_writes as writes
 from bff.backends.local.sqlite_decoded import DecodedRows
+from bff.backends.local.sqlite_readers import in_snapshot
 from bff.backends.local.sqlite_rows import (
     CATEGORY_COLUMNS,
     PRODUCT_COLUMNS,
     VARIANT_COLUMNS,
     category_from_row,
-    category_row,
     product_from_row,
-    product_row,
     variant_from_row,
-    variant_row,
 )
 from bff.backends.local.sqlite_schema import migrate
 from bff.backends.local.sqlite_worker import SqliteWorker
@@ -48,7 +45,6 @@ from bff.domain.catalog import (
     ProductSortKey,
     Variant,
 )
-from bff.errors import BadUserInput
 
 T = TypeVar("T")
 
@@ -60,18 +56,11 @@ SORT_COLUMNS: dict[ProductSortKey, str] = {
     ProductSortKey.UPDATED_AT: "updated_at",
     ProductSortKey.BEST_SELLING: "sales_rank",
 }
-# Past this many keys an IN list is split; SQLite's default variable limit is 32,766.
-MAX_IN = 900
 # Decoded rows remembered per kind (``DecodedRows``): a storefront's hot products, their variants, the tree.
 DECODED_PRODUCTS, DECODED_VARIANTS, DECODED_CATEGORIES = 5_000, 20_000, 2_000
 
 
-def _chunks(keys: Sequence[str]) -> list[Sequence[str]]:
-    return [keys[i : i + MAX_IN] for i in range(0, len(keys), MAX_IN)]
-
-
-def _marks(n: int) -> str:
-    return ",".join("?" * n)
+_chunks, _marks = writes.chunks, writes.marks
 
 
 class SqliteCatalogStore:
@@ -258,68 +247,34 @@ class SqliteCatalogStore:
 
         return await self._run(query_count)
 
+    # -- conditional writes and the generation ----------------------------------------------------------
+
+    async def get_product_record(self, product_id: str) -> ProductRecord | None:
+        def read(conn: sqlite3.Connection) -> ProductRecord | None:
+            row = conn.execute(f"SELECT {PRODUCT_COLUMNS} FROM products WHERE id = ?", (product_id,)).fetchone()
+            if row is None:
+                return None
+            sql = f"SELECT {VARIANT_COLUMNS} FROM variants WHERE product_id = ? ORDER BY position, id"
+            variants = tuple(self.variants(v) for v in conn.execute(sql, (product_id,)))
+            return ProductRecord(self.products(row), variants)
+
+        # One snapshot: the version read is the version of exactly these variants.
+        return in_snapshot(self._lookups, read)
+
+    async def update_product(self, record: ProductRecord, expected_version: int) -> int:
+        return await self._run(
+            lambda conn: writes.in_transaction(conn, writes.update_product(record, expected_version, datetime.now(UTC)))
+        )
+
+    async def generation(self) -> int:
+        return writes.generation(self._lookups)
+
     # -- writes ---------------------------------------------------------------------------------------
 
     async def upsert_categories(self, categories: Sequence[Category]) -> None:
-        rows = [category_row(c) for c in categories]
-
-        def write(conn: sqlite3.Connection) -> None:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                conn.executemany(
-                    "INSERT INTO categories (id, handle, title, description, parent_id, image, position) "
-                    "VALUES (?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET handle=excluded.handle, "
-                    "title=excluded.title, description=excluded.description, parent_id=excluded.parent_id, "
-                    "image=excluded.image, position=excluded.position",
-                    rows,
-                )
-                _rebuild_paths(conn)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-
-        await self._run(write)
+        write = writes.write_categories(categories)
+        await self._run(lambda conn: writes.in_transaction(conn, write))
 
     async def upsert_products(self, records: Sequence[ProductRecord]) -> None:
-        now = datetime.now(UTC)
-        products = [product_row(r, now) for r in records]
-        variants = [variant_row(v) for r in records for v in r.variants]
-        ids = [r.product.id for r in records]
-        placeholders = ",".join("?" * 21)
-        columns = (
-            "id, handle, title, title_sort, description, vendor, product_type, tags, category_id, images, "
-            "options, currency, min_price, max_price, min_compare_at, max_compare_at, price_sort, "
-            "total_inventory, sales_rank, created_at, updated_at"
-        )
-        updates = ", ".join(f"{c}=excluded.{c}" for c in columns.split(", ")[1:] if c != "created_at")
-
-        def write(conn: sqlite3.Connection) -> None:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                conn.executemany(
-                    f"INSERT INTO products ({columns}) VALUES ({placeholders}) ON CONFLICT(id) DO UPDATE SET {updates}",
-                    products,
-                )
-                for chunk in _chunks(ids):
-                    conn.execute(f"DELETE FROM variants WHERE product_id IN ({_marks(len(chunk))})", chunk)
-                conn.executemany(f"INSERT INTO variants ({VARIANT_COLUMNS}) VALUES ({_marks(11)})", variants)
-                conn.execute("COMMIT")
-            except sqlite3.IntegrityError as exc:
-                conn.execute("ROLLBACK")
-                raise BadUserInput(f"catalog write refused: {exc}") from exc
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-
-        await self._run(write)
-
-
-def _rebuild_paths(conn: sqlite3.Connection) -> None:
-    """Recompute every category's ancestors and sortable path; refuse a parent cycle."""
-    rows = conn.execute("SELECT id, parent_id, position FROM categories").fetchall()
-    paths = category_paths({r["id"]: r["parent_id"] for r in rows}, {r["id"]: r["position"] for r in rows})
-    conn.executemany(
-        "UPDATE categories SET ancestor_ids = ?, path = ? WHERE id = ?",
-        [(json.dumps(list(chain)), path, cid) for cid, (chain, path) in paths.items()],
-    )
+        write = writes.write_products(records, datetime.now(UTC))
+        await self._run(lambda conn: writes.in_transaction(conn, write))

@@ -24,7 +24,8 @@ from bff.domain.catalog import (
 
 PRODUCT_COLUMNS = (
     "id, handle, title, description, vendor, product_type, tags, category_id, images, options, currency, "
-    "min_price, max_price, min_compare_at, max_compare_at, total_inventory, sales_rank, created_at, updated_at"
+    "min_price, max_price, min_compare_at, max_compare_at, total_inventory, sales_rank, created_at, updated_at, "
+    "version"
 )
 VARIANT_COLUMNS = (
     "id, product_id, sku, title, position, price, compare_at_price, currency, quantity_available, "
@@ -75,6 +76,7 @@ def product_from_row(row: sqlite3.Row) -> Product:
         sales_rank=row[16],
         created_at=datetime.fromisoformat(row[17]),
         updated_at=datetime.fromisoformat(row[18]),
+        version=row[19],
     )
 
 

@@ -63,6 +63,13 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX variants_product ON variants(product_id, position);
     """,
+    # 2: a version per product for conditional writes (existing products start at 0), and the catalog's
+    # generation, moved by every write so other processes on the same file notice it (``catalog_watch``).
+    """
+    ALTER TABLE products ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE catalog_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    INSERT INTO catalog_meta (name, value) VALUES ('generation', 0);
+    """,
 )
 
 
