@@ -16,6 +16,7 @@ from pydantic_core import PydanticCustomError
 
 from bff.catalog_io.slugs import is_handle
 from bff.domain.catalog import Image, Money, Product, ProductOption, ProductRecord, SelectedOption, Variant
+from bff.domain.text import text_problem
 
 Loc = tuple[str | int, ...]
 CENT = Decimal("0.01")
@@ -60,13 +61,31 @@ def _handle(value: str) -> str:
     return value
 
 
+def _line(value: str) -> str:
+    problem = text_problem(value)
+    if problem:
+        raise PydanticCustomError("text", problem)
+    return value
+
+
+def _multiline(value: str) -> str:
+    problem = text_problem(value, multiline=True)
+    if problem:
+        raise PydanticCustomError("text", problem)
+    return value
+
+
 def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 Amount = Annotated[Decimal, BeforeValidator(_money)]
 Quantity = Annotated[int, BeforeValidator(_quantity)]
-Text = Annotated[str, Field(min_length=1, max_length=1000)]
+# Text a storefront shows (``bff.domain.text``): a line holds no control or formatting character, a
+# description may hold tabs and line breaks.
+Line = Annotated[str, AfterValidator(_line)]
+Description = Annotated[str, AfterValidator(_multiline)]
+Text = Annotated[str, Field(min_length=1, max_length=1000), AfterValidator(_line)]
 Id = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^\S(.*\S)?$")]
 Handle = Annotated[str, AfterValidator(_handle)]
 Timestamp = Annotated[datetime, AfterValidator(_utc)]
@@ -78,7 +97,7 @@ class FeedModel(BaseModel):
 
 class FeedImage(FeedModel):
     url: Annotated[str, Field(min_length=1, max_length=2000)]
-    alt_text: str | None = None
+    alt_text: Line | None = None
     width: Annotated[int, Field(gt=0)] | None = None
     height: Annotated[int, Field(gt=0)] | None = None
 
@@ -90,8 +109,8 @@ class FeedOption(FeedModel):
 
 class FeedVariant(FeedModel):
     id: Id | None = None
-    sku: Annotated[str, Field(min_length=1, max_length=100)]
-    title: str | None = None
+    sku: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_line)]
+    title: Line | None = None
     price: Amount
     compare_at_price: Amount | None = None
     quantity_available: Quantity = 0
@@ -105,9 +124,9 @@ class FeedProduct(FeedModel):
     id: Id
     handle: Handle | None = None
     title: Text
-    description: str = ""
-    vendor: str = ""
-    product_type: str = ""
+    description: Description = ""
+    vendor: Line = ""
+    product_type: Line = ""
     tags: list[Text] = []
     category: str | None = None
     images: list[FeedImage] = []
@@ -124,7 +143,7 @@ class FeedCategory(FeedModel):
     id: Id
     handle: Handle | None = None
     title: Text
-    description: str = ""
+    description: Description = ""
     parent: str | None = None
     image: FeedImage | None = None
     position: Annotated[int, Field(ge=0)] = 0

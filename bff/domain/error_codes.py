@@ -41,5 +41,8 @@ class ProductErrorCode(ErrorCode):
     TOO_MANY_VARIANTS = "TOO_MANY_VARIANTS", "Too many variants in one update."
     INVALID_PRICE = "INVALID_PRICE", "The price is negative, too large or has more than 2 decimal places."
     INVALID_QUANTITY = "INVALID_QUANTITY", "The quantity is negative or too large."
-    INVALID_TITLE = "INVALID_TITLE", "The title is blank or too long."
+    INVALID_TITLE = (
+        "INVALID_TITLE",
+        "The title is blank, too long, or holds control or invisible formatting characters.",
+    )
     CONFLICT = "CONFLICT", "Other updates to the product kept coming first; nothing was written. Try again."

@@ -13,6 +13,7 @@ from typing import Any
 
 from bff.domain import catalog as domain
 from bff.domain.error_codes import Problem, ProductErrorCode
+from bff.domain.text import text_problem
 from bff.errors import BadUserInput
 from bff.ids import from_global_id
 
@@ -74,9 +75,11 @@ def check_input(change: ProductChange) -> tuple[str | None, dict[str, VariantCha
     product_key = _key(change.global_id, "Product", ("input", "id"))
     if isinstance(product_key, Problem):
         problems.append(product_key)
-    if change.title is not None and not 0 < len(change.title.strip()) <= MAX_TITLE:
-        message = f"must be 1 to {MAX_TITLE} characters"
-        problems.append(Problem(("input", "title"), message, ProductErrorCode.INVALID_TITLE))
+    if change.title is not None:
+        hidden = text_problem(change.title)
+        if not 0 < len(change.title.strip()) <= MAX_TITLE or hidden:
+            message = hidden or f"must be 1 to {MAX_TITLE} characters"
+            problems.append(Problem(("input", "title"), message, ProductErrorCode.INVALID_TITLE))
     if len(change.variants) > MAX_VARIANTS:
         message = f"at most {MAX_VARIANTS} variants per update"
         problems.append(Problem(("input", "variants"), message, ProductErrorCode.TOO_MANY_VARIANTS))
