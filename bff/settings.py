@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     catalog_read_through: bool | None = None
     catalog_cache_ttl_seconds: float = Field(300, gt=0)
     catalog_cache_negative_ttl_seconds: float = Field(30, gt=0)
+    # Least time between two reads of the catalog's generation (bff/backends/catalog_watch.py): how soon
+    # this process notices another one's catalog writes (`bff import`) and retires what it cached.
+    catalog_watch_interval_seconds: float = Field(1.0, ge=0)
     # Embedded backends keep state on one machine's disk; production must opt in to them knowingly.
     allow_embedded_backends: bool = False
 

@@ -27,15 +27,20 @@ class GenerationBump:
     def __init__(self, cache: Cache) -> None:
         self._cache = cache
 
-    async def bump(self) -> bytes | None:
-        """Start a new generation; its token, or ``None`` when the cache is unreachable."""
+    async def try_bump(self) -> bytes:
+        """Start a new generation and return its token; ``ServiceUnavailable`` when the cache is unreachable."""
         token = secrets.token_hex(16).encode()
+        await self._cache.set_many({GENERATION_KEY: token}, GENERATION_TTL_SECONDS)
+        return token
+
+    async def bump(self) -> bytes | None:
+        """Start a new generation; its token, or ``None`` when the cache is unreachable (the catalog watch
+        of every process retries: ``bff.backends.catalog_watch``)."""
         try:
-            await self._cache.set_many({GENERATION_KEY: token}, GENERATION_TTL_SECONDS)
+            return await self.try_bump()
         except ServiceUnavailable as error:
             log.error("cached responses not invalidated after a catalog write: %s", error)
             return None
-        return token
 
     async def products_changed(self, product_ids: Sequence[str]) -> None:
         await self.bump()

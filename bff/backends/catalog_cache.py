@@ -7,10 +7,14 @@ Concurrent misses for one key, from any request, share one fetch (no stampede). 
 version, so a new shape never decodes an old value.
 
 It is also a ``CatalogListener``: a catalog write deletes exactly the keys it touched (for categories, the
-subtree under them, whose ancestors the store recomputes). When the cache fails or is slow the read falls
-through to the store, a warning is logged, ``bff.metrics`` counts it and the response carries a ``DEGRADED``
-warning (``bff.degradation``). The cache port's circuit breaker (``bff.backends.policy``) makes an outage
-cost a few timeouts, not one per request.
+subtree under them, whose ancestors the store recomputes). A delete that fails is kept and retried before
+the cache is read again; until it succeeds every read goes to the store, so a write during an outage never
+leaves a stale entry to be served afterwards. When the cache fails or is slow the read falls through to the
+store, ``bff.metrics`` counts it, the response carries a ``DEGRADED`` warning (``bff.degradation``) and a
+warning is logged once per outage, not per failure; the cache port's circuit breaker
+(``bff.backends.policy``) makes an outage cost a few timeouts, not one per request.
+``forget_all`` drops every entry at once (a new key namespace): the catalog watch calls it when another
+process changed the catalog and the cache is this process's memory.
 """
 
 from __future__ import annotations
@@ -52,12 +56,25 @@ class CachedCatalogReads(CatalogReadDelegate):
         self._negative_ttl = negative_ttl_seconds
         self._inflight: dict[str, asyncio.Future[Any]] = {}
         self._dirty: set[str] = set()
+        # Keys a write could not delete: deleted before the cache is read again.
+        self._undeleted: set[str] = set()
+        self._outage = False
+        self._epoch = 0
         # lookups = keys asked of the cache; hits + misses = lookups; coalesced = keys served by another's fetch
         self.stats: Counter[str] = Counter()
 
     @staticmethod
-    def key(kind: str, key: str) -> str:
-        return f"catalog:{codec.CODEC_VERSION}:{kind}:{key}"
+    def key(kind: str, key: str, epoch: int = 0) -> str:
+        namespace = codec.CODEC_VERSION if not epoch else f"{codec.CODEC_VERSION}.{epoch}"
+        return f"catalog:{namespace}:{kind}:{key}"
+
+    def _key(self, kind: str, key: str) -> str:
+        return self.key(kind, key, self._epoch)
+
+    def forget_all(self) -> None:
+        """Drop every entry: later reads use a new namespace (the old entries age out of the cache)."""
+        self._epoch += 1
+        self._undeleted.clear()
 
     async def get_products(self, ids: Sequence[str]) -> list[Product | None]:
         return await self._read("product", Product | None, ids, self._store.get_products)
@@ -74,10 +91,11 @@ class CachedCatalogReads(CatalogReadDelegate):
         loop = asyncio.get_running_loop()
         owned: dict[str, asyncio.Future[Any]] = {}
         waiting: dict[str, asyncio.Future[Any]] = {}
-        for k in dict.fromkeys(keys):
-            future = self._inflight.get(self.key(kind, k))
+        flight = {k: self._key(kind, k) for k in dict.fromkeys(keys)}
+        for k, flight_key in flight.items():
+            future = self._inflight.get(flight_key)
             if future is None:
-                owned[k] = self._inflight[self.key(kind, k)] = loop.create_future()
+                owned[k] = self._inflight[flight_key] = loop.create_future()
             else:
                 waiting[k] = future
         self.stats["coalesced"] += len(waiting)
@@ -95,13 +113,14 @@ class CachedCatalogReads(CatalogReadDelegate):
             raise
         finally:
             for k in owned:
-                self._inflight.pop(self.key(kind, k), None)
+                self._inflight.pop(flight[k], None)
         for k, future in waiting.items():
             results[k] = await asyncio.shield(future)
         return [results[k] for k in keys]
 
     async def _fill(self, kind: str, tp: Any, keys: list[str], fetch: Fetch[R]) -> dict[str, Any]:
-        cache_keys = [self.key(kind, k) for k in keys]
+        epoch = self._epoch
+        cache_keys = [self.key(kind, k, epoch) for k in keys]
         found: dict[str, Any] = {}
         self.stats["lookups"] += len(keys)
         for k, raw in zip(keys, await self._cache_get(cache_keys), strict=True):
@@ -114,10 +133,12 @@ class CachedCatalogReads(CatalogReadDelegate):
             return found
         fetched = dict(zip(misses, await fetch(misses), strict=True))
         found.update(fetched)
+        if epoch != self._epoch:  # everything was dropped while we fetched: our values may predate why
+            return found
         fresh: dict[str, bytes] = {}
         absent: dict[str, bytes] = {}
         for k, value in fetched.items():
-            cache_key = self.key(kind, k)
+            cache_key = self.key(kind, k, epoch)
             if cache_key in self._dirty:  # written while we fetched: our value may predate the write
                 self._dirty.discard(cache_key)
                 continue
@@ -131,17 +152,30 @@ class CachedCatalogReads(CatalogReadDelegate):
     def _degraded(self, operation: str, exc: ServiceUnavailable) -> None:
         record_degraded(f"cache.{operation}")
         degradation.warn("cache", exc)
-        log.warning("cache %s failed, reading the catalog store directly: %s", operation, exc)
+        if not self._outage:
+            self._outage = True
+            log.warning("cache %s failed, reading the catalog store directly until it works: %s", operation, exc)
+
+    def _recovered(self) -> None:
+        if self._outage:
+            self._outage = False
+            log.info("cache reachable again; catalog reads go through it")
 
     async def _cache_get(self, keys: list[str]) -> list[bytes | None]:
         try:
-            return await self._cache.get_many(keys)
+            if self._undeleted:  # a write's invalidation failed: finish it before trusting the cache
+                pending = list(self._undeleted)
+                await self._cache.delete_many(pending)
+                self._undeleted.difference_update(pending)
+            found = await self._cache.get_many(keys)
+            self._recovered()
+            return found
         except ServiceUnavailable as exc:
             self._degraded("get_many", exc)
         return [None] * len(keys)
 
     async def _cache_set(self, values: dict[str, bytes], ttl: float) -> None:
-        if values:
+        if values and not self._undeleted:
             try:
                 await self._cache.set_many(values, ttl)
             except ServiceUnavailable as exc:
@@ -152,13 +186,14 @@ class CachedCatalogReads(CatalogReadDelegate):
         try:
             await self._cache.delete_many(keys)
         except ServiceUnavailable as exc:
-            # Entries that could not be deleted expire with their TTL; say so loudly.
+            # Deleted before the next read of the cache (``_cache_get``); the store answers until then.
+            self._undeleted.update(keys)
             self._degraded("delete_many", exc)
 
     # -- CatalogListener ------------------------------------------------------------------------------
 
     async def products_changed(self, product_ids: Sequence[str]) -> None:
-        await self._forget([self.key(kind, i) for i in product_ids for kind in ("product", "variants")])
+        await self._forget([self._key(kind, i) for i in product_ids for kind in ("product", "variants")])
 
     async def categories_changed(self, category_ids: Sequence[str]) -> None:
         touched: list[str] = []
@@ -167,4 +202,4 @@ class CachedCatalogReads(CatalogReadDelegate):
             touched += level
             children = await self._store.get_child_categories(level)
             level = [c.id for group in children for c in group if c.id not in touched]
-        await self._forget([self.key("category", i) for i in touched])
+        await self._forget([self._key("category", i) for i in touched])

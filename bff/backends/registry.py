@@ -13,6 +13,7 @@ from bff.backends.cache import CACHE, Cache
 from bff.backends.cache_generation import GenerationBump
 from bff.backends.catalog import CATALOG, CatalogReader, CatalogStore
 from bff.backends.catalog_events import CatalogListener, ObservedCatalogStore
+from bff.backends.catalog_watch import CatalogWatch
 from bff.backends.policy import policy_for
 from bff.backends.ports import PortSpec, instrument
 from bff.backends.search import SEARCH, ProductSearch
@@ -40,6 +41,8 @@ class Backends:
     local_issuer: LocalIssuer | None
     # Full-text search and facets; kept in step with the catalog by a catalog listener.
     search: ProductSearch
+    # Notices catalog writes of other processes (and retries failed invalidations): checked per request.
+    catalog_watch: CatalogWatch
 
 
 async def _open_catalog(settings: Settings) -> CatalogStore:
@@ -168,6 +171,12 @@ async def build_backends(settings: Settings) -> AsyncIterator[Backends]:
             GenerationBump(cache),
         ]
         observed = ObservedCatalogStore(catalog, listeners)
+        watch = CatalogWatch(
+            catalog,
+            cache,
+            interval=settings.catalog_watch_interval_seconds,
+            local_reads=reads if settings.cache_backend == "memory" else None,
+        )
         yield Backends(
             catalog=observed,
             catalog_reads=reads or observed,
@@ -175,6 +184,7 @@ async def build_backends(settings: Settings) -> AsyncIterator[Backends]:
             token_verifier=token_verifier,
             local_issuer=local_issuer,
             search=search,
+            catalog_watch=watch,
         )
 
 

@@ -166,6 +166,8 @@ class GraphQLEndpoint:
     async def __call__(self, request: Request) -> Response:
         exchange = Exchange(request, _response_type(request), metrics.start_request())
         try:
+            # Before anything cached is trusted: another process may have changed the catalog.
+            await self.state.backends.catalog_watch.check()
             gql = await self.read(exchange)
             operation = await self.document(exchange, gql)
             await self.spend(exchange, operation)
