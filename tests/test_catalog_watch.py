@@ -15,6 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from bff.backends.cache_generation import GENERATION_KEY
+from bff.backends.catalog_watch import CatalogWatch
+from bff.backends.local.memory_cache import MemoryCache
+from bff.backends.local.sqlite_catalog import SqliteCatalogStore
 from bff.ids import to_global_id
 from tests.conftest import make_settings
 from tests.stand_ins import RedisProcess
@@ -84,3 +88,27 @@ async def test_a_write_while_redis_is_frozen_is_not_served_stale_after(
     assert after.json()["data"]["product"]["title"] == "Renamed while frozen"
     watch_errors = [r for r in caplog.records if r.name == "bff.catalog_watch" and r.levelno >= logging.ERROR]
     assert len(watch_errors) == 1  # once per outage, not once per request
+
+
+async def test_the_generation_is_read_at_most_once_per_interval(data_dir: Path) -> None:
+    now = [100.0]
+    store = await SqliteCatalogStore.open(make_settings(data_dir).catalog_db_path)
+    cache = MemoryCache()
+    watch = CatalogWatch(store, cache, interval=1.0, clock=lambda: now[0])
+    try:
+        for _ in range(5):
+            await watch.check()
+        assert watch.checks == 1
+        record = await store.get_product_record("demo-00001")
+        assert record is not None
+        await store.upsert_products([record])  # a write this watch was not told about
+        await watch.check()
+        assert (watch.checks, watch.retirements) == (1, 0)  # not yet: the interval has not passed
+
+        now[0] += 1.0
+        await watch.check()
+        await watch.check()
+    finally:
+        await store.close()
+    assert (watch.checks, watch.retirements) == (2, 1)
+    assert await cache.get_many([GENERATION_KEY]) != [None]
