@@ -13,7 +13,9 @@ on the way into a request. When it moved:
   cache was invalidated key by key by the writer, and ``CachedCatalogReads`` retries deletes that failed).
 
 A retirement that fails (the shared cache is unreachable) leaves the last generation seen where it was, so
-the next check retries it; the failure is logged once per outage, not once per request.
+the next check retries it; the failure is logged once per outage, not once per request. The generation read
+crosses the port boundary like any call (``catalog.generation`` in the process's totals) but belongs to no
+request: it is not in any response's ``extensions.backendCalls``.
 """
 
 from __future__ import annotations

@@ -262,9 +262,8 @@ class SqliteCatalogStore:
         return in_snapshot(self._lookups, read)
 
     async def update_product(self, record: ProductRecord, expected_version: int) -> int:
-        return await self._run(
-            lambda conn: writes.in_transaction(conn, writes.update_product(record, expected_version, datetime.now(UTC)))
-        )
+        write = writes.update_product(record, expected_version, datetime.now(UTC))
+        return await self._run(lambda conn: writes.in_transaction(conn, write))
 
     async def generation(self) -> int:
         return writes.generation(self._lookups)
