@@ -15,6 +15,7 @@ from bff import cors, graphiql, http_errors, observability
 from bff.authentication import BearerAuthMiddleware
 from bff.backends.catalog import CatalogStore
 from bff.backends.registry import build_backends
+from bff.body_limit import BodyLimitMiddleware
 from bff.compression import GZipMiddleware
 from bff.cursors import CursorCodec
 from bff.domain.catalog import PageRequest, ProductQuery, ProductSortKey
@@ -81,6 +82,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             allow_headers=list(cors.ALLOWED_HEADERS),
             max_age=600,
         ),
+        # Inside CORS and the security headers, so a browser can read the 413.
+        Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
         Middleware(GZipMiddleware, minimum_size=1024),
         # Innermost, so a 401 still carries CORS and security headers a browser needs to read it.
         Middleware(BearerAuthMiddleware),

@@ -101,6 +101,8 @@ class Settings(BaseSettings):
     default_page_size: int = Field(20, ge=1)
     max_depth: int = Field(12, ge=1)
     max_query_bytes: int = Field(64_000, ge=256)
+    # Request bodies over this are refused with 413 while they stream in (every route).
+    max_body_bytes: int = Field(1_000_000, ge=1024)
     document_cache_size: int = Field(1024, ge=0)
     # Estimated bytes the parsed-document cache may hold (a parsed document is ~1 KB per token).
     document_cache_bytes: int = Field(64 << 20, ge=0)

@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 from graphql import DocumentNode, ExecutionResult, GraphQLSchema, OperationType, execute
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -178,6 +178,9 @@ class GraphQLEndpoint:
             return answered.response
         except RequestError as error:
             return _error(error.message, error.code, error.status, exchange.media_type)
+        except ClientDisconnect:
+            # Gone mid-body, or refused by the body limit, which has answered already: nobody reads this.
+            return Response(status_code=400)
         except Exception:
             # Outside execution (where errors are masked per field): still a JSON answer with an id to grep.
             error_id = uuid.uuid4().hex

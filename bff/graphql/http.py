@@ -10,8 +10,6 @@ from starlette.requests import Request
 
 from bff.errors import BffError
 
-MAX_BODY_BYTES = 1_000_000
-
 
 class RequestError(BffError):
     """The HTTP request itself is unusable: answered with its status and a JSON error body."""
@@ -67,9 +65,7 @@ def _json_param(request: Request, name: str) -> Any:
 
 
 async def parse_post(request: Request) -> GraphQLRequest:
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise RequestError(f"request body over {MAX_BODY_BYTES} bytes", status=413)
+    body = await request.body()  # at most BFF_MAX_BODY_BYTES: bff.body_limit refuses more as it streams in
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type == "application/graphql":
         return GraphQLRequest(query=body.decode("utf-8", "replace"))
