@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     catalog_backend: Literal["sqlite", "dynamodb"] = "sqlite"
     cache_backend: Literal["memory", "redis"] = Field("memory", validation_alias="BFF_CACHE")
     redis_url: str | None = None
+    # The embedded cache's bound in bytes (Redis is bounded by its own `maxmemory`; see docs/security.md).
+    memory_cache_max_bytes: int = Field(64 * 1024 * 1024, ge=64 * 1024)
     redis_timeout_seconds: float = Field(0.25, gt=0)
     # Catalog reads through the shared cache: None = on unless both catalog and cache are embedded.
     catalog_read_through: bool | None = None
@@ -103,6 +105,9 @@ class Settings(BaseSettings):
     max_query_bytes: int = Field(64_000, ge=256)
     # Request bodies over this are refused with 413 while they stream in (every route).
     max_body_bytes: int = Field(1_000_000, ge=1024)
+    # `variables` (and `extensions`): how deep lists and objects nest, how many values they hold in all.
+    max_variable_depth: int = Field(32, ge=1, le=200)
+    max_variable_values: int = Field(10_000, ge=1)
     document_cache_size: int = Field(1024, ge=0)
     # Estimated bytes the parsed-document cache may hold (a parsed document is ~1 KB per token).
     document_cache_bytes: int = Field(64 << 20, ge=0)
@@ -144,6 +149,8 @@ class Settings(BaseSettings):
     response_cache_max_age: int = Field(60, ge=0)  # Cache-Control max-age (browsers)
     response_cache_s_maxage: int = Field(300, ge=0)  # Cache-Control s-maxage (CDNs)
     response_cache_vary_headers: list[str] = []  # request headers that change an answer (currency, locale)
+    # A response larger than this is answered but not stored: a few such answers would crowd out the rest.
+    response_cache_max_entry_bytes: int = Field(512 * 1024, ge=1024)
 
     # Rate limits: each client (a signed-in `sub`, else its address, through `trusted_proxies` only) spends
     # its requests' calculated cost from a bucket of `capacity` points refilled at `restore_rate` a second;

@@ -86,7 +86,7 @@ async def _open_cache(settings: Settings) -> Cache:
     if settings.cache_backend == "memory":
         from bff.backends.local.memory_cache import MemoryCache
 
-        return MemoryCache()
+        return MemoryCache(max_bytes=settings.memory_cache_max_bytes)
     if settings.cache_backend == "redis" and settings.redis_url:
         from bff.backends.redis_cache import RedisCache
 

@@ -34,9 +34,10 @@ from bff.graphql.compiled_run import run_compiled
 from bff.graphql.cost import QueryCost
 from bff.graphql.documents import CompiledDocument, DocumentCache
 from bff.graphql.errors import error_code, execution_error, request_error
-from bff.graphql.http import GraphQLRequest, RequestError, parse_get, parse_post
+from bff.graphql.http import GraphQLRequest, InputLimits, RequestError, parse_get, parse_post
 from bff.graphql.response_cache import ResponseCache
 from bff.graphql.throttle import Bucket, Throttle, Throttled, ThrottleStatus, client_key
+from bff.graphql.variables import undeclared_message, undeclared_variables
 from bff.middleware import new_request_id
 from bff.settings import Settings
 from bff.state import AppState
@@ -143,6 +144,7 @@ def response_cache(settings: Settings, cache: Cache) -> ResponseCache | None:
         max_age=settings.response_cache_max_age,
         s_maxage=settings.response_cache_s_maxage,
         vary_headers=settings.response_cache_vary_headers,
+        max_entry_bytes=settings.response_cache_max_entry_bytes,
     )
 
 
@@ -158,6 +160,7 @@ class GraphQLEndpoint:
         self.persisted = persisted_queries(settings, state.backends.cache)
         self.responses = response_cache(settings, state.backends.cache)
         self.throttle = rate_limits(settings)
+        self.input_limits = InputLimits(settings.max_variable_depth, settings.max_variable_values)
 
     async def close(self) -> None:
         if self.throttle is not None:
@@ -198,9 +201,9 @@ class GraphQLEndpoint:
         if request.method == "GET":
             if _wants_ide(request) and self.settings.graphiql:
                 raise Answered(self.state.graphiql_page())
-            gql = parse_get(request)
+            gql = parse_get(request, self.input_limits)
         elif request.method == "POST":
-            gql = await parse_post(request)
+            gql = await parse_post(request, self.input_limits)
         else:
             raise RequestError("use GET or POST", status=405)
         if len(gql.query or "") > self.settings.max_query_bytes:
@@ -219,6 +222,10 @@ class GraphQLEndpoint:
         operation = compiled.operation_type(gql.operation_name)
         if operation is None:
             message = "unknown `operationName`" if gql.operation_name else "`operationName` is required"
+            raise Answered(_error(message, "BAD_USER_INPUT", exchange.failed_status, exchange.media_type))
+        undeclared = undeclared_variables(compiled.document, gql.operation_name, gql.variables)
+        if undeclared:
+            message = undeclared_message(undeclared)
             raise Answered(_error(message, "BAD_USER_INPUT", exchange.failed_status, exchange.media_type))
         if exchange.request.method == "GET" and operation is not OperationType.QUERY:
             message = "only queries may be sent with GET; use POST"

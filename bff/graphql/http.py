@@ -1,4 +1,9 @@
-"""GraphQL-over-HTTP request parsing: POST (JSON or ``application/graphql``) and GET."""
+"""GraphQL-over-HTTP request parsing: POST (JSON or ``application/graphql``) and GET.
+
+``variables`` and ``extensions`` are bounded as they are parsed (``InputLimits``): how deep lists and objects
+nest and how many values they hold in all. Everything after parsing walks them (coercion, the response
+cache's key), and a 254-level list used to reach the JSON encoder's recursion limit as an HTTP 500.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +26,23 @@ class RequestError(BffError):
         self.status = status
 
 
+class InputTooLarge(RequestError):
+    """``variables`` or ``extensions`` nest too deep or hold too many values."""
+
+    code = "BAD_USER_INPUT"
+
+
+@dataclass(frozen=True, slots=True)
+class InputLimits:
+    """``BFF_MAX_VARIABLE_DEPTH`` and ``BFF_MAX_VARIABLE_VALUES``; their total bytes are the body limit's."""
+
+    max_depth: int = 32
+    max_values: int = 10_000
+
+
+DEFAULT_LIMITS = InputLimits()
+
+
 @dataclass(slots=True)
 class GraphQLRequest:
     query: str | None
@@ -29,15 +51,32 @@ class GraphQLRequest:
     extensions: dict[str, Any] = field(default_factory=dict)
 
 
-def _object(value: Any, name: str) -> dict[str, Any] | None:
+def _object(value: Any, name: str, limits: InputLimits) -> dict[str, Any] | None:
     if value is None:
         return None
     if not isinstance(value, dict):
         raise RequestError(f"`{name}` must be a JSON object")
+    check_bounds(value, name, limits)
     return value
 
 
-def _from_mapping(data: Any) -> GraphQLRequest:
+def check_bounds(value: dict[str, Any], name: str, limits: InputLimits) -> None:
+    """Refuse ``value`` (a request's ``variables`` or ``extensions``) past ``limits``; a loop, not recursion."""
+    count = 0
+    pending: list[tuple[Any, int]] = [(v, 1) for v in value.values()]
+    while pending:
+        item, depth = pending.pop()
+        count += 1
+        if count > limits.max_values:
+            raise InputTooLarge(f"`{name}` hold more than {limits.max_values} values in all")
+        if isinstance(item, dict | list):
+            if depth > limits.max_depth:
+                raise InputTooLarge(f"`{name}` nest lists and objects more than {limits.max_depth} levels deep")
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
+
+
+def _from_mapping(data: Any, limits: InputLimits) -> GraphQLRequest:
     if not isinstance(data, dict):
         raise RequestError("the request body must be a JSON object (batched requests are not supported)")
     query = data.get("query")
@@ -48,9 +87,9 @@ def _from_mapping(data: Any) -> GraphQLRequest:
         raise RequestError("`operationName` must be a string")
     return GraphQLRequest(
         query=query,
-        variables=_object(data.get("variables"), "variables"),
+        variables=_object(data.get("variables"), "variables", limits),
         operation_name=operation_name or None,
-        extensions=_object(data.get("extensions"), "extensions") or {},
+        extensions=_object(data.get("extensions"), "extensions", limits) or {},
     )
 
 
@@ -64,7 +103,7 @@ def _json_param(request: Request, name: str) -> Any:
         raise RequestError(f"query parameter `{name}` is not valid JSON") from None
 
 
-async def parse_post(request: Request) -> GraphQLRequest:
+async def parse_post(request: Request, limits: InputLimits = DEFAULT_LIMITS) -> GraphQLRequest:
     body = await request.body()  # at most BFF_MAX_BODY_BYTES: bff.body_limit refuses more as it streams in
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type == "application/graphql":
@@ -75,14 +114,14 @@ async def parse_post(request: Request) -> GraphQLRequest:
         data = orjson.loads(body)
     except orjson.JSONDecodeError:
         raise RequestError("the request body is not valid JSON") from None
-    return _from_mapping(data)
+    return _from_mapping(data, limits)
 
 
-def parse_get(request: Request) -> GraphQLRequest:
+def parse_get(request: Request, limits: InputLimits = DEFAULT_LIMITS) -> GraphQLRequest:
     params = request.query_params
     return GraphQLRequest(
         query=params.get("query"),
-        variables=_object(_json_param(request, "variables"), "variables"),
+        variables=_object(_json_param(request, "variables"), "variables", limits),
         operation_name=params.get("operationName") or None,
-        extensions=_object(_json_param(request, "extensions"), "extensions") or {},
+        extensions=_object(_json_param(request, "extensions"), "extensions", limits) or {},
     )

@@ -9,7 +9,8 @@ Entries live in the ``Cache`` port under the document hash + operation + variabl
 each stamped with the cache *generation*. Any catalog write sets a new random generation
 (``bff.backends.cache_generation``, a catalog listener), which retires every entry at once; a missing generation
 counts as a new one, so an evicted generation can never revive old entries. Entries with errors are never
-stored.
+stored, nor are responses over ``BFF_RESPONSE_CACHE_MAX_ENTRY_BYTES``; entries expire after
+``BFF_RESPONSE_CACHE_TTL_SECONDS``, and the ``Cache`` port bounds what all of them hold in bytes.
 """
 
 from __future__ import annotations
@@ -95,9 +96,11 @@ class ResponseCache:
         max_age: int,
         s_maxage: int,
         vary_headers: Sequence[str] = (),
+        max_entry_bytes: int = 512 * 1024,
     ) -> None:
         self._cache = cache
         self._ttl = ttl_seconds
+        self._max_entry_bytes = max_entry_bytes
         self._vary = tuple(h.lower() for h in vary_headers)
         self.cache_control = f"public, max-age={max_age}, s-maxage={s_maxage}"
         self._public: dict[tuple[str, str | None], bool] = {}
@@ -136,7 +139,7 @@ class ResponseCache:
     async def put(self, key: str, body: bytes, generation: bytes | None) -> CachedResponse:
         """Store ``body`` stamped with the generation read before it was computed, so a write meanwhile wins."""
         entry = CachedResponse(body, '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"')
-        if generation is None:
+        if generation is None or len(body) > self._max_entry_bytes:
             return entry
         try:
             await self._cache.set_many({key: b"|".join((generation, entry.etag.encode(), body))}, self._ttl)
