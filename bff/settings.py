@@ -143,6 +143,8 @@ class Settings(BaseSettings):
     apq_mode: Literal["off", "auto", "allowlist"] = "auto"
     persisted_queries_manifest: Path | None = None  # default: <data_dir>/persisted-queries.json
     apq_ttl_seconds: float = Field(86_400.0, gt=0)
+    # Bytes of new documents one process registers per BFF_APQ_TTL_SECONDS (past it they run unregistered).
+    apq_max_bytes: int = Field(8 * 1024 * 1024, ge=1024)
     # Whole-response cache of public (anonymous, catalog-only) GET queries, retired by any catalog write.
     response_cache: bool = True
     response_cache_ttl_seconds: float = Field(60.0, gt=0)

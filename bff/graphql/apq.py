@@ -5,14 +5,25 @@ hash is unknown it gets ``PersistedQueryNotFound`` and retries with hash and doc
 Registered documents live in the shared ``Cache`` port (every instance sees them) with a small in-process
 LRU in front, so a hot document costs no cache round trip. In ``allowlist`` mode only the documents of the
 manifest (``bff persisted-queries register``, Apollo's persisted query manifest format) run at all.
+
+What is stored is bounded: ``resolve`` only says what *would* be registered, and the endpoint calls
+``Resolved.register`` once the document has parsed and validated, so no text that is not a valid document of
+this schema is ever kept. A document over ``BFF_MAX_QUERY_BYTES`` (in UTF-8) is run but not stored, and one
+process stores at most ``BFF_APQ_MAX_BYTES`` of new documents per ``BFF_APQ_TTL_SECONDS`` (a bucket that
+refills steadily), so what it has stored and not yet expired is at most twice that; past it, documents run
+but are not registered, and the client keeps sending them in full. The in-process LRU holds at most
+``BFF_APQ_MAX_BYTES`` as well.
 """
 
 from __future__ import annotations
 
+import functools
 import hmac
 import logging
+import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,6 +39,19 @@ log = logging.getLogger("bff.apq")
 ApqMode = Literal["off", "auto", "allowlist"]
 MANIFEST_FORMAT = "apollo-persisted-query-manifest"
 KEY_PREFIX = "apq:v1:"
+
+
+async def _nothing_to_register() -> None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """The document a request runs, its hash (``None``: hash it yourself), and what registers it once valid."""
+
+    query: str | None
+    digest: str | None
+    register: Callable[[], Awaitable[None]] = _nothing_to_register
 
 
 class PersistedQueryError(RequestError):
@@ -72,6 +96,9 @@ class PersistedQueries:
         manifest: Mapping[str, str] | None = None,
         ttl_seconds: float = 86_400.0,
         local_size: int = 1024,
+        max_query_bytes: int = 64_000,
+        max_bytes: int = 8 * 1024 * 1024,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.mode = mode
         self._cache = cache
@@ -79,17 +106,24 @@ class PersistedQueries:
         self._ttl = ttl_seconds
         self._local: OrderedDict[str, str] = OrderedDict()
         self._local_size = local_size
+        self._local_bytes = 0
+        self._max_query_bytes = max_query_bytes
+        self._max_bytes = max_bytes
+        self._clock = clock
+        self._allowance = float(max_bytes)  # bytes that may be registered now; refills max_bytes per ttl
+        self._refilled_at = clock()
+        self._over_budget = False
 
-    async def resolve(self, gql: GraphQLRequest) -> tuple[str | None, str | None]:
-        """The document to run and its hash (``None`` when the caller should hash it itself)."""
+    async def resolve(self, gql: GraphQLRequest) -> Resolved:
+        """The document to run, its hash, and (after a registration request) how to register it."""
         persisted = gql.extensions.get("persistedQuery") if self.mode != "off" else None
         if persisted is None:
             if self.mode == "allowlist" and gql.query is not None:
                 digest = document_hash(gql.query)
                 if digest not in self._manifest:
                     raise not_in_list()
-                return gql.query, digest
-            return gql.query, None
+                return Resolved(gql.query, digest)
+            return Resolved(gql.query, None)
         digest = _requested_hash(persisted)
         if gql.query is not None:
             # Registration (or a client that always sends both): the hash must be the document's.
@@ -97,12 +131,11 @@ class PersistedQueries:
                 raise PersistedQueryError("provided sha does not match query", "PERSISTED_QUERY_HASH_MISMATCH", 400)
             if self.mode == "allowlist" and digest not in self._manifest:
                 raise not_in_list()
-            await self._register(digest, gql.query)
-            return gql.query, digest
+            return Resolved(gql.query, digest, functools.partial(self._register, digest, gql.query))
         query = await self._lookup(digest)
         if query is None:
             raise not_in_list() if self.mode == "allowlist" else not_found()
-        return query, digest
+        return Resolved(query, digest)
 
     async def _lookup(self, digest: str) -> str | None:
         query = self._manifest.get(digest) or self._local.get(digest)
@@ -122,18 +155,39 @@ class PersistedQueries:
         return query
 
     async def _register(self, digest: str, query: str) -> None:
+        """Store a document that parsed and validated, within the size limit and the byte budget."""
         if digest in self._manifest or digest in self._local:
+            return
+        encoded = query.encode()
+        if len(encoded) > self._max_query_bytes or not self._spend(len(encoded)):
             return
         self._remember(digest, query)
         try:
-            await self._cache.set_many({KEY_PREFIX + digest: query.encode()}, self._ttl)
+            await self._cache.set_many({KEY_PREFIX + digest: encoded}, self._ttl)
         except ServiceUnavailable as error:
             log.warning("persisted query %s kept in this process only: %s", digest, error)
 
+    def _spend(self, size: int) -> bool:
+        """Take ``size`` bytes from the registration budget, if it has them."""
+        now = self._clock()
+        refill = (now - self._refilled_at) * self._max_bytes / self._ttl
+        self._allowance = min(float(self._max_bytes), self._allowance + refill)
+        self._refilled_at = now
+        if size > self._allowance:
+            if not self._over_budget:
+                log.warning("persisted-query registrations over BFF_APQ_MAX_BYTES: new documents run unregistered")
+            self._over_budget = True
+            return False
+        self._allowance -= size
+        self._over_budget = False
+        return True
+
     def _remember(self, digest: str, query: str) -> None:
         self._local[digest] = query
-        if len(self._local) > self._local_size:
-            self._local.popitem(last=False)
+        self._local_bytes += len(query)
+        while self._local and (len(self._local) > self._local_size or self._local_bytes > self._max_bytes):
+            _, dropped = self._local.popitem(last=False)
+            self._local_bytes -= len(dropped)
 
 
 def _requested_hash(persisted: Any) -> str:

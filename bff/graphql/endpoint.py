@@ -132,7 +132,14 @@ def persisted_queries(settings: Settings, cache: Cache) -> PersistedQueries:
     manifest = load_manifest(path) if path.exists() else {}
     if settings.apq_mode == "allowlist" and not manifest:
         log.warning("BFF_APQ_MODE=allowlist with no persisted queries in %s: every document is refused", path)
-    return PersistedQueries(cache, mode=settings.apq_mode, manifest=manifest, ttl_seconds=settings.apq_ttl_seconds)
+    return PersistedQueries(
+        cache,
+        mode=settings.apq_mode,
+        manifest=manifest,
+        ttl_seconds=settings.apq_ttl_seconds,
+        max_query_bytes=settings.max_query_bytes,
+        max_bytes=settings.apq_max_bytes,
+    )
 
 
 def response_cache(settings: Settings, cache: Cache) -> ResponseCache | None:
@@ -212,13 +219,14 @@ class GraphQLEndpoint:
 
     async def document(self, exchange: Exchange, gql: GraphQLRequest) -> Operation:
         """The parsed, validated document and the operation to run."""
-        query, digest = await self.persisted.resolve(gql)
-        if not query:
+        resolved = await self.persisted.resolve(gql)
+        if not resolved.query:
             raise RequestError("the request has no `query`")
-        compiled = self.documents.get(query, digest)
+        compiled = self.documents.get(resolved.query, resolved.digest)
         if compiled.errors or compiled.document is None:
             errors = [request_error(e, error_code(e, syntax=compiled.syntax_error)) for e in compiled.errors]
             raise Answered(_json({"errors": errors}, exchange.failed_status, exchange.media_type))
+        await resolved.register()  # a persisted query is stored only once it is a valid document
         operation = compiled.operation_type(gql.operation_name)
         if operation is None:
             message = "unknown `operationName`" if gql.operation_name else "`operationName` is required"
