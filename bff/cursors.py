@@ -2,7 +2,10 @@
 
 A cursor carries the listing it belongs to (so one from a price-sorted list is refused on a title-sorted
 one) and the position key, signed with keyed BLAKE2b under ``BFF_CURSOR_SECRET``. Anything that does not
-verify is ``BAD_USER_INPUT``, never a crash or a query with attacker-chosen values.
+verify is ``BAD_USER_INPUT``, never a crash or a query with attacker-chosen values. A cursor whose signature
+verifies is still checked for shape (``[listing, value, key]``, the value a string, a 64-bit integer or a
+number, the key a string) before anything unpacks it: whoever knows the secret (the development default is
+public) can sign any payload.
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ import orjson
 from bff.errors import BadUserInput
 
 _SIG_BYTES = 12
+_INT64 = range(-(2**63), 2**63)
+
+SortValue = str | int | float
 
 
 class CursorCodec:
@@ -32,7 +38,7 @@ class CursorCodec:
         payload = orjson.dumps([listing, key[0], key[1]])
         return base64.urlsafe_b64encode(self._sign(payload) + payload).decode().rstrip("=")
 
-    def decode(self, cursor: str, listing: str, *, field: str = "after") -> tuple[object, str]:
+    def decode(self, cursor: str, listing: str, *, field: str = "after") -> tuple[SortValue, str]:
         try:
             raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         except (binascii.Error, ValueError):
@@ -40,10 +46,32 @@ class CursorCodec:
         sig, payload = raw[:_SIG_BYTES], raw[_SIG_BYTES:]
         if not hmac.compare_digest(sig, self._sign(payload)):
             raise BadUserInput(f"{field}: invalid cursor", field=field)
-        got_listing, value, key = orjson.loads(payload)
+        position = _position(payload)
+        if position is None:
+            raise BadUserInput(f"{field}: invalid cursor", field=field)
+        got_listing, value, key = position
         if got_listing != listing:
             raise BadUserInput(f"{field}: cursor belongs to another listing or sort order", field=field)
         return value, key
+
+
+def _position(payload: bytes) -> tuple[str, SortValue, str] | None:
+    """``(listing, value, key)`` from a signed payload, or ``None`` when it is not one of the shape we sign."""
+    try:
+        decoded = orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(decoded, list) or len(decoded) != 3:
+        return None
+    listing, value, key = decoded
+    if not isinstance(listing, str) or not isinstance(key, str):
+        return None
+    # bool is an int to Python, not a sort value; an int past 64 bits overflows SQLite's parameters
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    if isinstance(value, int) and value not in _INT64:
+        return None
+    return listing, value, key
 
 
 class Position:
