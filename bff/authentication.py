@@ -4,6 +4,10 @@ No ``Authorization`` header means anonymous, which the catalog, search and guest
 decides what needs more. A header that is present but unusable is refused here with 401 and a GraphQL-shaped
 JSON body, before any resolver runs: a client that meant to be signed in must not silently get anonymous
 answers (or anonymous cached ones).
+
+Every answer to a request that carries an ``Authorization`` header, whatever the route and whether the token
+verified or was refused, goes out with ``Cache-Control: no-store``: it is that caller's, and no browser, proxy
+or CDN may keep it.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import logging
 from typing import Any
 
 import orjson
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bff.backends.auth import TokenVerifier
 from bff.errors import BffError, ServiceUnavailable, Unauthenticated
@@ -24,6 +28,8 @@ SCHEME = b"bearer"
 
 def bearer_token(value: bytes) -> str:
     """The token of an ``Authorization: Bearer <token>`` value; anything else is refused."""
+    if not value.strip():
+        raise Unauthenticated("use `Authorization: Bearer <token>`", reason="malformed_header")
     scheme, _, token = value.strip().partition(b" ")
     token = token.strip()
     if scheme.lower() != SCHEME:
@@ -49,6 +55,7 @@ class BearerAuthMiddleware:
         values = [v for k, v in scope["headers"] if k == b"authorization"]
         scope["user"] = None
         if values:
+            send = _no_store(send)
             try:
                 if len(values) > 1:
                     raise Unauthenticated("send one `Authorization` header", reason="malformed_header")
@@ -62,6 +69,16 @@ class BearerAuthMiddleware:
                 await _refuse(Unauthenticated("the bearer token is not valid", reason="invalid_token"), send)
                 return
         await self.app(scope, receive, send)
+
+
+def _no_store(send: Send) -> Send:
+    async def send_no_store(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"]
+            message = {**message, "headers": [*headers, (b"cache-control", b"no-store")]}
+        await send(message)
+
+    return send_no_store
 
 
 def _verifier(scope: Scope) -> TokenVerifier:

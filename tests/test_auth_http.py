@@ -99,6 +99,8 @@ ATTACKS: list[tuple[str, Callable[[SigningKey], str | list[str]], str]] = [
     ("Basic credentials", lambda _: "Basic YWxpY2U6c2VjcmV0", "unsupported_scheme"),
     ("Bearer doubled", lambda k: f"Bearer Bearer {k.sign(claims())}", "malformed_header"),
     ("Bearer with no token", lambda _: "Bearer ", "malformed_header"),
+    ("empty header", lambda _: "", "malformed_header"),
+    ("blank header", lambda _: "   ", "malformed_header"),
     ("two Authorization headers", lambda k: [f"Bearer {k.sign(claims())}"] * 2, "malformed_header"),
 ]
 
@@ -133,6 +135,22 @@ async def test_a_valid_token_reaches_the_resolvers(http: httpx.AsyncClient, key:
         "displayName": "alice",
         "groups": ["admin"],
     }
+
+
+async def test_answers_to_a_signed_in_caller_are_never_stored(http: httpx.AsyncClient, key: SigningKey) -> None:
+    signed_in = {"authorization": f"Bearer {key.sign(claims())}"}
+    public = {"query": "{ products(first: 1) { nodes { id } } }"}
+    post = await http.post("/graphql", json={"query": ME}, headers=signed_in)
+    get = await http.get("/graphql", params=public, headers=signed_in)
+    health = await http.get("/healthz", headers=signed_in)
+    refused = await http.post("/graphql", json={"query": ME}, headers={"authorization": "Bearer nope"})
+    anonymous = await http.get("/graphql", params=public)
+
+    assert post.json()["data"]["me"]["username"] == "alice"
+    assert get.json()["data"]["products"]["nodes"]
+    for response in (post, get, health, refused):
+        assert response.headers.get_list("cache-control") == ["no-store"], response.request.url
+    assert anonymous.headers["cache-control"].startswith("public")
 
 
 async def test_a_refusal_is_readable_cross_origin(http: httpx.AsyncClient) -> None:

@@ -94,7 +94,7 @@ async def test_requests_with_authorization_are_never_cached(seeded_dir: Path) ->
 
     assert response.status_code == 200
     assert "catalog.list_products" in calls(response)
-    assert "cache-control" not in response.headers
+    assert response.headers["cache-control"] == "no-store"  # the signed-in caller's answer: kept by no cache
     assert "etag" not in response.headers
 
 
