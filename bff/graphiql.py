@@ -139,9 +139,9 @@ _PAGE = """<!doctype html>
   <meta charset="utf-8">
   <title>Storefront BFF · GraphiQL</title>
   <meta name="viewport" content="width=device-width, initial-scale=1">
-  <style>html, body, #graphiql {{ height: 100%; margin: 0; overflow: hidden; }}</style>
   <link rel="stylesheet" href="{assets}/graphiql.min.css">
   <link rel="stylesheet" href="{assets}/style.css">
+  <link rel="stylesheet" href="{assets}/graphiql-page.css">
 </head>
 <body>
   <div id="graphiql">Loading GraphiQL…</div>

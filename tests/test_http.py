@@ -136,6 +136,21 @@ async def test_graphiql_page_and_every_asset_are_served_locally(client: httpx.As
     assert handle is not None
 
 
+async def test_the_csp_lets_no_inline_script_or_style_run(client: httpx.AsyncClient) -> None:
+    page = await client.get("/graphql", headers={"accept": "text/html"})
+    policy = dict(part.strip().split(" ", 1) for part in page.headers["content-security-policy"].split(";"))
+
+    assert "unsafe-inline" not in page.headers["content-security-policy"]
+    assert policy["script-src"] == "'self'"
+    assert policy["style-src"].split()[0] == "'self'" and all(
+        s.startswith("'sha256-") for s in policy["style-src"].split()[1:]
+    )
+    # the page itself needs no inline code: its only script without `src` is a JSON data block, no <style>
+    assert "<style" not in page.text
+    inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", page.text)
+    assert inline == [' id="graphiql-config" type="application/json"']
+
+
 async def test_unexpected_failures_are_masked_and_logged_with_an_id(
     tmp_path: Path, seeded_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
