@@ -136,6 +136,14 @@ async def test_graphiql_page_and_every_asset_are_served_locally(client: httpx.As
     assert handle is not None
 
 
+async def test_the_graphiql_page_is_the_same_on_every_request(client: httpx.AsyncClient) -> None:
+    pages = [await client.get("/graphql", headers={"accept": "text/html"}) for _ in range(3)]
+
+    assert [p.text for p in pages] == [pages[0].text] * 3
+    assert [len(p.headers.get_list("content-security-policy")) for p in pages] == [1, 1, 1]
+    assert [len(p.headers.get_list("x-request-id")) for p in pages] == [1, 1, 1]
+
+
 async def test_the_csp_lets_no_inline_script_or_style_run(client: httpx.AsyncClient) -> None:
     page = await client.get("/graphql", headers={"accept": "text/html"})
     policy = dict(part.strip().split(" ", 1) for part in page.headers["content-security-policy"].split(";"))
