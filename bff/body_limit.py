@@ -3,8 +3,11 @@
 Starlette reads a body whole before anyone can look at its size, so a 100 MB POST used to cost 100 MB of
 memory (and more, while it was joined) before the endpoint refused it. Here the ``http.request`` messages are
 counted as the app receives them: past the limit the client gets its 413 at once, the app is told the client
-went away, and nothing more is read. A ``Content-Length`` over the limit is refused before any of the body
-is read. Every route is covered, not only ``/graphql``.
+went away, and the app reads nothing more. A ``Content-Length`` over the limit is refused before any of the
+body is read. Every route is covered, not only ``/graphql``.
+
+The connection is not closed: uvicorn reads whatever the client still sends and drops it unbuffered, so a
+client that sends its whole body before reading (most do) still gets the 413 rather than a reset.
 """
 
 from __future__ import annotations
@@ -62,8 +65,6 @@ class BodyLimitMiddleware:
         headers = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode()),
-            # The rest of the body is never read: the connection cannot carry another request.
-            (b"connection", b"close"),
         ]
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})
