@@ -46,14 +46,17 @@ def _record(request: httpx.Request) -> None:
             ]
         else:
             bodies = json.loads(request.content or b"null")
-    except (ValueError, httpx.RequestNotRead):
-        return  # not a GraphQL request (a malformed body, a stream): nothing to replay
+    except (ValueError, RecursionError, httpx.RequestNotRead):
+        return  # not a usable GraphQL request (malformed, absurdly nested, a stream): nothing to replay
     for body in bodies if isinstance(bodies, list) else [bodies]:
         if not isinstance(body, dict) or not isinstance(body.get("query"), str):
             continue  # persisted-only requests carry no document
         variables = body.get("variables") if isinstance(body.get("variables"), dict) else None
         name = body.get("operationName") if isinstance(body.get("operationName"), str) else None
-        key = (body["query"], json.dumps(variables, sort_keys=True, default=str), name)
+        try:
+            key = (body["query"], json.dumps(variables, sort_keys=True, default=str), name)
+        except (ValueError, RecursionError):
+            continue
         RECORDED.setdefault(key, {"query": body["query"], "variables": variables, "operationName": name})
 
 
