@@ -126,3 +126,22 @@ async def test_cache_can_be_switched_off(seeded_dir: Path) -> None:
         second = await http.get("/graphql", params={"query": HOME})
     assert "catalog.list_products" in calls(second)
     assert "etag" not in second.headers
+
+
+async def test_an_unreachable_cache_is_logged_once_per_outage_not_per_request(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from bff.backends.redis_cache import RedisCache
+    from bff.graphql.response_cache import ResponseCache
+    from tests.stand_ins import free_port
+
+    cache = RedisCache.from_url(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+    responses = ResponseCache(cache, ttl_seconds=60, max_age=60, s_maxage=300)
+    try:
+        for i in range(5):
+            assert await responses.get(f"resp:v1:key-{i}") == (None, None)
+            await responses.put(f"resp:v1:key-{i}", b'{"data":{}}', b"generation")
+    finally:
+        await cache.close()
+
+    assert len([r for r in caplog.records if r.name == "bff.response_cache" and r.levelname == "WARNING"]) == 1

@@ -104,6 +104,17 @@ class ResponseCache:
         self._vary = tuple(h.lower() for h in vary_headers)
         self.cache_control = f"public, max-age={max_age}, s-maxage={s_maxage}"
         self._public: dict[tuple[str, str | None], bool] = {}
+        self._outage = False  # logged once per outage, not once per request
+
+    def _failed(self, what: str, error: ServiceUnavailable) -> None:
+        if not self._outage:
+            self._outage = True
+            log.warning("response cache unavailable (%s), answering without it until it is back: %s", what, error)
+
+    def _worked(self) -> None:
+        if self._outage:
+            self._outage = False
+            log.info("response cache available again")
 
     def applies(self, request: Request, digest: str, document: DocumentNode, operation_name: str | None) -> bool:
         # `scope["user"]` is the verified caller (bff/authentication.py); a header alone already opts out.
@@ -127,8 +138,9 @@ class ResponseCache:
         try:
             stored, generation = await self._cache.get_many([key, GENERATION_KEY])
         except ServiceUnavailable as error:
-            log.warning("response cache read skipped: %s", error)
+            self._failed("read", error)
             return None, None
+        self._worked()
         if generation is None:
             return None, await GenerationBump(self._cache).bump()
         if stored is None:
@@ -144,7 +156,7 @@ class ResponseCache:
         try:
             await self._cache.set_many({key: b"|".join((generation, entry.etag.encode(), body))}, self._ttl)
         except ServiceUnavailable as error:
-            log.warning("response not cached: %s", error)
+            self._failed("write", error)
         return entry
 
     def respond(
