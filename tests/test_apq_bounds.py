@@ -46,7 +46,7 @@ async def stored(redis: Redis) -> tuple[int, int]:
 async def test_text_that_is_not_a_valid_document_is_never_stored(
     seeded_dir: Path, redis_url: str, redis: Redis
 ) -> None:
-    junk = [f"not graphql {i} " + "x" * 60_000 for i in range(30)]
+    junk = [f"not graphql {i} " + "x" * 30_000 for i in range(30)]  # under BFF_MAX_QUERY_BYTES: parsed
     invalid = ["{ noSuchField }", "query Q($a: Int) { __typename }", "{ products(first: 1) { nodes { nope } } }"]
     settings = make_settings(seeded_dir, cache_backend="redis", redis_url=redis_url)
     async with app_client(settings) as http:

@@ -168,6 +168,8 @@ def test_cli_creates_the_table_once_and_seeds_it(aws: str, tmp_path: Path) -> No
         "BFF_DYNAMODB_TABLE": "cli-table",
         "BFF_DATA_DIR": str(tmp_path),
         "BFF_ENV": "test",
+        # moto's server answers some listings in seconds, past the catalog's production deadline.
+        "BFF_CALL_POLICY": '{"catalog": {"timeout_seconds": 60}}',
     }
     runner = CliRunner()
 

@@ -113,3 +113,14 @@ async def test_mutations_spend_from_their_own_bucket(seeded_dir: Path) -> None:
 
     assert query.status_code == 429
     assert error_codes(mutation.json()) == ["UNAUTHENTICATED"]  # spent from the mutation bucket, then ran
+
+
+async def test_refused_documents_are_charged_by_their_size(seeded_dir: Path) -> None:
+    settings = make_settings(seeded_dir, rate_limit=True, rate_limit_capacity=100, rate_limit_restore_rate=1)
+    broken = "{ products(first: 1) { nodes { title } } " + "#" * 2_000  # does not parse: 2,041 characters
+    async with app_client(settings) as http:
+        refusals = [await http.post("/graphql", json={"query": broken}) for _ in range(5)]
+
+    # 21 points each: four fit in the bucket of 100, the fifth is throttled.
+    assert [error_codes(r.json()) for r in refusals[:4]] == [["GRAPHQL_PARSE_FAILED"]] * 4
+    assert refusals[4].status_code == 429 and error_codes(refusals[4].json()) == ["THROTTLED"]

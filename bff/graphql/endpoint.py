@@ -43,6 +43,8 @@ from bff.settings import Settings
 from bff.state import AppState
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+# A refused document is charged a point per this many characters of its text (the work it cost to refuse).
+REFUSAL_BYTES_PER_POINT = 100
 log = logging.getLogger("bff.graphql")
 
 
@@ -115,6 +117,12 @@ def _extensions(exchange: Exchange, expose_metrics: bool) -> dict[str, Any] | No
     if expose_metrics:
         extensions["backendCalls"] = {"total": sum(exchange.calls.values()), **exchange.calls}
     return extensions or None
+
+
+def _throttled(refused: Throttled, media_type: str) -> Response:
+    wait = str(refused.extensions["retryAfterSeconds"])
+    body = {"errors": [{"message": refused.message, "extensions": {"code": refused.code, **refused.extensions}}]}
+    return Response(orjson.dumps(body), 429, headers={"Retry-After": wait}, media_type=media_type)
 
 
 def rate_limits(settings: Settings) -> Throttle | None:
@@ -224,6 +232,7 @@ class GraphQLEndpoint:
             raise RequestError("the request has no `query`")
         compiled = self.documents.get(resolved.query, resolved.digest)
         if compiled.errors or compiled.document is None:
+            await self.charge_refusal(exchange, resolved.query)
             errors = [request_error(e, error_code(e, syntax=compiled.syntax_error)) for e in compiled.errors]
             raise Answered(_json({"errors": errors}, exchange.failed_status, exchange.media_type))
         await resolved.register()  # a persisted query is stored only once it is a valid document
@@ -240,6 +249,7 @@ class GraphQLEndpoint:
             raise Answered(_error(message, "METHOD_NOT_ALLOWED", 405, exchange.media_type, {"Allow": "POST"}))
         exchange.cost = self.documents.cost(compiled, gql.operation_name, gql.variables)
         if exchange.cost.exceeded:  # before any resolver or cache read
+            await self.charge_refusal(exchange, resolved.query)
             raise Answered(_json(exchange.cost.refusal(), exchange.failed_status, exchange.media_type))
         return Operation(compiled, compiled.document, operation)
 
@@ -252,12 +262,17 @@ class GraphQLEndpoint:
         try:
             exchange.throttle = await self.throttle.spend(client, exchange.cost.requested, mutation)
         except Throttled as refused:
-            wait = str(refused.extensions["retryAfterSeconds"])
-            extensions = {"code": refused.code, **refused.extensions}
-            body = {"errors": [{"message": refused.message, "extensions": extensions}]}
-            raise Answered(
-                Response(orjson.dumps(body), 429, headers={"Retry-After": wait}, media_type=exchange.media_type)
-            ) from None
+            raise Answered(_throttled(refused, exchange.media_type)) from None
+
+    async def charge_refusal(self, exchange: Exchange, query: str) -> None:
+        """A refused document still cost its parsing and validation: its client pays by its size."""
+        if self.throttle is None:
+            return
+        client = client_key(exchange.request, self.settings.trusted_proxies)
+        try:
+            await self.throttle.spend(client, 1 + len(query) // REFUSAL_BYTES_PER_POINT, mutation=False)
+        except Throttled as refused:
+            raise Answered(_throttled(refused, exchange.media_type)) from None
 
     async def cached(self, exchange: Exchange, gql: GraphQLRequest, operation: Operation) -> CacheSlot | None:
         """A public GET's cached response; otherwise where its response will be stored (None: nowhere)."""
