@@ -104,6 +104,9 @@ class Settings(BaseSettings):
     max_depth: int = Field(12, ge=1)
     # A storefront's largest documents are a few KB; parsing a novel 50 KB one costs ~100 ms of CPU.
     max_query_bytes: int = Field(32_000, ge=256)
+    # Parsing costs ~10 us a token in graphql-core: the tokens a document may hold bound what a new document
+    # costs before it can be refused (a storefront's documents hold 60-200; GraphiQL's introspection ~180).
+    max_query_tokens: int = Field(3000, ge=100)
     # Request bodies over this are refused with 413 while they stream in (every route).
     max_body_bytes: int = Field(1_000_000, ge=1024)
     # `variables` (and `extensions`): how deep lists and objects nest, how many values they hold in all.

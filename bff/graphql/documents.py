@@ -115,8 +115,10 @@ class DocumentCache:
         default_page_size: int = 20,
         size: int = 1024,
         max_bytes: int = 64 << 20,
+        max_tokens: int = 3000,
     ) -> None:
         self._schema = schema
+        self._max_tokens = max_tokens
         self._size = size
         self._max_bytes = max_bytes
         self.limits = limits or DocumentLimits(max_depth=max_depth or 12)
@@ -134,6 +136,7 @@ class DocumentCache:
             default_page_size=settings.default_page_size,
             size=settings.document_cache_size,
             max_bytes=settings.document_cache_bytes,
+            max_tokens=settings.max_query_tokens,
         )
 
     def __len__(self) -> int:
@@ -160,7 +163,7 @@ class DocumentCache:
 
     def _compile(self, query: str, digest: str) -> CompiledDocument:
         try:
-            document = parse(query, max_tokens=10_000)
+            document = parse(query, max_tokens=self._max_tokens)
         except GraphQLError as error:
             return _refused(digest, [error], syntax_error=True)
         if not any(isinstance(d, OperationDefinitionNode) for d in document.definitions):
