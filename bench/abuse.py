@@ -1,9 +1,9 @@
 """The ``abuse`` scenario: each abusive request the hardening work refuses, against the real served BFF.
 
-Per request: the wall time of the first one (a document the server has not seen: parsed and checked; on
-loopback with the server otherwise idle, that is its server time), the server's CPU per repeat (from
-``/proc``: the same refusal again, answered from the document cache), the status and error code, and the
-server process's resident memory before and after the whole scenario. Goals:
+Every request is a document the server has not seen (a comment makes each one new), so none is answered
+from the document cache's remembered refusal. Per request: the server's CPU (from ``/proc``, the server
+otherwise idle), the wall time on loopback, the status and error code; and the server process's resident
+memory before and after the whole scenario. Goals:
 every abusive request refused in under 5 ms of server time; RSS growth under 50 MB across the scenario.
 """
 
@@ -34,7 +34,8 @@ class Abuse:
 
 
 def _post(query: str, **extra: Any) -> Callable[[int], tuple[str, str, dict[str, Any]]]:
-    return lambda _: ("POST", "/graphql", {"json": {"query": query, **extra}})
+    # A comment makes each request a document the server has not seen: no request is a cached refusal.
+    return lambda i: ("POST", "/graphql", {"json": {"query": f"{query}\n# {i}", **extra}})
 
 
 def _fan_out(levels: int) -> str:
@@ -55,7 +56,7 @@ def _fragment_only(i: int) -> tuple[str, str, dict[str, Any]]:
 
 
 def _junk_variable(i: int) -> tuple[str, str, dict[str, Any]]:
-    query = "query($f: Int) { products(first: $f) { nodes { title } } }"
+    query = f"query($f: Int) {{ products(first: $f) {{ nodes {{ title }} }} }} # {i}"
     params = {"query": query, "variables": f'{{"f":100,"junk":{i}}}'}
     return "GET", "/graphql", {"params": params}
 
@@ -75,8 +76,9 @@ async def _huge_body() -> AsyncIterator[bytes]:
         yield chunk
 
 
-def _deep_variables(_: int) -> tuple[str, str, dict[str, Any]]:
-    return "GET", "/graphql", {"params": {"query": "{__typename}", "variables": '{"x":' + "[" * 254 + "]" * 254 + "}"}}
+def _deep_variables(i: int) -> tuple[str, str, dict[str, Any]]:
+    variables = '{"x":' + "[" * 254 + "]" * 254 + "}"
+    return "GET", "/graphql", {"params": {"query": f"{{__typename}} # {i}", "variables": variables}}
 
 
 def _aliases(count: int, field: str) -> str:
@@ -125,34 +127,28 @@ async def run(server: Server) -> dict[str, Any]:
     async with httpx.AsyncClient(base_url=server.base_url, timeout=120) as http:
         for abuse in ABUSES:
             statuses: set[str] = set()
-            first_ms = 0.0
-            cpu_start = 0.0
+            cpu_start, wall_start = server.cpu_seconds(), time.perf_counter()
             for i in range(abuse.repeat):
-                if i == 1:  # the first request is a new document; the rest are the same refusal again
-                    cpu_start = server.cpu_seconds()
                 method, path, kwargs = abuse.request(i)
-                started = time.perf_counter()
                 try:
                     response = await http.request(method, path, **kwargs)
                     codes = {(e.get("extensions") or {}).get("code") for e in _errors(response)}
                     statuses.add(f"{response.status_code} {'/'.join(sorted(c for c in codes if c)) or 'ok'}")
                 except httpx.HTTPError as error:
                     statuses.add(f"connection: {type(error).__name__}")
-                if i == 0:
-                    first_ms = 1000 * (time.perf_counter() - started)
-            repeats = max(1, abuse.repeat - 1)
-            cpu_ms = 1000 * (server.cpu_seconds() - cpu_start) / repeats
+            cpu_ms = 1000 * (server.cpu_seconds() - cpu_start) / abuse.repeat
+            wall_ms = 1000 * (time.perf_counter() - wall_start) / abuse.repeat
             rows.append(
                 {
                     "name": abuse.name,
                     "repeat": abuse.repeat,
-                    "first_wall_ms": round(first_ms, 2),
                     "server_cpu_ms": round(cpu_ms, 2),
+                    "wall_ms": round(wall_ms, 2),
                     "answers": sorted(statuses),
-                    "met": cpu_ms < GOAL_MS and first_ms < GOAL_MS,
+                    "met": cpu_ms < GOAL_MS,
                 }
             )
-            log.info("abuse: %s: first %.2f ms, then %.2f ms CPU, %s", abuse.name, first_ms, cpu_ms, sorted(statuses))
+            log.info("abuse: %s: %.2f ms CPU, %s", abuse.name, cpu_ms, sorted(statuses))
     after = rss_mb(server.process.pid)
     return {
         "rows": rows,
@@ -176,12 +172,12 @@ def markdown(result: dict[str, Any]) -> list[str]:
         "",
         "## Abuse: abusive requests refused (goal: < 5 ms server CPU each, RSS growth < 50 MB)",
         "",
-        "| request | sent | first request, wall ms | each repeat, server CPU ms | answers | met |",
+        "| request (each new to the server) | sent | server CPU ms each | wall ms each | answers | met |",
         "|---|---|---|---|---|---|",
     ]
     for row in result["rows"]:
         lines.append(
-            f"| {row['name']} | {row['repeat']} | {row['first_wall_ms']} | {row['server_cpu_ms']} "
+            f"| {row['name']} | {row['repeat']} | {row['server_cpu_ms']} | {row['wall_ms']} "
             f"| {', '.join(row['answers'])} | {'yes' if row['met'] else '**no**'} |"
         )
     lines += [
