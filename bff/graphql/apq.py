@@ -96,7 +96,7 @@ class PersistedQueries:
         manifest: Mapping[str, str] | None = None,
         ttl_seconds: float = 86_400.0,
         local_size: int = 1024,
-        max_query_bytes: int = 64_000,
+        max_query_bytes: int = 32_000,
         max_bytes: int = 8 * 1024 * 1024,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:

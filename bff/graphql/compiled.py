@@ -24,13 +24,11 @@ from graphql import (
     FieldNode,
     GraphQLAbstractType,
     GraphQLBoolean,
-    GraphQLEnumType,
     GraphQLField,
     GraphQLID,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
-    GraphQLScalarType,
     GraphQLString,
     ListValueNode,
     ObjectValueNode,
@@ -138,7 +136,6 @@ class FieldPlan:
     constant_args: dict[str, Any] | None
     direct: Callable[[Any], Any] | None  # a resolver called without strawberry's wrapper (see _direct_call)
     same_type: type | None  # a value of exactly this type is its own serialization (str for String/ID)
-    leaf_nullable: bool  # a nullable leaf: None is its own serialization
     subplans: dict[str, list[FieldPlan]] = field(default_factory=dict)
 
     def arguments(self, executor: Executor[Any]) -> dict[str, Any]:
@@ -200,7 +197,6 @@ def plan_field(executor: Executor[Any], parent: GraphQLObjectType, key: str, det
         same_type=IDENTITY.get(
             definition.type.of_type if isinstance(definition.type, GraphQLNonNull) else definition.type
         ),
-        leaf_nullable=isinstance(definition.type, (GraphQLScalarType, GraphQLEnumType)),
     )
 
 
