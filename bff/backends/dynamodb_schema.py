@@ -30,6 +30,7 @@ PRODUCT = "PRODUCT"
 VARIANT = "VARIANT"
 CATEGORIES = "CATEGORIES"
 ALL_PRODUCTS = "ALL"
+DISCOUNT = "DISCOUNT"
 # The catalog's generation (one item, moved after every write; ``bff.backends.catalog_watch``).
 META = "META"
 # The sort value of every ``PRODUCT#<id>`` listing entry lives here too (the cursor's first half).
@@ -83,6 +84,11 @@ def variant_key(variant_id: str) -> dict[str, str]:
 
 def category_key(category_id: str) -> dict[str, str]:
     return {PK: CATEGORIES, SK: f"CATEGORY#{category_id}"}
+
+
+def discount_key(code: str) -> dict[str, str]:
+    """A discount code's item; ``code`` already normalised (upper case)."""
+    return {PK: f"{DISCOUNT}#{code}", SK: DISCOUNT}
 
 
 def product_handle_pk(handle: str) -> str:
