@@ -51,16 +51,22 @@ def serve(
 def seed(
     products: Annotated[int, typer.Option(min=1, max=1_000_000, help="How many products to generate.")] = 1000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same catalog.")] = 42,
-    if_empty: Annotated[bool, typer.Option(help="Do nothing when the catalog already has products.")] = False,
+    if_empty: Annotated[
+        bool, typer.Option(help="Leave a catalog that has products, and discount codes already seeded, as they are.")
+    ] = False,
 ) -> None:
-    """Generate a deterministic demo catalog into the configured catalog backend."""
-    from bff.catalog_io import seed_catalog
+    """Generate a deterministic demo catalog and the demo discount codes into the configured backends."""
+    from bff.catalog_io import seed_catalog, seed_discounts
 
     async def run() -> None:
-        from bff.backends.registry import open_catalog
+        from bff.backends.registry import build_backends
         from bff.domain.catalog import ProductQuery
 
-        async with open_catalog(Settings()) as store:
+        async with build_backends(Settings()) as backends:
+            codes = await seed_discounts(backends.discounts, if_missing=if_empty)
+            if codes:
+                typer.echo(f"seeded {codes} demo discount codes")
+            store = backends.catalog
             if if_empty and await store.count_products(ProductQuery()) > 0:
                 typer.echo("catalog already seeded; nothing to do")
                 return

@@ -2,11 +2,13 @@
 
 ``bff serve --seed-if-empty`` (the container image's command) calls :func:`seed_if_empty` before it serves,
 so ``docker run`` shows a store with products rather than an empty one. A catalog that has any product is
-left alone, and production never gets demo data.
+left alone, and production never gets demo data. The demo discount codes are written when none of them is
+stored yet.
 """
 
 from __future__ import annotations
 
+from bff.catalog_io.demo_discounts import seed_discounts
 from bff.catalog_io.seed import SeedReport, seed_catalog
 from bff.domain.catalog import ProductQuery
 from bff.settings import Settings
@@ -16,9 +18,11 @@ async def seed_if_empty(settings: Settings, products: int = 1000, seed: int = 42
     """Seed the demo catalog when the store has no product and this is not production; what was seeded."""
     if settings.is_production:
         return None
-    from bff.backends.registry import open_catalog  # opens every backend: only when this runs
+    from bff.backends.registry import build_backends  # opens every backend: only when this runs
 
-    async with open_catalog(settings) as store:
+    async with build_backends(settings) as backends:
+        await seed_discounts(backends.discounts, if_missing=True)
+        store = backends.catalog
         if await store.count_products(ProductQuery()) > 0:
             return None
         return await seed_catalog(store, products=products, seed=seed, progress=False)

@@ -188,6 +188,11 @@ class Settings(BaseSettings):
         return self.data_dir / "catalog.sqlite3"
 
     @property
+    def discounts_db_path(self) -> Path:
+        """The embedded discount codes, beside the embedded catalog (``catalog_backend=sqlite``)."""
+        return self.data_dir / "discounts.sqlite3"
+
+    @property
     def search_db_path(self) -> Path:
         return self.data_dir / "search.sqlite3"
 

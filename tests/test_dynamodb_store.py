@@ -181,3 +181,8 @@ def test_cli_creates_the_table_once_and_seeds_it(aws: str, tmp_path: Path) -> No
     assert "created table cli-table" in first.output
     assert "already exists" in again.output
     assert "12" in seeded.output
+    assert "seeded 7 demo discount codes" in seeded.output
+    again = runner.invoke(cli, ["seed", "--products", "12", "--seed", "3", "--if-empty"], env=env)
+    assert again.exit_code == 0, again.output
+    assert "discount" not in again.output
+    assert "nothing to do" in again.output

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bff.backends.registry import build_backends
+from bff.catalog_io import demo_discounts
 from bff.domain.catalog import ProductQuery
 from bff.domain.search import SearchRequest
 from bff.first_start import seed_if_empty
@@ -21,6 +22,13 @@ async def stored(settings: Settings) -> tuple[int, int]:
         return products, everything.total
 
 
+async def stored_codes(settings: Settings) -> list[str]:
+    """The demo discount codes that are stored."""
+    async with build_backends(settings) as backends:
+        found = await backends.discounts.get_discounts([r.code for r in demo_discounts()])
+        return [r.code for r in found if r is not None]
+
+
 async def test_an_empty_store_gets_the_demo_catalog_once(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
 
@@ -32,6 +40,7 @@ async def test_an_empty_store_gets_the_demo_catalog_once(tmp_path: Path) -> None
     assert after_first == (30, 30)
     assert second is None
     assert await stored(settings) == (30, 30)
+    assert await stored_codes(settings) == [r.code for r in demo_discounts()]
 
 
 async def test_production_never_gets_demo_data(tmp_path: Path) -> None:
@@ -46,3 +55,4 @@ async def test_production_never_gets_demo_data(tmp_path: Path) -> None:
 
     assert await seed_if_empty(production, products=30) is None
     assert await stored(make_settings(tmp_path)) == (0, 0)
+    assert await stored_codes(make_settings(tmp_path)) == []

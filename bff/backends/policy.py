@@ -39,6 +39,8 @@ EMBEDDED = CallPolicy(timeout_seconds=None, attempts=1, breaker_failures=0)
 REMOTE_DEFAULTS: dict[str, CallPolicy] = {
     # botocore's standard mode already retries DynamoDB's throttling and 5xx inside the deadline.
     "catalog": CallPolicy(timeout_seconds=2.0, attempts=1, breaker_failures=5, breaker_reset_seconds=10),
+    # Discount codes live in the catalog's table: the same client settings, the same policy.
+    "discounts": CallPolicy(timeout_seconds=2.0, attempts=1, breaker_failures=5, breaker_reset_seconds=10),
     "search": CallPolicy(
         timeout_seconds=1.5,
         attempts=3,

@@ -14,6 +14,7 @@ from bff.backends.cache_generation import GenerationBump
 from bff.backends.catalog import CATALOG, CatalogReader, CatalogStore
 from bff.backends.catalog_events import CatalogListener, ObservedCatalogStore
 from bff.backends.catalog_watch import CatalogWatch
+from bff.backends.discounts import DISCOUNTS, DiscountStore
 from bff.backends.policy import policy_for
 from bff.backends.ports import PortSpec, instrument
 from bff.backends.search import SEARCH, ProductSearch
@@ -43,6 +44,8 @@ class Backends:
     search: ProductSearch
     # Notices catalog writes of other processes (and retries failed invalidations): checked per request.
     catalog_watch: CatalogWatch
+    # Discount codes, kept beside the catalog (its SQLite directory, or its DynamoDB table).
+    discounts: DiscountStore
 
 
 async def _open_catalog(settings: Settings) -> CatalogStore:
@@ -62,6 +65,18 @@ async def _open_catalog(settings: Settings) -> CatalogStore:
             settings.dynamodb_table, settings.aws_region, settings.aws_endpoint_url, dax=dax
         )
     raise NotImplementedError(f"catalog backend {settings.catalog_backend!r} is not available in this build")
+
+
+async def _open_discounts(settings: Settings) -> DiscountStore:
+    if settings.catalog_backend == "sqlite":
+        from bff.backends.local.sqlite_discounts import SqliteDiscountStore
+
+        return await SqliteDiscountStore.open(settings.discounts_db_path)
+    if settings.catalog_backend == "dynamodb":
+        from bff.backends.dynamodb_discounts import DynamoDiscountStore
+
+        return await DynamoDiscountStore.open(settings.dynamodb_table, settings.aws_region, settings.aws_endpoint_url)
+    raise NotImplementedError(f"no discount store beside catalog backend {settings.catalog_backend!r}")
 
 
 async def _open_search(settings: Settings, catalog: CatalogStore) -> ProductSearch:
@@ -153,6 +168,10 @@ async def build_backends(settings: Settings) -> AsyncIterator[Backends]:
             settings, await _open_catalog(settings), CATALOG, remote=settings.catalog_backend != "sqlite"
         )
         stack.push_async_callback(catalog.close)
+        discounts = _boundary(
+            settings, await _open_discounts(settings), DISCOUNTS, remote=settings.catalog_backend != "sqlite"
+        )
+        stack.push_async_callback(discounts.close)
         cache = _boundary(settings, await _open_cache(settings), CACHE, remote=settings.cache_backend != "memory")
         stack.push_async_callback(cache.close)
         token_verifier, local_issuer = _open_auth(settings)
@@ -185,6 +204,7 @@ async def build_backends(settings: Settings) -> AsyncIterator[Backends]:
             local_issuer=local_issuer,
             search=search,
             catalog_watch=watch,
+            discounts=discounts,
         )
 
 

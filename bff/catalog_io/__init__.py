@@ -7,8 +7,9 @@ Usage (what ``bff seed`` and ``bff import`` call)::
     categories, records = generate_catalog(products=1000, seed=42)      # pure, deterministic
     report = await seed_catalog(store, products=1000, seed=42, progress=True)
     print(report)                                                        # SeedReport.format()
+    written = await seed_discounts(discount_store)                       # the demo discount codes
 
-    report = await import_feed(store, Path("feed.jsonl"), fmt=None, progress=True)
+    report = await import_feed(store, Path("feed.jsonl"), fmt=None, progress=True, discounts=discount_store)
     print(report)                                                        # ImportReport.format()
     exit_code = 0 if report.ok else 1                                    # some records were rejected
 
@@ -22,6 +23,7 @@ The feed format is documented in ``docs/catalog-feed.md``.
 from __future__ import annotations
 
 from bff.catalog_io.demo_catalog import generate_catalog
+from bff.catalog_io.demo_discounts import demo_discounts, seed_discounts
 from bff.catalog_io.feed_records import FeedError
 from bff.catalog_io.importer import import_feed
 from bff.catalog_io.report import ImportReport, Rejection
@@ -32,7 +34,9 @@ __all__ = [
     "ImportReport",
     "Rejection",
     "SeedReport",
+    "demo_discounts",
     "generate_catalog",
     "import_feed",
     "seed_catalog",
+    "seed_discounts",
 ]
