@@ -83,14 +83,18 @@ def import_(
         str | None, typer.Option(help="jsonl, json, yaml, csv or retail-demo-store (default: by file name).")
     ] = None,
 ) -> None:
-    """Import a catalog feed; good records land, rejected ones are listed with their line and reason."""
+    """Import a catalog feed (products, categories, discount codes); good records land, rejected ones are
+    listed with their line and reason."""
     from bff.catalog_io import import_feed
 
     async def run() -> int:
-        from bff.backends.registry import open_catalog
+        from bff.backends.registry import build_backends
 
-        async with open_catalog(Settings()) as store:
-            report = await import_feed(store, file, fmt=format, progress=sys.stderr.isatty())
+        async with build_backends(Settings()) as backends:
+            progress = sys.stderr.isatty()
+            report = await import_feed(
+                backends.catalog, file, fmt=format, progress=progress, discounts=backends.discounts
+            )
         typer.echo(str(report))
         return 1 if report.rejected else 0
 

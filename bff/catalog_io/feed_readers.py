@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bff.catalog_io.feed_csv import csv_column, read_csv
+from bff.catalog_io.feed_discounts import is_discount_csv, read_discount_csv
 from bff.catalog_io.feed_records import SECTIONS, FeedError, RawRecord, make_record
 from bff.catalog_io.feed_yaml import read_yaml
 from bff.errors import BadUserInput
@@ -56,6 +57,8 @@ def read_records(path: Path, fmt: str) -> list[RawRecord]:
     if fmt == "yaml":
         return read_yaml(text)
     try:
+        if is_discount_csv(text):
+            return read_discount_csv(text)
         records = read_csv(text)
     except csv.Error as exc:
         raise FeedError(f"invalid CSV: {exc}") from None
@@ -115,7 +118,8 @@ class _JsonScanner:
         return items, pos + 1
 
     def sections(self, pos: int) -> tuple[dict[str, list[tuple[int, Any]]], int]:
-        """The ``products`` and ``categories`` arrays of a top-level object; other members are skipped."""
+        """The ``products``, ``categories`` and ``discounts`` arrays of a top-level object; other members are
+        skipped."""
         found: dict[str, list[tuple[int, Any]]] = {}
         pos, first = self.expect(pos, "{"), True
         while self.text[pos : pos + 1] != "}":
@@ -148,9 +152,11 @@ def _read_json(text: str) -> list[RawRecord]:
     except json.JSONDecodeError as exc:
         raise FeedError(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     if not sections:
-        raise FeedError('a JSON feed is an array of records or an object with "products" and/or "categories"')
+        raise FeedError(
+            'a JSON feed is an array of records or an object with "products", "categories" and/or "discounts"'
+        )
     records: list[RawRecord] = []
-    for key in ("", "categories", "products"):
+    for key in ("", "categories", "products", "discounts"):
         for line, data in sections.get(key, []):
             records.append(make_record(len(records), line, data, SECTIONS.get(key)))
     return records

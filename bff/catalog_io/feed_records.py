@@ -9,7 +9,7 @@ from typing import Any
 from bff.catalog_io.feed_schema import Loc
 from bff.errors import BadUserInput
 
-SECTIONS = {"products": "product", "categories": "category"}
+SECTIONS = {"products": "product", "categories": "category", "discounts": "discount"}
 
 
 class FeedError(BadUserInput):
@@ -22,7 +22,7 @@ class RawRecord:
     line: int | None  # the line the record starts on
     data: dict[str, Any] | None  # None when the record itself could not be parsed
     error: str | None = None
-    kind: str | None = None  # "product" / "category" when the file's structure says so
+    kind: str | None = None  # "product" / "category" / "discount" when the file's structure says so
     locate: Callable[[Loc], int | None] | None = field(default=None, repr=False)
     rename: Callable[[Loc], Loc] | None = field(default=None, repr=False)  # native field -> the file's name
     source: str | None = None  # the file, when not the feed itself (categories.yaml beside products.yaml)

@@ -62,7 +62,7 @@ def read_yaml(text: str) -> list[RawRecord]:
         else:
             sections = []
         if not sections:
-            raise FeedError("a YAML feed is a list of records or a mapping with products and/or categories")
+            raise FeedError("a YAML feed is a list of records or a mapping with products, categories and/or discounts")
         records: list[RawRecord] = []
         for kind, section in sections:
             if not isinstance(section, yaml.SequenceNode):

@@ -4,7 +4,8 @@ Steps: read (``feed_readers``) -> map the retail-demo-store shape when detected 
 (``feed_schema``) -> refuse duplicates across the feed (product ids, SKUs, variant ids: the first wins) ->
 resolve categories (``feed_categories``) -> write categories, then products in chunks (``writer``).
 Nothing is written for a rejected record; everything else is. Re-importing a feed rewrites the same rows:
-ids are the feed's, and a product that exists keeps its handle unless the feed names another.
+ids are the feed's, and a product that exists keeps its handle unless the feed names another. Discount
+records (``feed_discounts``) are checked the same way and written last (``discount_import``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ from pydantic_core import ErrorDetails
 from tqdm import tqdm
 
 from bff.backends.catalog import CatalogStore
+from bff.backends.discounts import DiscountStore
+from bff.catalog_io.discount_import import write_discounts
 from bff.catalog_io.feed_categories import plan_categories
+from bff.catalog_io.feed_discounts import FeedDiscount, discount_problems
 from bff.catalog_io.feed_readers import feed_format, read_records
 from bff.catalog_io.feed_records import FeedError, RawRecord
 from bff.catalog_io.feed_schema import (
@@ -33,6 +37,7 @@ from bff.catalog_io.feed_schema import (
 from bff.catalog_io.report import ImportReport, Rejection
 from bff.catalog_io.retail_demo import looks_like_retail_demo, map_records
 from bff.catalog_io.writer import write_categories, write_products
+from bff.domain.discounts import normalise_code
 
 IMPORT_CHUNK = 200
 MAX_REASONS = 3
@@ -66,11 +71,12 @@ class _Intake:
         self.report = report
         self.categories: list[tuple[RawRecord, FeedCategory]] = []
         self.products: list[tuple[RawRecord, FeedProduct]] = []
+        self.discounts: list[tuple[RawRecord, FeedDiscount]] = []
 
     def reject(self, record: RawRecord, reason: str, loc: Loc = (), kind: str | None = None) -> None:
         data = record.data or {}
-        raw_id = data.get("id")
         kind = kind or _kind(record)
+        raw_id = data.get("code" if kind == "discount" else "id")
         line = record.line_of(loc) if loc else record.line
         rejection = Rejection(line, None if raw_id is None else str(raw_id), reason, record.index, kind, record.source)
         self.report.rejected.append(rejection)
@@ -86,9 +92,11 @@ class _Intake:
             self.reject(record, record.error or "unreadable record")
             return
         kind = _kind(record)
-        model: type[BaseModel] = FeedCategory if kind == "category" else FeedProduct
-        if kind not in ("product", "category"):
-            self.reject(record, f"kind: must be 'product' or 'category', got {kind!r}", ("kind",), "record")
+        models: dict[str, type[BaseModel]] = {"product": FeedProduct, "category": FeedCategory}
+        model = models.get(kind, FeedDiscount)
+        if kind not in ("product", "category", "discount"):
+            message = f"kind: must be 'product', 'category' or 'discount', got {kind!r}"
+            self.reject(record, message, ("kind",), "record")
             return
         try:
             item: Any = model.model_validate(record.data)
@@ -99,6 +107,13 @@ class _Intake:
         self.report.unknown_fields.update(unknown_fields(item))
         if isinstance(item, FeedCategory):
             self.categories.append((record, item))
+            return
+        if isinstance(item, FeedDiscount):
+            problems = discount_problems(item)
+            if problems:
+                self.reject_problems(record, problems, kind)
+            else:
+                self.discounts.append((record, item))
             return
         problems = product_problems(item)
         if problems:
@@ -134,6 +149,16 @@ class _Intake:
             seen[category.id] = record.line
             categories.append((record, category))
         self.categories = categories
+        codes: dict[str, int | None] = {}
+        discounts: list[tuple[RawRecord, FeedDiscount]] = []
+        for record, discount in self.discounts:
+            code = normalise_code(discount.code)
+            if code in codes:
+                self.reject(record, f"code: duplicate discount code (first at line {codes[code]})", ("code",))
+                continue
+            codes[code] = record.line
+            discounts.append((record, discount))
+        self.discounts = discounts
 
 
 def load_feed(path: Path, fmt: str | None = None) -> tuple[str, list[RawRecord]]:
@@ -148,10 +173,17 @@ def load_feed(path: Path, fmt: str | None = None) -> tuple[str, list[RawRecord]]
 
 
 async def import_feed(
-    store: CatalogStore, path: Path, fmt: str | None = None, progress: bool = True, *, chunk_size: int = IMPORT_CHUNK
+    store: CatalogStore,
+    path: Path,
+    fmt: str | None = None,
+    progress: bool = True,
+    *,
+    chunk_size: int = IMPORT_CHUNK,
+    discounts: DiscountStore | None = None,
 ) -> ImportReport:
     """Import the feed at ``path``; ``fmt`` overrides the extension (``jsonl``, ``json``, ``yaml``, ``csv``,
-    ``retail-demo-store``). Raises ``FeedError`` when the file cannot be read at all."""
+    ``retail-demo-store``). Discount records go to ``discounts`` (rejected without one). Raises
+    ``FeedError`` when the file cannot be read at all."""
     started = time.perf_counter()
     name, records = await asyncio.to_thread(load_feed, path, fmt)
     report = ImportReport(str(path), name)
@@ -160,6 +192,7 @@ async def import_feed(
         intake.take(record)
     intake.drop_duplicates()
     report.products_read = sum(1 for r in records if _kind(r) == "product")
+    report.discounts_read = sum(1 for r in records if _kind(r) == "discount")
     # References to a category the feed defines but that was rejected must not create a stand-in.
     refused = {
         str(r.data[k]) for r in records if _kind(r) == "category" and r.data for k in ("id", "handle") if r.data.get(k)
@@ -199,6 +232,7 @@ async def import_feed(
     for index, reason in outcome.failed:
         intake.reject(pending[index][0], reason, ("handle",) if "handle" in reason else ())
     report.created, report.updated = outcome.created, outcome.updated
+    report.discounts_imported = await write_discounts(store, discounts, intake.discounts, intake.reject)
     report.rejected.sort(key=lambda r: (r.source is None, r.line or 0, r.index or 0))
     report.seconds = time.perf_counter() - started
     return report

@@ -34,6 +34,8 @@ class ImportReport:
     updated: int = 0
     categories_created: int = 0
     categories_updated: int = 0
+    discounts_read: int = 0
+    discounts_imported: int = 0
     rejected: list[Rejection] = field(default_factory=list)
     unknown_fields: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
@@ -53,6 +55,8 @@ class ImportReport:
             f"({self.created} new, {self.updated} updated), {len(self.rejected)} rejected; categories: "
             f"{self.categories_created} new, {self.categories_updated} updated; {self.seconds:.2f}s"
         ]
+        if self.discounts_read:
+            lines[0] += f"; discounts: {self.discounts_read} read, {self.discounts_imported} imported"
         if self.unknown_fields:
             ignored = ", ".join(f"{name} ({count})" for name, count in sorted(self.unknown_fields.items()))
             lines.append(f"ignored unknown fields (records): {ignored}")
