@@ -255,6 +255,9 @@ def test_allocations_are_exact_and_never_exceed_what_they_discount(data: st.Data
         if not outcome.applicable[r.code] or r.kind is not FIXED:
             continue
         targets = [ln for ln in lines if r.target is ORDER or "c" in ln.category_ids]
+        if r.target is ORDER:
+            # After the category code: the amount in full, or all that is left when that is less.
+            assert order_total == min(r.value, sum(subtotals.values()) - line_total)
         if r.target is CATEGORY:
             # A fixed amount is taken off in full, or all of what its lines cost when that is less.
             base = sum((subtotals[ln.line_id] for ln in targets), Decimal(0))

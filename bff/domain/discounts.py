@@ -67,6 +67,7 @@ class PricedLine:
 
 @dataclass(frozen=True, slots=True)
 class Allocation:
+    # The code as the cart stores it (the matching entry of ``DiscountOutcome.applicable``).
     code: str
     # Exact in the currency's minor units (``currency_amount``).
     amount: Money
