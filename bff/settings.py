@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     opensearch_password: SecretStr | None = None
     opensearch_service: Literal["es", "aoss"] = "es"  # SigV4 service name: managed domain or serverless
     search_index: str = Field("products", pattern=r"^[a-z0-9][a-z0-9_-]{0,100}$")
+    # Primary shards of each product index (fixed when an index is created: a change applies from the next
+    # `bff reindex`) and replicas of each shard (0 while a rebuild loads, then this).
+    opensearch_shards: int = Field(1, ge=1, le=64)
+    opensearch_replicas: int = Field(1, ge=0, le=15)
     # Embedded search: read-only connections that search side by side; None: one per CPU the process may use,
     # at most 4; 0: searches share the writer's thread, one at a time.
     search_readers: int | None = Field(None, ge=0, le=64)

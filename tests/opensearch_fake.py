@@ -27,6 +27,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tests.opensearch_fake_index import FakeIndex, Json
+from tests.opensearch_fake_query import QueryError
+from tests.opensearch_fake_search import search as run_search
 from tests.stand_ins import free_port
 
 
@@ -40,13 +43,20 @@ class Recorded:
 
 @dataclass
 class FakeCluster:
+    """The cluster's state: indices (with their documents), aliases, and every request received."""
+
     requests: list[Recorded] = field(default_factory=list)
-    aliases: dict[str, str] = field(default_factory=dict)  # alias -> index
-    indices: set[str] = field(default_factory=set)
+    indices: dict[str, FakeIndex] = field(default_factory=dict)
+    aliases: dict[str, dict[str, Json]] = field(default_factory=dict)  # alias -> {index: {"is_write_index": ..}}
+    # A canned answer for every ``_search`` (contract tests of the parsing); empty: searches run on the data.
     search_response: dict[str, Any] = field(default_factory=dict)
     # Bulk documents whose id starts with this are refused like a mapping error would be.
     reject_prefix: str = "bad-"
     mode: Literal["ok", "hang", "unavailable"] = "ok"
+    # Requests this returns true for wait (after being recorded) until ``resume`` is set.
+    pause_when: Callable[[Recorded], bool] | None = None
+    paused: threading.Event = field(default_factory=threading.Event)
+    resume: threading.Event = field(default_factory=threading.Event)
     stop: Callable[[], None] = lambda: None
 
     def refuse(self) -> None:
@@ -54,8 +64,47 @@ class FakeCluster:
         self.mode = "ok"  # lets held requests finish, so the server can stop
         self.stop()
 
+    def reset(self) -> None:
+        """Forget every index, alias, request and canned answer."""
+        self.requests.clear()
+        self.indices.clear()
+        self.aliases.clear()
+        self.search_response = {}
+        self.pause_when = None
+        self.paused.clear()
+        self.resume.clear()
+
     def sent(self, method: str, suffix: str) -> list[Recorded]:
         return [r for r in self.requests if r.method == method and r.path.endswith(suffix)]
+
+    def alias_of(self, alias: str) -> list[str]:
+        """The indices ``alias`` points at (sorted)."""
+        return sorted(self.aliases.get(alias, {}))
+
+    def resolve(self, target: str) -> list[str]:
+        """Concrete indices of a comma-separated target of index and alias names (missing ones omitted)."""
+        found: list[str] = []
+        for name in target.split(","):
+            found += [name] if name in self.indices else self.alias_of(name)
+        return found
+
+    def write_index(self, alias: str) -> str | None:
+        members = self.aliases.get(alias, {})
+        writers = [i for i, spec in members.items() if spec.get("is_write_index")]
+        if writers:
+            return writers[0]
+        return next(iter(members)) if len(members) == 1 else None
+
+
+def _error(status: int, kind: str, reason: str, index: str | None = None) -> JSONResponse:
+    error: Json = {"type": kind, "reason": reason}
+    if index is not None:
+        error["index"] = index
+    return JSONResponse({"error": {"root_cause": [error], **error}, "status": status}, status)
+
+
+def _not_found(index: str) -> JSONResponse:
+    return _error(404, "index_not_found_exception", f"no such index [{index}]", index)
 
 
 def _body(raw: bytes, headers: dict[str, str], ndjson: bool) -> Any:
@@ -72,55 +121,166 @@ def _body(raw: bytes, headers: dict[str, str], ndjson: bool) -> Any:
         return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
+def _create_index(cluster: FakeCluster, name: str, body: Json | None) -> Response:
+    body = body or {}
+    if name in cluster.indices:
+        return _error(400, "resource_already_exists_exception", f"index [{name}] already exists", name)
+    if name in cluster.aliases:
+        return _error(400, "invalid_index_name_exception", f"Invalid index name [{name}], already exists as alias")
+    aliases = body.get("aliases", {})
+    for alias, spec in aliases.items():
+        if alias in cluster.indices:
+            return _error(400, "invalid_alias_name_exception", "an index exists with the same name as the alias")
+        if spec.get("is_write_index") and cluster.write_index(alias) and cluster.aliases.get(alias):
+            writer = cluster.write_index(alias)
+            return _error(
+                400, "illegal_state_exception", f"alias [{alias}] has more than one write index [{writer},{name}]"
+            )
+    cluster.indices[name] = FakeIndex(name, body.get("settings", {}), body.get("mappings", {}))
+    for alias, spec in aliases.items():
+        cluster.aliases.setdefault(alias, {})[name] = dict(spec)
+    return JSONResponse({"acknowledged": True, "shards_acknowledged": True, "index": name})
+
+
+def _update_aliases(cluster: FakeCluster, actions: list[Json]) -> Response:
+    """Every action or none (the real ``_aliases`` call is atomic)."""
+    aliases = {a: dict(m) for a, m in cluster.aliases.items()}
+    dropped: list[str] = []
+    for action in actions:
+        ((kind, spec),) = action.items()
+        index = spec.get("index")
+        if index not in cluster.indices or index in dropped:
+            return _not_found(str(index))
+        if kind == "add":
+            if spec["alias"] in cluster.indices and spec["alias"] not in [
+                *dropped,
+                *(a["remove_index"]["index"] for a in actions if "remove_index" in a),
+            ]:
+                return _error(400, "invalid_alias_name_exception", "an index exists with the same name as the alias")
+            aliases.setdefault(spec["alias"], {})[index] = {"is_write_index": spec.get("is_write_index", False)}
+        elif kind == "remove":
+            if index not in aliases.get(spec["alias"], {}):
+                return _error(404, "aliases_not_found_exception", f"aliases [{spec['alias']}] missing")
+            del aliases[spec["alias"]][index]
+        elif kind == "remove_index":
+            dropped.append(index)
+        else:
+            return _error(400, "parsing_exception", f"unknown alias action [{kind}]")
+    for index in dropped:
+        del cluster.indices[index]
+    cluster.aliases = {a: {i: s for i, s in m.items() if i not in dropped} for a, m in aliases.items()}
+    cluster.aliases = {a: m for a, m in cluster.aliases.items() if m}
+    return JSONResponse({"acknowledged": True})
+
+
+def _delete_index(cluster: FakeCluster, name: str, params: dict[str, str]) -> Response:
+    if name in cluster.aliases and name not in cluster.indices:
+        reason = f"The provided expression [{name}] matches an alias, specify the corresponding concrete indices"
+        return _error(400, "illegal_argument_exception", reason)
+    if name not in cluster.indices:
+        return JSONResponse({"acknowledged": True}) if params.get("ignore_unavailable") == "true" else _not_found(name)
+    del cluster.indices[name]
+    cluster.aliases = {a: {i: s for i, s in m.items() if i != name} for a, m in cluster.aliases.items()}
+    cluster.aliases = {a: m for a, m in cluster.aliases.items() if m}
+    return JSONResponse({"acknowledged": True})
+
+
 def _app(cluster: FakeCluster) -> Starlette:
     async def handle(request: Request) -> Response:
         headers = {k.lower(): v for k, v in request.headers.items()}
         path = request.url.path
         body = _body(await request.body(), headers, ndjson=path.endswith("/_bulk"))
-        cluster.requests.append(Recorded(request.method, path, headers, body))
+        recorded = Recorded(request.method, path, headers, body)
+        cluster.requests.append(recorded)
         while cluster.mode == "hang":  # noqa: ASYNC110 - the mode is set from the test's thread
             await asyncio.sleep(0.01)
+        if cluster.pause_when is not None and cluster.pause_when(recorded):
+            cluster.paused.set()
+            while not cluster.resume.is_set():  # noqa: ASYNC110 - set from the test's thread
+                await asyncio.sleep(0.01)
         if cluster.mode == "unavailable":
             return JSONResponse({"error": "unavailable", "status": 503}, 503)
-        parts = [p for p in path.split("/") if p]
-        if request.method == "HEAD" and not parts:
-            return Response(status_code=200)
-        if parts and parts[-1] == "_bulk":
-            return JSONResponse(_bulk(cluster, body))
-        if parts and parts[-1] == "_search":
-            return JSONResponse(cluster.search_response)
-        if parts[:1] == ["_alias"]:
-            name = parts[1]
-            if name not in cluster.aliases:
-                return JSONResponse({"error": f"alias [{name}] missing", "status": 404}, 404)
-            return JSONResponse({cluster.aliases[name]: {"aliases": {name: {}}}})
-        if parts == ["_aliases"]:
-            for action in body["actions"]:
-                if "add" in action:
-                    cluster.aliases[action["add"]["alias"]] = action["add"]["index"]
-            return JSONResponse({"acknowledged": True})
-        if request.method == "PUT" and len(parts) == 1:
-            cluster.indices.add(parts[0])
-            return JSONResponse({"acknowledged": True, "shards_acknowledged": True, "index": parts[0]})
-        if request.method == "DELETE" and len(parts) == 1:
-            cluster.indices.discard(parts[0])
-            return JSONResponse({"acknowledged": True})
-        return JSONResponse({"acknowledged": True, "_shards": {"total": 1, "successful": 1, "failed": 0}})
+        try:
+            return _route(cluster, request.method, [p for p in path.split("/") if p], dict(request.query_params), body)
+        except QueryError as exc:
+            return _error(400, "parsing_exception", str(exc))
 
     return Starlette(routes=[Route("/{path:path}", handle, methods=["GET", "POST", "PUT", "DELETE", "HEAD"])])
 
 
-def _bulk(cluster: FakeCluster, lines: list[dict[str, Any]]) -> dict[str, Any]:
+def _route(cluster: FakeCluster, method: str, parts: list[str], params: dict[str, str], body: Any) -> Response:
+    if not parts:
+        return Response(status_code=200) if method == "HEAD" else JSONResponse({"version": {"number": "2.17.0"}})
+    if parts[-1] == "_bulk":
+        return JSONResponse(
+            _bulk(cluster, body, params.get("require_alias") == "true", parts[0] if len(parts) > 1 else None)
+        )
+    if parts[-1] == "_search":
+        if cluster.search_response:
+            return JSONResponse(cluster.search_response)
+        target = parts[0] if len(parts) > 1 else ",".join(cluster.indices)
+        found = cluster.resolve(target)
+        if not found:
+            return _not_found(target)
+        return JSONResponse(run_search(cluster.indices[found[0]], body))
+    if parts[:1] == ["_alias"]:
+        name = parts[1]
+        if name not in cluster.aliases:
+            return JSONResponse({"error": f"alias [{name}] missing", "status": 404}, 404)
+        return JSONResponse({index: {"aliases": {name: spec}} for index, spec in cluster.aliases[name].items()})
+    if parts == ["_aliases"]:
+        return _update_aliases(cluster, body["actions"])
+    if len(parts) == 1:
+        name = parts[0]
+        if method == "PUT":
+            return _create_index(cluster, name, body)
+        if method == "DELETE":
+            return _delete_index(cluster, name, params)
+        if method == "HEAD":
+            return Response(status_code=200 if cluster.resolve(name) else 404)
+    if len(parts) == 2 and parts[1] in ("_settings", "_refresh"):
+        if parts[0] not in cluster.indices:
+            return _not_found(parts[0])
+        if parts[1] == "_settings":
+            cluster.indices[parts[0]].settings.setdefault("index", {}).update((body or {}).get("index", {}))
+        return JSONResponse({"acknowledged": True, "_shards": {"total": 1, "successful": 1, "failed": 0}})
+    return _error(400, "illegal_argument_exception", f"the stand-in has no route {method} /{'/'.join(parts)}")
+
+
+def _bulk(cluster: FakeCluster, lines: list[Json], require_alias: bool, default_index: str | None) -> Json:
     items = []
     i = 0
     while i < len(lines):
         (op, meta), *_ = lines[i].items()
+        source = lines[i + 1] if op != "delete" else None
         i += 1 if op == "delete" else 2
-        if meta["_id"].startswith(cluster.reject_prefix):
+        target, doc_id = meta.get("_index", default_index), meta["_id"]
+        item: Json = {"_index": target, "_id": doc_id}
+        index_name = target if target in cluster.indices else cluster.write_index(target)
+        if require_alias and target not in cluster.aliases:
+            reason = f"no such index [[require_alias] request flag is [true] and [{target}] is not an alias]"
+            item.update(status=404, error={"type": "index_not_found_exception", "reason": reason, "index": target})
+        elif op == "delete":
+            found = index_name is not None and cluster.indices[index_name].remove(doc_id)
+            item.update(status=200 if found else 404, result="deleted" if found else "not_found")
+        elif doc_id.startswith(cluster.reject_prefix):
             error = {"type": "mapper_parsing_exception", "reason": "failed to parse field [price]"}
-            items.append({op: {"_index": meta["_index"], "_id": meta["_id"], "status": 400, "error": error}})
+            item.update(status=400, error=error)
         else:
-            items.append({op: {"_index": meta["_index"], "_id": meta["_id"], "status": 201, "result": "created"}})
+            if index_name is None:  # a write to a missing index creates it, with dynamic mappings
+                cluster.indices[target] = FakeIndex(target, {}, {})
+                index_name = target
+            index = cluster.indices[index_name]
+            refused = index.check(source or {})
+            if refused:
+                item.update(status=400, error={"type": "strict_dynamic_mapping_exception", "reason": refused})
+            else:
+                created = doc_id not in index.docs
+                index.put(doc_id, source or {})
+                item.update(
+                    _index=index_name, status=201 if created else 200, result="created" if created else "updated"
+                )
+        items.append({op: item})
     return {"took": 3, "errors": any("error" in next(iter(x.values())) for x in items), "items": items}
 
 

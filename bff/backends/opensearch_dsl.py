@@ -30,40 +30,65 @@ from bff.domain.search import (
 )
 
 Json = dict[str, Any]
+# The embedded engine's BM25 weights (``fts_query.BM25``): title 10, brand 5, type/category/tags 4,
+# description 1. ``cross_fields`` matches each word in whichever field holds it, so "brand + noun" finds a
+# product whose brand holds one word and whose title holds the other.
 TEXT_FIELDS = [
     "title^10",
     "vendor.text^5",
     "product_type.text^4",
     "category_titles^4",
-    "tags.text^2",
+    "tags.text^4",
     "description",
 ]
 # Typo tolerance applies to the fields shoppers name things by, never to descriptions: a word that matches
 # nothing ("café") must not fuzzily match a description-only word ("easy to care for"). Words up to 4 letters
 # get no edit (one edit there mostly lands on another real word), 5 letters one, longer ones two.
-NAMED_FIELDS = [f for f in TEXT_FIELDS if not f.startswith("description")]
 FUZZINESS = "AUTO:5,6"
 SUGGEST_FIELDS = ["title.sayt", "title.sayt._2gram", "title.sayt._3gram", "vendor.text", "category_titles"]
 # Edge n-grams of the title's words (search_as_you_type): a fuzzy query there is a fuzzy prefix.
 SUGGEST_PREFIX_FIELD = "title.sayt._index_prefix"
+# The words of the named fields (title, brand, type, categories, tags), unstemmed: what corrections come from.
+SPELLING_FIELD = "spelling"
+TEXT_ANALYZER = "folded_english"
+WORD_ANALYZER = "folded"
 
 
 def _keyword_with_text() -> Json:
-    return {"type": "keyword", "fields": {"text": {"type": "text", "analyzer": "english"}}}
-
-
-def index_body(shards: int = 1, replicas: int = 1) -> Json:
-    """Settings and mappings of a product index (``bff reindex`` creates one per run)."""
     return {
+        "type": "keyword",
+        "fields": {"text": {"type": "text", "analyzer": TEXT_ANALYZER}},
+        "copy_to": SPELLING_FIELD,
+    }
+
+
+def _analysis() -> Json:
+    """Lucene's ``english`` analyser with accents folded ("café" finds "cafe"), and plain folded words."""
+    return {
+        "filter": {
+            "english_possessive": {"type": "stemmer", "language": "possessive_english"},
+            "english_stop": {"type": "stop", "stopwords": "_english_"},
+            "english_stemmer": {"type": "stemmer", "language": "english"},
+        },
+        "analyzer": {
+            TEXT_ANALYZER: {
+                "type": "custom",
+                "tokenizer": "standard",
+                "filter": ["english_possessive", "lowercase", "asciifolding", "english_stop", "english_stemmer"],
+            },
+            WORD_ANALYZER: {"type": "custom", "tokenizer": "standard", "filter": ["lowercase", "asciifolding"]},
+        },
+    }
+
+
+def index_body(shards: int = 1, replicas: int = 1, alias: str | None = None) -> Json:
+    """Settings and mappings of a product index; with ``alias``, the index is created as the alias's
+    write index (the first index, at start-up)."""
+    text: Json = {"type": "text", "analyzer": TEXT_ANALYZER}
+    body: Json = {
         "settings": {
             "index": {"number_of_shards": shards, "number_of_replicas": replicas},
-            "analysis": {
-                "filter": {"shingle": {"type": "shingle", "min_shingle_size": 2, "max_shingle_size": 3}},
-                "analyzer": {
-                    # Word n-grams for the phrase suggester (did-you-mean over whole queries).
-                    "shingle": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase", "shingle"]},
-                },
-            },
+            "analysis": _analysis(),
         },
         "mappings": {
             "dynamic": "strict",
@@ -71,30 +96,33 @@ def index_body(shards: int = 1, replicas: int = 1) -> Json:
                 "product_id": {"type": "keyword"},
                 "handle": {"type": "keyword"},
                 "title": {
-                    "type": "text",
-                    "analyzer": "english",
+                    **text,
+                    "copy_to": SPELLING_FIELD,
                     "fields": {
-                        "sayt": {"type": "search_as_you_type"},
-                        "shingle": {"type": "text", "analyzer": "shingle"},
+                        "sayt": {"type": "search_as_you_type", "analyzer": WORD_ANALYZER},
                         "raw": {"type": "keyword", "ignore_above": 256},
                     },
                 },
-                "description": {"type": "text", "analyzer": "english"},
+                "description": text,
                 "vendor": _keyword_with_text(),
                 "product_type": _keyword_with_text(),
                 "tags": _keyword_with_text(),
                 "category_id": {"type": "keyword"},
                 "category_ids": {"type": "keyword"},
-                "category_titles": {"type": "text", "analyzer": "english"},
+                "category_titles": {**text, "copy_to": SPELLING_FIELD},
                 "category_path": {"type": "keyword"},
+                SPELLING_FIELD: {"type": "text", "analyzer": WORD_ANALYZER},
                 "price": {"type": "scaled_float", "scaling_factor": 100},
                 "available": {"type": "boolean"},
                 "created_at": {"type": "date"},
                 "sales_rank": {"type": "integer"},
-                "suggest": {"type": "completion"},
+                "suggest": {"type": "completion", "analyzer": WORD_ANALYZER},
             },
         },
     }
+    if alias is not None:
+        body["aliases"] = {alias: {"is_write_index": True}}
+    return body
 
 
 def document_source(doc: SearchDocument) -> Json:
@@ -154,27 +182,6 @@ def _facet_filters(q: ProductQuery) -> dict[str, Json]:
     return found
 
 
-def _text_query(text: str | None) -> Json:
-    if text is None:
-        return {"match_all": {}}
-
-    def words(fields: list[str], fuzzy: bool) -> Json:
-        match: Json = {
-            "query": text,
-            "type": "best_fields",
-            "fields": fields,
-            "operator": "or",
-            # Every word of a short query must match; longer ones may miss a quarter.
-            "minimum_should_match": "3<75%",
-        }
-        if fuzzy:
-            match.update(fuzziness=FUZZINESS, prefix_length=1)
-        return {"multi_match": match}
-
-    # As typed over every field, or with typos over the named fields only.
-    return {"bool": {"should": [words(TEXT_FIELDS, False), words(NAMED_FIELDS, True)], "minimum_should_match": 1}}
-
-
 def _sort(sort: SearchSort, reverse: bool, with_text: bool) -> list[Json | str]:
     asc, desc = ("desc", "asc") if reverse else ("asc", "desc")
     rank: Json = {"sales_rank": {"order": "asc", "missing": "_last"}}
@@ -208,33 +215,23 @@ def _aggregations(facet_filters: dict[str, Json]) -> Json:
     }
 
 
-def search_body(req: SearchRequest) -> Json:
+def search_body(req: SearchRequest, text: Json | None, aggs: Json | None = None) -> Json:
+    """The request for ``req`` with ``text`` as its text query (``None``: browsing) and extra ``aggs``."""
     facet_filters = _facet_filters(req.filters)
     body: Json = {
         "from": req.offset,
         "size": req.limit + 1,
         "_source": False,
         "track_total_hits": req.with_total,
-        "query": {"bool": {"must": [_text_query(req.text)], "filter": _scope_filters(req.filters)}},
-        "sort": _sort(req.sort, req.reverse, req.text is not None),
+        "query": {"bool": {"must": [text or {"match_all": {}}], "filter": _scope_filters(req.filters)}},
+        "sort": _sort(req.sort, req.reverse, text is not None),
     }
     if facet_filters:
         body["post_filter"] = {"bool": {"filter": list(facet_filters.values())}}
-    if req.with_facets:
-        body["aggs"] = _aggregations(facet_filters)
-    if req.text is not None:
-        body["suggest"] = {
-            "text": req.text,
-            "did_you_mean": {
-                "phrase": {
-                    "field": "title.shingle",
-                    "size": 1,
-                    "gram_size": 3,
-                    "max_errors": 2,
-                    "direct_generator": [{"field": "title.shingle", "suggest_mode": "missing"}],
-                }
-            },
-        }
+    found = _aggregations(facet_filters) if req.with_facets else {}
+    found.update(aggs or {})
+    if found:
+        body["aggs"] = found
     return body
 
 
@@ -272,19 +269,13 @@ def parse_facets(aggs: Json) -> list[Facet]:
     ]
 
 
-def parse_search(req: SearchRequest, response: Json) -> SearchResult:
+def parse_search(req: SearchRequest, response: Json, corrected: str | None = None) -> SearchResult:
     hits = response["hits"]["hits"]
     ids = [h["_id"] for h in hits]
     total = response["hits"].get("total", {})
     count = int(total.get("value", 0)) if isinstance(total, dict) else int(total)
-    corrected = None
-    for entry in response.get("suggest", {}).get("did_you_mean", []):
-        options = entry.get("options", [])
-        if options and options[0]["text"] != (req.text or "").strip().lower():
-            corrected = options[0]["text"]
     facets = parse_facets(response.get("aggregations", {})) if req.with_facets else []
-    # Fuzzy matching already found what the misspelt words meant: offer the spelling, do not claim a rewrite.
-    return SearchResult(ids[: req.limit], count, len(ids) > req.limit, facets, did_you_mean=corrected)
+    return SearchResult(ids[: req.limit], count, len(ids) > req.limit, facets, corrected, corrected)
 
 
 def suggest_body(text: str, limit: int) -> Json:

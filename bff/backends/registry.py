@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
     from bff.backends.local.issuer import LocalIssuer
 
 P = TypeVar("P")
+# How long start-up waits for the search cluster to create its alias before serving without it.
+STARTUP_CHECK_SECONDS = 5
 
 
 @dataclass(slots=True)
@@ -83,7 +86,14 @@ async def _open_search(settings: Settings, catalog: CatalogStore) -> ProductSear
     if settings.search_backend == "opensearch":
         from bff.backends.opensearch import OpenSearchProductSearch
 
-        return OpenSearchProductSearch.from_settings(settings)
+        cluster = OpenSearchProductSearch.from_settings(settings)
+        # Writes need the alias (they never create an index): make it now, or at the first write.
+        try:
+            async with asyncio.timeout(STARTUP_CHECK_SECONDS):
+                await cluster.ensure_alias()
+        except Exception:  # an unreachable cluster degrades search, it does not stop the app
+            logging.getLogger("bff.search").exception("creating the search index failed; writes will retry")
+        return cluster
     from bff.backends.local.fts_search import FtsProductSearch
     from bff.backends.search_indexer import reindex
 

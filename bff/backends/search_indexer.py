@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from tqdm import tqdm
@@ -14,6 +15,8 @@ from bff.domain.catalog import Category, PageRequest, Product, ProductQuery, Pro
 from bff.domain.search import ReindexReport, SearchDocument
 
 BATCH = 500
+# Writes stamped up to this long before a rebuild started are indexed again after it (instances' clocks differ).
+CLOCK_SKEW = timedelta(minutes=1)
 
 
 def document(product: Product, categories: dict[str, Category]) -> SearchDocument:
@@ -81,8 +84,35 @@ class SearchIndexer:
                 await self._search.index_documents(await documents(self._catalog, products))
 
 
+def _stamp(product: Product) -> datetime:
+    when = product.updated_at
+    if when is None:
+        return datetime.max.replace(tzinfo=UTC)  # unknown: indexed again rather than missed
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+async def changed_since(catalog: CatalogStore, since: datetime) -> AsyncIterator[list[Product]]:
+    """Products written at or after ``since``, newest first (the catalog's "updated" listing)."""
+    after: tuple[object, str] | None = None
+    while True:
+        page = await catalog.list_products(
+            ProductQuery(), ProductSortKey.UPDATED_AT, True, PageRequest(limit=BATCH, after=after)
+        )
+        recent = [p for p in page.items if _stamp(p) >= since]
+        if recent:
+            yield recent
+        if len(recent) < len(page.items) or not page.has_more:
+            return
+        after = page.keys[-1]
+
+
 async def reindex(catalog: CatalogStore, search: ProductSearch, progress: bool = False) -> ReindexReport:
-    """Rebuild the index from the whole catalog; searches keep using the old one until the switch."""
+    """Rebuild the index from the whole catalog; searches keep using the old one until the switch.
+
+    Writes made while it runs reach the old index only: once the new one is live, the products written
+    since the rebuild started (less ``CLOCK_SKEW``) are indexed again from the catalog's "updated" listing.
+    """
+    started = datetime.now(UTC) - CLOCK_SKEW
     total = await catalog.count_products(ProductQuery())
     bar = tqdm(total=total, unit="products", desc="reindex", disable=not progress)
 
@@ -92,6 +122,11 @@ async def reindex(catalog: CatalogStore, search: ProductSearch, progress: bool =
             bar.update(len(products))
 
     try:
-        return await search.rebuild(batches())
+        report = await search.rebuild(batches())
     finally:
         bar.close()
+    if report.switched:
+        async for products in changed_since(catalog, started):
+            await search.index_documents(await documents(catalog, products))
+            report.caught_up += len(products)
+    return report

@@ -119,9 +119,17 @@ class ReindexReport:
     index: str
     indexed: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
+    # False when the new index did not go live (an OpenSearch rebuild with failed documents keeps the old one).
+    switched: bool = True
+    # Products written again after the switch because they changed while the rebuild ran.
+    caught_up: int = 0
 
     def __str__(self) -> str:
         lines = [f"reindexed {self.indexed} products into {self.index}; {len(self.failed)} failed"]
+        if not self.switched:
+            lines.append("  the new index did not go live: searches still use the previous one")
+        if self.caught_up:
+            lines.append(f"  {self.caught_up} products changed during the rebuild and were indexed again")
         lines += [f"  {doc_id}: {reason}" for doc_id, reason in self.failed[:50]]
         if len(self.failed) > 50:
             lines.append(f"  ... and {len(self.failed) - 50} more")
