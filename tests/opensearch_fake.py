@@ -1,8 +1,13 @@
 """A local HTTP stand-in for an OpenSearch cluster: records every request and answers like a cluster.
 
 No OpenSearch can run here (see TESTING.md), so the adapter is proven by contract: the real
-``AsyncOpenSearch`` client talks HTTP to this Starlette app under uvicorn, tests assert the DSL it sent and
-feed back responses shaped like a real cluster's (hits, aggregations, suggest, bulk items, alias maps).
+``AsyncOpenSearch`` client talks HTTP to this Starlette app under uvicorn. The stand-in keeps indices and
+aliases and answers as a cluster does: index creation with settings, mappings and aliases, atomic ``_aliases``
+switches (``add``, ``remove``, ``remove_index``), bulk writes (a write to a missing index creates it, unless
+``require_alias``), and searches run on the documents by the query DSL the adapter sends
+(``opensearch_fake_search``, ``opensearch_fake_query``, analysis in ``opensearch_fake_index``). A test may
+instead set ``search_response``: every search then gets that canned answer (parsing contracts).
+``pause_when`` holds chosen requests until ``resume`` is set, to act while a rebuild is under way.
 
 Outages, for the remote-call policy: ``mode = "hang"`` holds every request until the mode changes (then answers
 503), ``mode = "unavailable"`` answers 503 at once, and ``refuse()`` stops listening, so connections are refused.
@@ -12,6 +17,7 @@ Every request that reaches the fake is recorded, whatever the mode.
 from __future__ import annotations
 
 import asyncio
+import copy
 import gzip
 import json
 import threading
@@ -39,6 +45,7 @@ class Recorded:
     path: str
     headers: dict[str, str]
     body: Any
+    query: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -136,6 +143,7 @@ def _create_index(cluster: FakeCluster, name: str, body: Json | None) -> Respons
             return _error(
                 400, "illegal_state_exception", f"alias [{alias}] has more than one write index [{writer},{name}]"
             )
+    body = copy.deepcopy(body)  # the recorded request stays as sent
     cluster.indices[name] = FakeIndex(name, body.get("settings", {}), body.get("mappings", {}))
     for alias, spec in aliases.items():
         cluster.aliases.setdefault(alias, {})[name] = dict(spec)
@@ -190,7 +198,7 @@ def _app(cluster: FakeCluster) -> Starlette:
         headers = {k.lower(): v for k, v in request.headers.items()}
         path = request.url.path
         body = _body(await request.body(), headers, ndjson=path.endswith("/_bulk"))
-        recorded = Recorded(request.method, path, headers, body)
+        recorded = Recorded(request.method, path, headers, body, dict(request.query_params))
         cluster.requests.append(recorded)
         while cluster.mode == "hang":  # noqa: ASYNC110 - the mode is set from the test's thread
             await asyncio.sleep(0.01)

@@ -1,12 +1,13 @@
 """The OpenSearch adapter by contract: the real ``AsyncOpenSearch`` against a recording stand-in
-(``tests/opensearch_fake.py``): the DSL sent for each input, the parsing of cluster-shaped answers, the
-bulk error report and the alias switch of a rebuild."""
+(``tests/opensearch_fake.py``): the DSL sent for each input and the parsing of cluster-shaped answers (canned
+answers here; ``test_opensearch_search.py`` runs the DSL on documents, ``test_opensearch_reindex.py`` the
+index lifecycle)."""
 
 from __future__ import annotations
 
 import base64
 import dataclasses
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -59,8 +60,17 @@ SEARCH_RESPONSE: dict[str, Any] = {
         },
     },
     "suggest": {
-        "did_you_mean": [{"text": "backpak", "offset": 0, "length": 7, "options": [{"text": "backpack", "score": 0.7}]}]
+        "spelling": [
+            {"text": "backpak", "offset": 0, "length": 7, "options": [{"text": "backpack", "score": 0.86, "freq": 9}]}
+        ]
     },
+}
+# The planning probe's answer: no document holds "backpak" or starts with it, and the text matches nothing.
+SEARCH_RESPONSE["aggregations"]["plan"] = {
+    "doc_count": 42,
+    "text": {"doc_count": 0},
+    "known_0": {"doc_count": 0},
+    "prefix_0": {"doc_count": 0},
 }
 SUGGEST_RESPONSE: dict[str, Any] = {
     "hits": {"total": {"value": 2, "relation": "eq"}, "hits": [{"_id": "demo-00004"}, {"_id": "demo-00005"}]},
@@ -96,7 +106,7 @@ def doc(product_id: str, price: str = "19.99") -> SearchDocument:
 @pytest.fixture
 async def adapter(opensearch_fake: tuple[str, FakeCluster]) -> AsyncIterator[OpenSearchProductSearch]:
     url, cluster = opensearch_fake
-    cluster.requests.clear()
+    cluster.reset()
     cluster.search_response = SEARCH_RESPONSE
     settings = Settings(
         env="test", search_backend="opensearch", opensearch_url=url, opensearch_auth="basic",
@@ -107,7 +117,7 @@ async def adapter(opensearch_fake: tuple[str, FakeCluster]) -> AsyncIterator[Ope
     await search.close()
 
 
-async def test_search_sends_fuzzy_multi_match_scope_filters_and_disjunctive_facets(
+async def test_search_sends_cross_field_words_scope_filters_disjunctive_facets_and_a_planning_probe(
     adapter: OpenSearchProductSearch, opensearch_fake: tuple[str, FakeCluster]
 ) -> None:
     _, cluster = opensearch_fake
@@ -116,16 +126,42 @@ async def test_search_sends_fuzzy_multi_match_scope_filters_and_disjunctive_face
     )
     result = await adapter.search(SearchRequest("backpak", filters, offset=20, limit=2, with_facets=True))
 
-    (sent,) = cluster.sent("POST", "/products/_search")
-    body = sent.body
-    assert sent.headers["authorization"] == "Basic " + base64.b64encode(b"bff:s3cret").decode()
+    typed, corrected = cluster.sent("POST", "/products/_search")
+    body = typed.body
+    assert typed.headers["authorization"] == "Basic " + base64.b64encode(b"bff:s3cret").decode()
     assert (body["from"], body["size"], body["_source"]) == (20, 3, False)
-    as_typed, misspelt = (m["multi_match"] for m in body["query"]["bool"]["must"][0]["bool"]["should"])
-    assert (as_typed["query"], as_typed["fields"][0], "fuzziness" in as_typed) == ("backpak", "title^10", False)
-    assert "description" in as_typed["fields"]
-    # Typos are forgiven in the fields shoppers name things by, not in descriptions, and not in short words.
-    assert (misspelt["query"], misspelt["fuzziness"], misspelt["prefix_length"]) == ("backpak", "AUTO:5,6", 1)
-    assert "description" not in misspelt["fields"] and "title^10" in misspelt["fields"]
+    # Every word required, each in whichever field holds it, weighted as the embedded engine weighs fields.
+    assert body["query"]["bool"]["must"] == [
+        {
+            "multi_match": {
+                "query": "backpak",
+                "type": "cross_fields",
+                "fields": [
+                    "title^10",
+                    "vendor.text^5",
+                    "product_type.text^4",
+                    "category_titles^4",
+                    "tags.text^4",
+                    "description",
+                ],
+                "operator": "and",
+            }
+        }
+    ]
+    # The probe: the word's matches in the whole index, as typed and as a prefix; spellings of named fields.
+    probe = body["aggs"]["plan"]
+    assert probe["global"] == {} and set(probe["aggs"]) == {"text", "known_0", "prefix_0"}
+    assert probe["aggs"]["prefix_0"]["filter"]["multi_match"]["fields"] == ["spelling", "description.words"]
+    spelling = body["suggest"]["spelling"]
+    assert spelling["text"] == "backpak"
+    assert spelling["term"] == {
+        "field": "spelling",
+        "suggest_mode": "missing",
+        "min_word_length": 5,
+        "max_edits": 2,
+        "prefix_length": 1,
+        "size": 5,
+    }
     assert body["query"]["bool"]["filter"] == [{"term": {"category_ids": "cat-bags"}}]
     assert body["post_filter"]["bool"]["filter"] == [
         {"terms": {"vendor": ["Acme"]}},
@@ -142,11 +178,14 @@ async def test_search_sends_fuzzy_multi_match_scope_filters_and_disjunctive_face
         "from": 0.0,
         "to": 25.0,
     }
-    assert body["suggest"]["did_you_mean"]["phrase"]["field"] == "title.shingle"
     assert body["sort"][0] == {"_score": {"order": "desc"}}
+    # The misspelt word is replaced by the named fields' spelling and searched again, counted in the index.
+    again = corrected.body
+    assert again["query"]["bool"]["must"][0]["multi_match"]["query"] == "backpack"
+    assert "suggest" not in again and set(again["aggs"]["plan"]["aggs"]) == {"text"}
 
     assert (result.product_ids, result.total, result.has_more) == (["demo-00001", "demo-00002"], 42, True)
-    assert result.did_you_mean == "backpack" and result.corrected_query is None
+    assert result.did_you_mean == "backpack" and result.corrected_query == "backpack"
     facets = {f.id: f for f in result.facets}
     assert [(v.label, v.count) for v in facets["filter.p.vendor"].values] == [("Acme", 25)]
     assert [(v.value, v.count) for v in facets["filter.v.price"].values] == [
@@ -175,7 +214,7 @@ async def test_sort_keys_become_sort_clauses(
     await adapter.search(SearchRequest("bag", sort=sort, reverse=reverse, with_total=False))
     (sent,) = opensearch_fake[1].sent("POST", "/_search")
     assert sent.body["sort"][0] == first_key
-    assert sent.body["track_total_hits"] is False and "aggs" not in sent.body
+    assert sent.body["track_total_hits"] is False and set(sent.body["aggs"]) == {"plan"}
 
 
 async def test_browsing_a_category_matches_all(
@@ -220,52 +259,6 @@ def test_completions_start_at_every_word_of_the_title() -> None:
         "Dress",
         "Acme",
     ]
-
-
-async def test_rebuild_loads_a_new_index_then_moves_the_alias_and_reports_failed_documents(
-    adapter: OpenSearchProductSearch, opensearch_fake: tuple[str, FakeCluster]
-) -> None:
-    _, cluster = opensearch_fake
-
-    async def batches(*groups: Sequence[SearchDocument]) -> AsyncIterator[Sequence[SearchDocument]]:
-        for group in groups:
-            yield group
-
-    first = await adapter.rebuild(batches([doc("demo-00001"), doc("bad-1")], [doc("demo-00002")]))
-    assert (first.indexed, first.failed) == (2, [("bad-1", "400: failed to parse field [price]")])
-    created = cluster.sent("PUT", f"/{first.index}")[0].body
-    assert created["mappings"]["properties"]["title"]["fields"]["sayt"] == {"type": "search_as_you_type"}
-    assert created["mappings"]["properties"]["price"]["type"] == "scaled_float"
-    bulk_lines = [line for r in cluster.sent("POST", "/_bulk") for line in r.body]
-    assert bulk_lines[0] == {"index": {"_index": first.index, "_id": "demo-00001"}}
-    assert bulk_lines[1]["category_path"] == "Accessories > Bags"
-    assert cluster.aliases["products"] == first.index
-
-    cluster.requests.clear()
-    second = await adapter.rebuild(batches([doc("demo-00003")]))
-    order = [(r.method, r.path) for r in cluster.requests]
-    alias_call = order.index(("POST", "/_aliases"))
-    assert order.index(("POST", f"/{second.index}/_refresh")) < alias_call
-    assert cluster.sent("POST", "/_aliases")[0].body == {
-        "actions": [
-            {"remove": {"index": first.index, "alias": "products"}},
-            {"add": {"index": second.index, "alias": "products", "is_write_index": True}},
-        ]
-    }
-    assert order.index(("DELETE", f"/{first.index}")) > alias_call
-    assert first.index not in cluster.indices and second.index in cluster.indices
-
-
-async def test_incremental_updates_write_through_the_alias(
-    adapter: OpenSearchProductSearch, opensearch_fake: tuple[str, FakeCluster]
-) -> None:
-    await adapter.index_documents([doc("demo-00009")])
-    await adapter.remove_documents(["demo-00010"])
-    lines = [line for r in opensearch_fake[1].sent("POST", "/_bulk") for line in r.body]
-    assert lines[0] == {"index": {"_index": "products", "_id": "demo-00009"}}
-    assert lines[2] == {"delete": {"_index": "products", "_id": "demo-00010"}}
-    with pytest.raises(ServiceUnavailable):
-        await adapter.index_documents([doc("bad-2")])
 
 
 async def test_sigv4_signs_requests_for_amazon_opensearch_service(
@@ -318,7 +311,7 @@ async def test_graphql_search_on_opensearch_sends_the_inputs_as_dsl(
         body = await gql(http, query, filters=filters)
     assert "errors" not in body, body
     result = body["data"]["search"]
-    (sent,) = cluster.sent("POST", "/_search")
+    sent = cluster.sent("POST", "/_search")[0]
     assert sent.body["post_filter"]["bool"]["filter"] == [
         {"terms": {"vendor": ["Acme", "Loomwell"]}},
         {"term": {"available": True}},
@@ -328,5 +321,6 @@ async def test_graphql_search_on_opensearch_sends_the_inputs_as_dsl(
     assert (sent.body["size"], sent.body["track_total_hits"]) == (3, True)
     assert len(result["edges"]) == 2  # hydrated from the catalog in one batch
     assert (result["totalCount"], result["didYouMean"]) == (42, "backpack")
+    assert len(cluster.sent("POST", "/_search")) == 2  # as typed, then corrected
     price = {f["id"]: f for f in result["productFilters"]}["filter.v.price"]["values"]
     assert price[0]["input"] == {"price": {"min": "0", "max": "24.99"}}

@@ -82,7 +82,7 @@ async def test_idempotent_calls_are_retried_and_others_are_tried_once(
     settings = settings_for(seeded_dir, url, attempts=3, backoff_initial_seconds=0.01, breaker_failures=0)
     app = app_client(settings)
     async with app as http:
-        fake.mode = "unavailable"
+        fake.mode, fake.requests[:] = "unavailable", []  # start-up created the alias's first index
         body = await gql(http, SEARCH_AND_PRODUCTS)
         search = app.state.backends.search
         with pytest.raises(Exception, match="unavailable") as rebuild:

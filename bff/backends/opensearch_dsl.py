@@ -50,6 +50,8 @@ SUGGEST_FIELDS = ["title.sayt", "title.sayt._2gram", "title.sayt._3gram", "vendo
 SUGGEST_PREFIX_FIELD = "title.sayt._index_prefix"
 # The words of the named fields (title, brand, type, categories, tags), unstemmed: what corrections come from.
 SPELLING_FIELD = "spelling"
+# Every word unstemmed (named fields and descriptions): whether a typed word starts indexed words.
+WORD_FIELDS = [SPELLING_FIELD, "description.words"]
 TEXT_ANALYZER = "folded_english"
 WORD_ANALYZER = "folded"
 
@@ -103,7 +105,7 @@ def index_body(shards: int = 1, replicas: int = 1, alias: str | None = None) -> 
                         "raw": {"type": "keyword", "ignore_above": 256},
                     },
                 },
-                "description": text,
+                "description": {**text, "fields": {"words": {"type": "text", "analyzer": WORD_ANALYZER}}},
                 "vendor": _keyword_with_text(),
                 "product_type": _keyword_with_text(),
                 "tags": _keyword_with_text(),

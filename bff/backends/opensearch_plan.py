@@ -2,7 +2,7 @@
 
 The first request searches the words as typed (every word must match, in whichever field holds it:
 ``cross_fields``) and carries, as a ``global`` aggregation, what planning needs to know about each word:
-whether the index holds it (stemmed, in any field), whether indexed words start with it, and, from a ``term``
+whether the index holds it (stemmed, in any field), whether indexed words (unstemmed) start with it, and, from a ``term``
 suggester over the unstemmed words of the named fields (title, brand, type, categories, tags; never
 descriptions), its nearest spellings. A word the index holds is searched as is; one that only starts indexed
 words is a prefix ("leath"); one within ``AUTO:5,6`` edits of a named field's word is replaced by it
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from bff.backends.local.search_text import edit_distance, max_edits
-from bff.backends.opensearch_dsl import SPELLING_FIELD, TEXT_FIELDS
+from bff.backends.opensearch_dsl import SPELLING_FIELD, TEXT_FIELDS, WORD_FIELDS
 
 Json = dict[str, Any]
 PLAN = "plan"
@@ -70,7 +70,10 @@ def probe(terms: list[str]) -> tuple[Json, Json]:
     for i, term in enumerate(terms):
         checks[f"known_{i}"] = {"filter": _exact([term], "and")}
         if len(term) >= MIN_PREFIX:
-            checks[f"prefix_{i}"] = {"filter": _prefix(term)}
+            # Words as written, not stems: "sunglases" stems to "sunglas", which starts "sunglass".
+            checks[f"prefix_{i}"] = {
+                "filter": {"multi_match": {"query": term, "type": "bool_prefix", "fields": WORD_FIELDS}}
+            }
     suggest = {
         "spelling": {
             "text": " ".join(terms),
