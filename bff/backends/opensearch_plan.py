@@ -2,9 +2,9 @@
 
 The first request searches the words as typed (every word must match, in whichever field holds it:
 ``cross_fields``) and carries, as a ``global`` aggregation, what planning needs to know about each word:
-whether the index holds it (stemmed, in any field), whether indexed words (unstemmed) start with it, and, from a ``term``
-suggester over the unstemmed words of the named fields (title, brand, type, categories, tags; never
-descriptions), its nearest spellings. A word the index holds is searched as is; one that only starts indexed
+whether the index holds it (stemmed, in any field), whether indexed words (unstemmed) start with it, and,
+from a ``term`` suggester over the unstemmed words of the named fields (title, brand, type, categories,
+tags; never descriptions), its nearest spellings. A word the index holds is searched as is; one that only starts indexed
 words is a prefix ("leath"); one within ``AUTO:5,6`` edits of a named field's word is replaced by it
 ("backpak" -> "backpack", reported as the corrected query); anything else stays as typed. When the plan
 differs from the words as typed, the planned query runs instead. When every word is required and the text
