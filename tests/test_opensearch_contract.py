@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from bff.backends.opensearch import OpenSearchProductSearch
-from bff.backends.opensearch_dsl import document_source
+from bff.backends.opensearch_index import document_source
 from bff.domain.catalog import ProductQuery
 from bff.domain.search import SearchDocument, SearchRequest, SearchSort
 from bff.errors import ServiceUnavailable

@@ -27,14 +27,8 @@ from opensearchpy.exceptions import NotFoundError, TransportError
 from opensearchpy.helpers import async_bulk
 
 from bff.backends.local.search_text import query_terms
-from bff.backends.opensearch_dsl import (
-    document_source,
-    index_body,
-    parse_search,
-    parse_suggest,
-    search_body,
-    suggest_body,
-)
+from bff.backends.opensearch_dsl import parse_search, parse_suggest, search_body, suggest_body
+from bff.backends.opensearch_index import document_source, index_body
 from bff.backends.opensearch_plan import Word, count_aggs, plan, probe, text_matches, text_query
 from bff.domain.search import ReindexReport, SearchDocument, SearchRequest, SearchResult, Suggestions
 from bff.errors import ServiceUnavailable

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from bff.backends.local.search_text import edit_distance, max_edits
-from bff.backends.opensearch_dsl import SPELLING_FIELD, TEXT_FIELDS, WORD_FIELDS
+from bff.backends.opensearch_index import SPELLING_FIELD, TEXT_FIELDS, WORD_FIELDS
 
 Json = dict[str, Any]
 PLAN = "plan"
