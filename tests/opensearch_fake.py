@@ -230,6 +230,8 @@ def _route(cluster: FakeCluster, method: str, parts: list[str], params: dict[str
         found = cluster.resolve(target)
         if not found:
             return _not_found(target)
+        if len(found) > 1:
+            return _error(400, "illegal_argument_exception", "the stand-in searches one index at a time")
         return JSONResponse(run_search(cluster.indices[found[0]], body))
     if parts[:1] == ["_alias"]:
         name = parts[1]
@@ -265,7 +267,10 @@ def _bulk(cluster: FakeCluster, lines: list[Json], require_alias: bool, default_
         target, doc_id = meta.get("_index", default_index), meta["_id"]
         item: Json = {"_index": target, "_id": doc_id}
         index_name = target if target in cluster.indices else cluster.write_index(target)
-        if require_alias and target not in cluster.aliases:
+        if target in cluster.aliases and index_name is None and op != "delete":
+            reason = f"no write index is defined for alias [{target}]"
+            item.update(status=400, error={"type": "illegal_argument_exception", "reason": reason})
+        elif require_alias and target not in cluster.aliases:
             reason = f"no such index [[require_alias] request flag is [true] and [{target}] is not an alias]"
             item.update(status=404, error={"type": "index_not_found_exception", "reason": reason, "index": target})
         elif op == "delete":

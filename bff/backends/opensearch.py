@@ -48,6 +48,12 @@ def _retryable(exc: TransportError) -> bool:
     return isinstance(exc, OpenSearchConnectionError) or exc.status_code in (429, 502, 503, 504, "N/A")
 
 
+def _error_type(item: dict[str, Any]) -> str | None:
+    (_, detail), *_ = item.items()
+    error = detail.get("error")
+    return str(error.get("type")) if isinstance(error, dict) else None
+
+
 def _bulk_failures(errors: list[Any]) -> list[tuple[str, str]]:
     failed = []
     for item in errors:
@@ -158,7 +164,7 @@ class OpenSearchProductSearch:
     async def _write(self, actions: list[dict[str, Any]]) -> list[Any]:
         """Bulk ``actions`` through the alias; a missing alias is created and the write tried again."""
         _, errors = await self._bulk(actions, require_alias=True)
-        if any(e.get(op, {}).get("error", {}).get("type") == NO_ALIAS for e in errors for op in e):
+        if any(_error_type(item) == NO_ALIAS for item in errors):
             await self.ensure_alias()
             _, errors = await self._bulk(actions, require_alias=True)
         return errors
@@ -259,11 +265,15 @@ class OpenSearchProductSearch:
         for name in old:
             await self._client.indices.delete(index=name, ignore_unavailable=True)
         # What this process wrote while the new index was loading went to the old one: write it again.
-        for op, items in journal:
-            if op == "index":
-                await self.index_documents(items)
-            else:
-                await self.remove_documents(items)
+        try:
+            for op, items in journal:
+                if op == "index":
+                    await self.index_documents(items)
+                else:
+                    await self.remove_documents(items)
+        except ServiceUnavailable:
+            # The new index is live; what is missing of it, the catalog's catch-up (``reindex``) writes.
+            log.exception("writing again %d changes made during the rebuild failed", len(journal))
         return report
 
     async def ping(self) -> None:

@@ -101,7 +101,7 @@ async def changed_since(catalog: CatalogStore, since: datetime) -> AsyncIterator
         recent = [p for p in page.items if _stamp(p) >= since]
         if recent:
             yield recent
-        if len(recent) < len(page.items) or not page.has_more:
+        if len(recent) < len(page.items) or not page.has_more or not page.keys:
             return
         after = page.keys[-1]
 
