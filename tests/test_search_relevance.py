@@ -20,7 +20,8 @@ from bff import datasets
 from bff.backends.registry import Backends, build_backends
 from bff.catalog_io import import_feed
 from bff.domain.catalog import ProductQuery
-from bff.domain.search import SearchRequest, SearchSort
+from bff.domain.search import SearchRequest, SearchResult, SearchSort
+from bff.settings import Settings
 from tests.conftest import make_settings
 from tests.opensearch_fake import running_fake
 
@@ -37,16 +38,34 @@ def opensearch_url() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session", params=["embedded", "opensearch"])
-async def retail(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Backends]:
-    backend = {}
-    if request.param == "opensearch":
-        url = request.getfixturevalue("opensearch_url")
-        backend = {"search_backend": "opensearch", "opensearch_url": url, "opensearch_auth": "none"}
-    async with build_backends(make_settings(tmp_path_factory.mktemp("retail"), **backend)) as backends:
+async def _imported(settings: Settings) -> AsyncIterator[Backends]:
+    async with build_backends(settings) as backends:
         report = await import_feed(backends.catalog, DATASET, fmt=None, progress=False)
         assert not report.rejected
         yield backends
+
+
+@pytest.fixture(scope="session")
+async def retail_embedded(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Backends]:
+    async for backends in _imported(make_settings(tmp_path_factory.mktemp("retail"))):
+        yield backends
+
+
+@pytest.fixture(scope="session")
+async def retail_opensearch(tmp_path_factory: pytest.TempPathFactory, opensearch_url: str) -> AsyncIterator[Backends]:
+    settings = make_settings(
+        tmp_path_factory.mktemp("retail"), search_backend="opensearch", opensearch_url=opensearch_url,
+        opensearch_auth="none",
+    )  # fmt: skip
+    async for backends in _imported(settings):
+        yield backends
+
+
+@pytest.fixture(params=["embedded", "opensearch"])
+def retail(request: pytest.FixtureRequest) -> Backends:
+    """The catalog imported with each search backend in turn."""
+    backends: Backends = request.getfixturevalue(f"retail_{request.param}")
+    return backends
 
 
 async def titles(backends: Backends, request: SearchRequest) -> list[str]:
@@ -160,3 +179,48 @@ async def test_when_no_product_has_every_word_any_word_will_do(retail: Backends)
 async def test_the_last_word_is_completed(retail: Backends) -> None:
     top = await titles(retail, SearchRequest("leather dayp", limit=5))
     assert top and all("leather" in t.lower() and "daypack" in t.lower() for t in top), top
+
+
+# Exact names, plurals, prefixes (alone and after other words), misspellings (alone and after other words),
+# words in different fields, no product with every word, possessives, accents, stopwords, nonsense: the two
+# backends must decide alike which products match, which query was run and what the facets count.
+QUERIES = [
+    "backpack",
+    "backpacks",
+    "leather daypack",
+    "accessories daypack",
+    "leath",
+    "leather dayp",
+    "backpak",
+    "sunglases",
+    "neklace",
+    "headphnoes",
+    "wireless headphnoes",
+    "daypack sofa",
+    "chef's knife",
+    "damascus chef knife",
+    "café",
+    "léather",
+    "women sandals",
+    "the camping tent",
+    "blue",
+    "qwxzvbk",
+    "tent qwxzvbk",
+    "runni shoes",
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+async def test_both_backends_find_the_same_products_and_corrections_and_count_the_same_facets(
+    retail_embedded: Backends, retail_opensearch: Backends, query: str
+) -> None:
+    request = SearchRequest(query, limit=3000, with_facets=True)
+    embedded = await retail_embedded.search.search(request)
+    opensearch = await retail_opensearch.search.search(request)
+    assert (opensearch.total, opensearch.corrected_query) == (embedded.total, embedded.corrected_query)
+    assert set(opensearch.product_ids) == set(embedded.product_ids)
+    assert facet_counts(opensearch) == facet_counts(embedded)
+
+
+def facet_counts(result: SearchResult) -> dict[str, set[tuple[str, int]]]:
+    return {f.id: {(v.id, v.count) for v in f.values} for f in result.facets}
