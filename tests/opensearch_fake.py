@@ -248,6 +248,11 @@ def _route(cluster: FakeCluster, method: str, parts: list[str], params: dict[str
             return _delete_index(cluster, name, params)
         if method == "HEAD":
             return Response(status_code=200 if cluster.resolve(name) else 404)
+    if len(parts) == 2 and parts[1] == "_mapping" and method == "GET":
+        indices = cluster.resolve(parts[0])
+        if not indices:
+            return _not_found(parts[0])
+        return JSONResponse({i: {"mappings": cluster.indices[i].mappings} for i in indices})
     if len(parts) == 2 and parts[1] in ("_settings", "_refresh"):
         if parts[0] not in cluster.indices:
             return _not_found(parts[0])

@@ -216,3 +216,18 @@ async def test_reindex_catches_up_what_another_instance_wrote_during_the_rebuild
     assert loaded[edited.id] == edited.title  # the new index was loaded with the title before the edit
     assert report.switched and report.caught_up >= 1
     assert await found(search, "zanzibar") == [edited.id]
+
+
+async def test_start_up_says_when_the_live_index_needs_a_rebuild_for_this_release_s_mappings(
+    search: OpenSearchProductSearch, cluster: FakeCluster, caplog: pytest.LogCaptureFixture
+) -> None:
+    await search.ensure_alias()
+    await search.ensure_alias()
+    assert "run `bff reindex`" not in caplog.text
+    (index,) = cluster.alias_of("products")
+    cluster.indices[index].mappings["_meta"] = {"bff_mapping": 1}  # made by an older release
+
+    await search.ensure_alias()
+
+    assert f"search index '{index}' has mapping version 1, this release needs" in caplog.text
+    assert cluster.alias_of("products") == [index]  # searches keep it until `bff reindex`

@@ -28,7 +28,7 @@ from opensearchpy.helpers import async_bulk
 
 from bff.backends.local.search_text import query_terms
 from bff.backends.opensearch_dsl import parse_search, parse_suggest, search_body, suggest_body
-from bff.backends.opensearch_index import document_source, index_body
+from bff.backends.opensearch_index import MAPPING_VERSION, document_source, index_body
 from bff.backends.opensearch_plan import Word, count_aggs, plan, probe, text_matches, text_query
 from bff.domain.search import ReindexReport, SearchDocument, SearchRequest, SearchResult, Suggestions
 from bff.errors import ServiceUnavailable
@@ -189,6 +189,7 @@ class OpenSearchProductSearch:
         """Create the alias with a first, empty index when the cluster has none (at start-up)."""
         try:
             if await self._current_indices():
+                await self._check_mapping()
                 return
             if await self._client.indices.exists(index=self._alias):
                 # A concrete index named like the alias (written by an older version): the next rebuild
@@ -207,6 +208,19 @@ class OpenSearchProductSearch:
             if _retryable(exc):
                 raise _unavailable(exc) from exc
             raise
+
+    async def _check_mapping(self) -> None:
+        """Say so when the live index was made by a release with other mappings (searches may fail on it)."""
+        found = await self._client.indices.get_mapping(index=self._alias)
+        for index, spec in found.items():
+            version = spec.get("mappings", {}).get("_meta", {}).get("bff_mapping")
+            if version != MAPPING_VERSION:
+                log.error(
+                    "search index %r has mapping version %s, this release needs %s: run `bff reindex`",
+                    index,
+                    version,
+                    MAPPING_VERSION,
+                )
 
     async def _current_indices(self) -> list[str]:
         try:

@@ -22,6 +22,8 @@ TEXT_FIELDS = [
 SPELLING_FIELD = "spelling"
 # Every word unstemmed (named fields and descriptions): whether a typed word starts indexed words.
 WORD_FIELDS = [SPELLING_FIELD, "description.words"]
+# Bumped whenever the analysers or mappings change: an index with another version needs `bff reindex`.
+MAPPING_VERSION = 2
 TEXT_ANALYZER = "folded_english"
 WORD_ANALYZER = "folded"
 
@@ -63,6 +65,7 @@ def index_body(shards: int = 1, replicas: int = 1, alias: str | None = None) -> 
             "analysis": _analysis(),
         },
         "mappings": {
+            "_meta": {"bff_mapping": MAPPING_VERSION},
             "dynamic": "strict",
             "properties": {
                 "product_id": {"type": "keyword"},
