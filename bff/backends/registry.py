@@ -101,7 +101,8 @@ async def _open_search(settings: Settings, catalog: CatalogStore) -> ProductSear
     # The embedded index is derived data: an empty one over a non-empty catalog is built now.
     if await search.is_empty():
         try:
-            await reindex(catalog, search)
+            # Before start-up completes nothing writes through this process: no catch-up needed.
+            await reindex(catalog, search, catch_up=False)
         except Exception:  # a catalog the index cannot read must not stop the app
             logging.getLogger("bff.search").exception("building the search index failed; run `bff reindex`")
     return search

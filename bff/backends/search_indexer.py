@@ -106,11 +106,14 @@ async def changed_since(catalog: CatalogStore, since: datetime) -> AsyncIterator
         after = page.keys[-1]
 
 
-async def reindex(catalog: CatalogStore, search: ProductSearch, progress: bool = False) -> ReindexReport:
+async def reindex(
+    catalog: CatalogStore, search: ProductSearch, progress: bool = False, catch_up: bool = True
+) -> ReindexReport:
     """Rebuild the index from the whole catalog; searches keep using the old one until the switch.
 
     Writes made while it runs reach the old index only: once the new one is live, the products written
     since the rebuild started (less ``CLOCK_SKEW``) are indexed again from the catalog's "updated" listing.
+    ``catch_up`` false skips that, when nothing can have written meanwhile (the build at start-up).
     """
     started = datetime.now(UTC) - CLOCK_SKEW
     total = await catalog.count_products(ProductQuery())
@@ -125,7 +128,7 @@ async def reindex(catalog: CatalogStore, search: ProductSearch, progress: bool =
         report = await search.rebuild(batches())
     finally:
         bar.close()
-    if report.switched:
+    if report.switched and catch_up:
         async for products in changed_since(catalog, started):
             await search.index_documents(await documents(catalog, products))
             report.caught_up += len(products)
