@@ -5,13 +5,12 @@ The stand-in decides what the DSL decides (which documents match, fallbacks, cor
 folding) as a cluster would and scores with BM25 like Lucene, but not float for float: the assertions are on
 matches and on rankings clear enough not to hang on Lucene's exact scores (docs/search.md lists the
 differences). The dataset lives outside the project (``../shared/datasets`` or ``BFF_DATASETS_DIR``, see
-``bff/datasets.py``); without it these tests skip, except in CI. It is imported once per session and backend
+``bff/datasets.py``); without it these tests skip. It is imported once per session and backend
 through the real importer, which indexes as it writes.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -26,10 +25,8 @@ from tests.conftest import make_settings
 from tests.opensearch_fake import running_fake
 
 DATASET = datasets.retail_demo_store() / "products.yaml"
-# CI has the dataset: there, its absence is a failure, not a skip.
-pytestmark = pytest.mark.skipif(
-    datasets.missing(DATASET) is not None and not os.environ.get("CI"), reason=str(datasets.missing(DATASET))
-)
+# The dataset is never shipped with the project: a checkout without it beside skips these tests.
+pytestmark = pytest.mark.skipif(datasets.missing(DATASET) is not None, reason=str(datasets.missing(DATASET)))
 
 
 @pytest.fixture(scope="session")
