@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     # Least time between two reads of the catalog's generation (bff/backends/catalog_watch.py): how soon
     # this process notices another one's catalog writes (`bff import`) and retires what it cached.
     catalog_watch_interval_seconds: float = Field(1.0, ge=0)
+    # The most listing entries one product listing (or one filtered count) may read on DynamoDB, across the
+    # category partitions it merges (~250 bytes an entry: the default is ~31 read units). A filter that
+    # drops entries makes a listing read more of them; at the budget it answers the matches found so far
+    # with `hasNextPage` and a cursor at the last entry read (docs/data-model.md, "Read budget").
+    listing_read_budget: int = Field(1000, ge=10)
     # Embedded backends keep state on one machine's disk; production must opt in to them knowingly.
     allow_embedded_backends: bool = False
 

@@ -60,11 +60,19 @@ def edges_and_page_info(
     ]
     more_before = page.has_more if request.backward else request.after is not None
     more_after = request.after is not None if request.backward else page.has_more
+    start = keys[0] if keys else None
+    end = keys[-1] if keys else None
+    # A page the store cut short continues from the last entry it read, in the paging direction.
+    if page.resume_key is not None:
+        if request.backward:
+            start = page.resume_key
+        else:
+            end = page.resume_key
     info = PageInfo(
         has_next_page=more_after,
         has_previous_page=more_before,
-        start_cursor=codec.encode(listing, keys[0]) if keys else None,
-        end_cursor=codec.encode(listing, keys[-1]) if keys else None,
+        start_cursor=None if start is None else codec.encode(listing, start),
+        end_cursor=None if end is None else codec.encode(listing, end),
     )
     return edges, info
 

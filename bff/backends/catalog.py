@@ -44,6 +44,12 @@ class CatalogReader(Protocol):
         self, query: ProductQuery, sort: ProductSortKey, reverse: bool, page: PageRequest
     ) -> Page[Product]: ...
 
+    async def list_product_ids(
+        self, query: ProductQuery, sort: ProductSortKey, reverse: bool, page: PageRequest
+    ) -> Page[str]:
+        """``list_products``'s page as product ids: a layer that reads products through a cache lists them
+        here and reads them by id. ``resume_key`` is set when the store stopped before the page filled."""
+
     async def count_products(self, query: ProductQuery) -> int: ...
 
     async def get_categories(self, ids: Sequence[str]) -> list[Category | None]: ...
@@ -92,6 +98,7 @@ READS = (
     "get_variants_by_product",
     "get_variants",
     "list_products",
+    "list_product_ids",
     "count_products",
     "get_categories",
     "get_categories_by_handle",

@@ -15,6 +15,10 @@ warning is logged once per outage, not per failure; the cache port's circuit bre
 (``bff.backends.policy``) makes an outage cost a few timeouts, not one per request.
 ``forget_all`` drops every entry at once (a new key namespace): the catalog watch calls it when another
 process changed the catalog and the cache is this process's memory.
+
+With ``hydrate_listings`` (a remote store, DynamoDB), a product listing asks the store for the page's
+product ids only and reads the products through the cache like any by-id read: a listing read twice
+reads its entries twice and its products once.
 """
 
 from __future__ import annotations
@@ -30,7 +34,8 @@ from bff.backends import catalog_codec as codec
 from bff.backends.cache import Cache
 from bff.backends.catalog import CatalogReader
 from bff.backends.catalog_delegate import CatalogReadDelegate
-from bff.domain.catalog import Category, Product, Variant
+from bff.backends.catalog_tree import hydrate
+from bff.domain.catalog import Category, Page, PageRequest, Product, ProductQuery, ProductSortKey, Variant
 from bff.errors import ServiceUnavailable
 from bff.metrics import record_degraded
 
@@ -49,8 +54,11 @@ class CachedCatalogReads(CatalogReadDelegate):
         cache: Cache,
         ttl_seconds: float = 300.0,
         negative_ttl_seconds: float = 30.0,
+        *,
+        hydrate_listings: bool = False,
     ) -> None:
         super().__init__(store)
+        self._hydrate_listings = hydrate_listings
         self._cache = cache
         self._ttl = ttl_seconds
         self._negative_ttl = negative_ttl_seconds
@@ -78,6 +86,13 @@ class CachedCatalogReads(CatalogReadDelegate):
 
     async def get_products(self, ids: Sequence[str]) -> list[Product | None]:
         return await self._read("product", Product | None, ids, self._store.get_products)
+
+    async def list_products(
+        self, query: ProductQuery, sort: ProductSortKey, reverse: bool, page: PageRequest
+    ) -> Page[Product]:
+        if not self._hydrate_listings:
+            return await self._store.list_products(query, sort, reverse, page)
+        return await hydrate(await self._store.list_product_ids(query, sort, reverse, page), self.get_products)
 
     async def get_categories(self, ids: Sequence[str]) -> list[Category | None]:
         return await self._read("category", Category | None, ids, self._store.get_categories)

@@ -45,6 +45,11 @@ class CatalogReadDelegate:
     ) -> Page[Product]:
         return await self._store.list_products(query, sort, reverse, page)
 
+    async def list_product_ids(
+        self, query: ProductQuery, sort: ProductSortKey, reverse: bool, page: PageRequest
+    ) -> Page[str]:
+        return await self._store.list_product_ids(query, sort, reverse, page)
+
     async def count_products(self, query: ProductQuery) -> int:
         return await self._store.count_products(query)
 

@@ -2,18 +2,19 @@
 
 The tree is small (tens to a few thousand categories), so the DynamoDB adapter reads it whole (one Query of
 one partition) and answers children, top-level lists and subtree filters here, with the same ancestors,
-paths and keyset order as the SQLite adapter.
+paths and keyset order as the SQLite adapter. Listings that find ids first get their items by ``hydrate``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TypeVar
 
 from bff.domain.catalog import Category, Page, PageRequest
 from bff.errors import BadUserInput
 
 T = TypeVar("T")
+P = TypeVar("P")
 
 
 def category_paths(
@@ -69,3 +70,15 @@ def keyset_page(items: Sequence[T], key: Callable[[T], tuple[str, str]], page: P
     if page.backward:
         chosen.reverse()
     return Page(items=chosen, keys=[key(i) for i in chosen], has_more=has_more)
+
+
+async def hydrate(page: Page[str], fetch: Callable[[Sequence[str]], Awaitable[list[P | None]]]) -> Page[P]:
+    """A page of ids as a page of what ``fetch`` reads for them (ids it finds nothing for are left out)."""
+    found = await fetch(page.items)
+    kept = [(item, key) for item, key in zip(found, page.keys, strict=True) if item is not None]
+    return Page(
+        items=[item for item, _ in kept],
+        keys=[key for _, key in kept],
+        has_more=page.has_more,
+        resume_key=page.resume_key,
+    )

@@ -2,26 +2,32 @@
 
 Products, variants and categories are read by key with BatchGetItem; handles through GSI1; listings through
 per-sort listing entries on GSI1 (one partition for every product, one per category), merged across a
-category's subtree. Reads are eventually consistent (and go through DAX when configured) except where a
-write must read back what is stored. ``update_product`` is one TransactWriteItems whose product item is put
+category's subtree, within a read budget (``dynamodb_listing``); the category tree from this process's copy
+under its version item (``dynamodb_tree``); unfiltered counts from one counter item per listing scope
+(``dynamodb_counts``). Reads are eventually consistent (and go through DAX when configured) except where
+a write must read back what is stored. ``update_product`` is one TransactWriteItems whose product item is put
 on the condition that its ``version`` is still the one read; every write then moves the generation item.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from bff.backends import catalog_tree as tree
+from bff.backends import dynamodb_counts as counts
 from bff.backends import dynamodb_items as items
+from bff.backends import dynamodb_limits as limits
 from bff.backends import dynamodb_schema as s
 from bff.backends.dynamodb_client import TRANSACTION_MAX, Caller, DynamoRequests, aioboto3_caller
 from bff.backends.dynamodb_items import Item
-from bff.backends.dynamodb_listing import count_entries, list_entries
+from bff.backends.dynamodb_listing import DEFAULT_READ_BUDGET, count_entries, list_entries
+from bff.backends.dynamodb_tree import CategoryTree
 from bff.domain.catalog import (
     Category,
     Page,
@@ -43,10 +49,21 @@ HANDLE_QUERIES = 16
 class DynamoCatalogStore:
     """The ``CatalogStore`` port over one DynamoDB table."""
 
-    def __init__(self, requests: DynamoRequests, client: Any = None, stack: AsyncExitStack | None = None) -> None:
+    def __init__(
+        self,
+        requests: DynamoRequests,
+        client: Any = None,
+        stack: AsyncExitStack | None = None,
+        *,
+        read_budget: int = DEFAULT_READ_BUDGET,
+        tree_check_seconds: float = 1.0,
+    ) -> None:
         self.requests = requests
         self.client = client
         self._stack = stack
+        # Listing entries one listing (or one count) may read, across its scopes.
+        self.read_budget = read_budget
+        self.tree = CategoryTree(requests, tree_check_seconds)
 
     @classmethod
     async def open(
@@ -56,6 +73,9 @@ class DynamoCatalogStore:
         endpoint_url: str | None = None,
         dax: Caller | None = None,
         max_attempts: int = 4,
+        *,
+        read_budget: int = DEFAULT_READ_BUDGET,
+        tree_check_seconds: float = 1.0,
     ) -> DynamoCatalogStore:
         import aioboto3
         from botocore.config import Config
@@ -69,7 +89,8 @@ class DynamoCatalogStore:
         close_dax = getattr(dax, "close", None)
         if close_dax is not None:
             stack.callback(close_dax)
-        return cls(DynamoRequests(table, aioboto3_caller(client), dax), client, stack)
+        requests = DynamoRequests(table, aioboto3_caller(client), dax)
+        return cls(requests, client, stack, read_budget=read_budget, tree_check_seconds=tree_check_seconds)
 
     async def close(self) -> None:
         if self._stack is not None:
@@ -132,18 +153,8 @@ class DynamoCatalogStore:
 
     # -- the category tree ----------------------------------------------------------------------------
 
-    async def _tree(self, consistent: bool = False) -> list[Item]:
-        return await self.requests.query_items(
-            {
-                "KeyConditionExpression": "#pk = :pk",
-                "ExpressionAttributeNames": {"#pk": s.PK},
-                "ExpressionAttributeValues": {":pk": {"S": s.CATEGORIES}},
-            },
-            consistent=consistent,
-        )
-
     async def _tree_pairs(self) -> list[tuple[Category, str]]:
-        return [(items.category_from_item(i), str(i["path"])) for i in await self._tree()]
+        return [(items.category_from_item(i), str(i["path"])) for i in await self.tree.items()]
 
     async def get_child_categories(self, parent_ids: Sequence[str]) -> list[list[Category]]:
         children: dict[str, list[Category]] = defaultdict(list)
@@ -165,28 +176,39 @@ class DynamoCatalogStore:
     async def _scopes(self, query: ProductQuery) -> list[str]:
         if query.category_id is None:
             return [s.listing_scope(None)]
-        paths = {str(i["id"]): str(i["path"]) for i in await self._tree()}
+        paths = {str(i["id"]): str(i["path"]) for i in await self.tree.items()}
         return [s.listing_scope(c) for c in tree.subtree_ids(paths, query.category_id)]
+
+    async def list_product_ids(
+        self, query: ProductQuery, sort: ProductSortKey, reverse: bool, page: PageRequest
+    ) -> Page[str]:
+        found = await list_entries(
+            self.requests, await self._scopes(query), query, sort, reverse, page, self.read_budget
+        )
+        return Page(
+            items=[str(e["productId"]) for e in found.entries],
+            keys=[(items.typed_sort_value(e[s.SORT_VALUE], sort), str(e["productId"])) for e in found.entries],
+            has_more=found.has_more,
+            resume_key=None if found.resume is None else s.decode_listing_sort_key(found.resume, sort),
+        )
 
     async def list_products(
         self, query: ProductQuery, sort: ProductSortKey, reverse: bool, page: PageRequest
     ) -> Page[Product]:
-        entries, has_more = await list_entries(self.requests, await self._scopes(query), query, sort, reverse, page)
-        products = await self.get_products([e["productId"] for e in entries])
-        kept = [(p, e) for p, e in zip(products, entries, strict=True) if p is not None]
-        return Page(
-            items=[p for p, _ in kept],
-            keys=[(items.typed_sort_value(e[s.SORT_VALUE], sort), p.id) for p, e in kept],
-            has_more=has_more,
-        )
+        return await tree.hydrate(await self.list_product_ids(query, sort, reverse, page), self.get_products)
 
     async def count_products(self, query: ProductQuery) -> int:
-        return await count_entries(self.requests, await self._scopes(query), query)
+        """Unfiltered: the scopes' counter items (one BatchGetItem per 100 scopes). Filtered: COUNT Queries
+        within the read budget (a lower bound past it); the app answers filtered counts from search."""
+        scopes = await self._scopes(query)
+        if replace(query, category_id=None) != ProductQuery():
+            return await count_entries(self.requests, scopes, query, self.read_budget)
+        return await counts.read_counters(self.requests, scopes)
 
     # -- writes ---------------------------------------------------------------------------------------
 
     async def upsert_categories(self, categories: Sequence[Category]) -> None:
-        stored = {str(i["id"]): i for i in await self._tree(consistent=True)}
+        stored = {str(i["id"]): i for i in await self.tree.query(consistent=True)}
         merged = {cid: items.category_from_item(i) for cid, i in stored.items()}
         merged.update({c.id: c for c in categories})
         paths = tree.category_paths(
@@ -199,6 +221,7 @@ class DynamoCatalogStore:
             if items.to_wire(item) != items.to_wire(stored.get(cid, {})):
                 changed.append(item)
         await self.requests.batch_write(changed)
+        await self.tree.bump()
         await self.requests.bump_generation()
 
     async def upsert_products(self, records: Sequence[ProductRecord]) -> None:
@@ -207,14 +230,21 @@ class DynamoCatalogStore:
         now = datetime.now(UTC)
         puts: dict[tuple[str, str], Item] = {}
         deletes: dict[tuple[str, str], dict[str, str]] = {}
+        moves: Counter[str] = Counter()
         for record in latest:
             old = stored.get(_pair(s.product_key(record.product.id)))
             # Unconditional, but the version still moves: a conditional write that read the old one fails.
             version = int(old.get("version", 0)) + 1 if old else 1
             new_items, stale = _product_items(record, old, now, version)
+            # Refused before anything is written: DynamoDB refuses a whole batch for one such item.
+            refused = next((why for why in map(limits.problem, new_items) if why), None)
+            if refused:
+                raise BadUserInput(f"product {record.product.id}: {refused}", field="id")
             puts.update({_pair(i): i for i in new_items})
             deletes.update({_pair(k): k for k in stale})
+            moves.update(counts.scope_moves(old, new_items[0]))
         await self.requests.batch_write(list(puts.values()), [key for pair, key in deletes.items() if pair not in puts])
+        await counts.apply_moves(self.requests, moves)
         await self.requests.bump_generation()
 
     # -- conditional writes and the generation ----------------------------------------------------------
@@ -263,6 +293,7 @@ class DynamoCatalogStore:
             if pair not in stored or items.to_wire(i) != items.to_wire(stored[pair])
         ]
         actions += [{"Delete": {"Key": items.to_wire(k)}} for k in stale if _pair(k) not in puts]
+        actions += [counts.move_action(scope, n) for scope, n in counts.scope_moves(old, product).items() if n]
         if len(actions) > TRANSACTION_MAX:
             raise BadUserInput(
                 f"one update may change at most {TRANSACTION_MAX} catalog items on DynamoDB ({len(actions)} here): "

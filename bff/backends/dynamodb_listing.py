@@ -1,15 +1,21 @@
-"""Product listings over the listing entries on GSI1: keyset pages, filters, counts, subtree merges.
+"""Product listings over the listing entries on GSI1: keyset pages within a read budget, filters, subtree merges.
 
-A listing reads one partition per scope (``PLIST#<sort>#ALL``, or one per category of a subtree): each
-Query starts after the cursor's ``gsi1sk`` and applies the filters as a FilterExpression, until it holds
-``limit + 1`` matches; the scopes' answers are merged on ``gsi1sk``. Filters cost read capacity for the
-entries they skip (never a table scan: only the listing's own partitions are read).
+A listing reads one partition per scope (``PLIST#<sort>#ALL``, or one per category of a subtree). Each
+Query starts after the cursor's ``gsi1sk``; on a price-sorted listing the price bounds are key conditions
+(``gsi1sk BETWEEN``), every other filter a FilterExpression. A filter drops entries it has read (and paid
+for), so a scope keeps querying, each request asking for more entries than the last, until it holds
+``limit + 1`` matches, runs out of entries, or has read its share of the listing's **read budget** (entries,
+``BFF_LISTING_READ_BUDGET``, split evenly between the scopes). The scopes' answers are merged on
+``gsi1sk`` and deduplicated by product (a product moving between categories can sit in two scopes for a
+moment). When a budget share ran out before the page filled, the page holds the matches up to the last
+entry every scope has read, and the listing resumes from that entry: a short, even empty, page with
+``has_more`` and a cursor at the last entry read, never a page that skips a match.
 """
 
 from __future__ import annotations
 
 import asyncio
-from contextlib import aclosing
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -18,13 +24,18 @@ from bff.backends.dynamodb_client import DynamoRequests
 from bff.backends.dynamodb_items import Item, from_wire
 from bff.domain.catalog import PageRequest, ProductQuery, ProductSortKey
 
-# Entries read per Query request: a page plus slack for filtered-out entries, capped.
+# Entries asked for by a filtered listing's first Query (a page plus slack), and the most per request.
 MIN_READ = 50
 MAX_READ = 500
+# The default read budget of one listing, in listing entries (~250 bytes each: 1,000 are ~31 read units).
+DEFAULT_READ_BUDGET = 1000
 
 
-def filter_expression(query: ProductQuery) -> tuple[str | None, dict[str, str], dict[str, Any]]:
-    """The FilterExpression, names and values for everything in ``query`` except the category."""
+def filter_expression(
+    query: ProductQuery, sort: ProductSortKey | None = None
+) -> tuple[str | None, dict[str, str], dict[str, Any]]:
+    """The FilterExpression, names and values for everything in ``query`` except the category (and the
+    price bounds when ``sort`` is the price: those are key conditions, :func:`key_range`)."""
     parts: list[str] = []
     names: dict[str, str] = {}
     values: dict[str, Any] = {}
@@ -45,45 +56,120 @@ def filter_expression(query: ProductQuery) -> tuple[str | None, dict[str, str], 
         names["#stock"] = "totalInventory"
         values[":zero"] = {"N": "0"}
         parts.append("#stock > :zero" if query.available else "#stock <= :zero")
-    for bound, op, amount in (("min", ">=", query.min_price), ("max", "<=", query.max_price)):
-        if amount is not None:
-            names["#price"] = "priceSort"
-            values[f":{bound}price"] = {"N": str(Decimal(amount))}
-            parts.append(f"#price {op} :{bound}price")
+    if sort is not ProductSortKey.PRICE:
+        for bound, op, amount in (("min", ">=", query.min_price), ("max", "<=", query.max_price)):
+            if amount is not None:
+                names["#price"] = "priceSort"
+                values[f":{bound}price"] = {"N": str(Decimal(amount))}
+                parts.append(f"#price {op} :{bound}price")
     return (" AND ".join(parts) or None), names, values
 
 
-async def _collect(
-    requests: DynamoRequests, scope: str, query: ProductQuery, sort: ProductSortKey, descending: bool, page: PageRequest
-) -> list[Item]:
-    need = page.limit + 1
-    expression, names, values = filter_expression(query)
+def key_range(
+    query: ProductQuery, sort: ProductSortKey, descending: bool, page: PageRequest
+) -> tuple[str | None, str | None, str | None]:
+    """``(low, high, exclude)``: the inclusive ``gsi1sk`` bounds a scope's Query reads between, and the key of
+    the cursor's own entry, which is read (a bound is inclusive) and dropped."""
+    low = high = exclude = None
+    if sort is ProductSortKey.PRICE:
+        if query.min_price is not None:
+            low = s.price_bound(query.min_price, upper=False)
+        if query.max_price is not None:
+            high = s.price_bound(query.max_price, upper=True)
+    if page.after is not None:
+        exclude = s.listing_sort_key(*page.after)
+        if descending:
+            high = exclude if high is None else min(high, exclude)
+        else:
+            low = exclude if low is None else max(low, exclude)
+    return low, high, exclude
+
+
+@dataclass(slots=True)
+class ScopeRead:
+    """What one scope's Queries found: matches in reading order, entries read, and how far it got."""
+
+    matches: list[Item]
+    read: int
+    # The ``gsi1sk`` up to which every entry of the scope is known (None: the scope was read to its end).
+    known_to: str | None
+
+
+@dataclass(slots=True)
+class Entries:
+    """A listing page's entries in display order, whether more follow, and where to resume when the budget
+    cut the page short (the ``gsi1sk`` of the last entry every scope read)."""
+
+    entries: list[Item]
+    has_more: bool
+    resume: str | None
+    read: int
+
+
+def _request(
+    scope: str, query: ProductQuery, sort: ProductSortKey, descending: bool, page: PageRequest
+) -> tuple[dict[str, Any], bool, str | None]:
+    expression, names, values = filter_expression(query, sort)
     names = {**names, "#lpk": s.GSI1_PK}
     values = {**values, ":lpk": {"S": s.listing_pk(sort, scope)}}
     condition = "#lpk = :lpk"
-    if page.after is not None:
-        value, last_id = page.after
+    low, high, exclude = key_range(query, sort, descending, page)
+    if low is not None or high is not None:
         names["#lsk"] = s.GSI1_SK
-        values[":after"] = {"S": s.listing_sort_key(value, last_id)}
-        condition += f" AND #lsk {'<' if descending else '>'} :after"
+    if low is not None and high is not None:
+        values[":low"], values[":high"] = {"S": low}, {"S": high}
+        condition += " AND #lsk BETWEEN :low AND :high"
+    elif low is not None:
+        values[":low"] = {"S": low}
+        condition += " AND #lsk >= :low"
+    elif high is not None:
+        values[":high"] = {"S": high}
+        condition += " AND #lsk <= :high"
     request: dict[str, Any] = {
         "IndexName": s.GSI1,
         "KeyConditionExpression": condition,
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": values,
         "ScanIndexForward": not descending,
-        # Without filters every entry read is a match; with them, read ahead for the ones they drop.
-        "Limit": min(max(need * 2, MIN_READ), MAX_READ) if expression else need,
     }
     if expression:
         request["FilterExpression"] = expression
-    found: list[Item] = []
-    async with aclosing(requests.query_pages(request)) as pages:
-        async for response in pages:
-            found += [from_wire(w) for w in response.get("Items", [])]
-            if len(found) >= need:
-                break
-    return found[:need]
+    return request, expression is not None, exclude
+
+
+async def _read_scope(
+    requests: DynamoRequests,
+    scope: str,
+    query: ProductQuery,
+    sort: ProductSortKey,
+    descending: bool,
+    page: PageRequest,
+    share: int,
+) -> ScopeRead:
+    need = page.limit + 1
+    request, filtered, exclude = _request(scope, query, sort, descending, page)
+    request["TableName"] = requests.table
+    # The cursor's own entry is read again (inclusive bound): one more entry, never counted as a match.
+    step = min(max(need * 2, MIN_READ), MAX_READ) if filtered else need + (exclude is not None)
+    matches: list[Item] = []
+    read = 0
+    while True:
+        request["Limit"] = max(min(step, share - read), 1)
+        response = await requests.call("Query", request)
+        read += int(response.get("ScannedCount", len(response.get("Items", ()))))
+        for wire in response.get("Items", ()):
+            item = from_wire(wire)
+            if item[s.GSI1_SK] != exclude:
+                matches.append(item)
+        last = response.get("LastEvaluatedKey")
+        if not last:
+            return ScopeRead(matches, read, None)
+        if len(matches) >= need:
+            return ScopeRead(matches[:need], read, str(matches[need - 1][s.GSI1_SK]))
+        if read >= share:
+            return ScopeRead(matches, read, str(last[s.GSI1_SK]["S"]))
+        request["ExclusiveStartKey"] = last
+        step = min(step * 2, MAX_READ)
 
 
 async def list_entries(
@@ -93,24 +179,53 @@ async def list_entries(
     sort: ProductSortKey,
     reverse: bool,
     page: PageRequest,
-) -> tuple[list[Item], bool]:
-    """The page's listing entries in display order, and whether more follow in the paging direction."""
+    budget: int = DEFAULT_READ_BUDGET,
+) -> Entries:
+    """The page's listing entries in display order, whether more follow in the paging direction, and the
+    ``gsi1sk`` to resume from when the read budget ended the page before it filled."""
     descending = reverse != page.backward
-    answers = await asyncio.gather(*(_collect(requests, sc, query, sort, descending, page) for sc in scopes))
-    merged = sorted((e for answer in answers for e in answer), key=lambda e: str(e[s.GSI1_SK]), reverse=descending)
-    has_more = len(merged) > page.limit
-    merged = merged[: page.limit]
+    if not scopes:
+        return Entries([], False, None, 0)
+    share = max(budget // len(scopes), 1)
+    reads = await asyncio.gather(*(_read_scope(requests, sc, query, sort, descending, page, share) for sc in scopes))
+    bounds = [r.known_to for r in reads if r.known_to is not None]
+    # Past this key some scope has not been read: nothing there can be placed yet.
+    known_to = (max(bounds) if descending else min(bounds)) if bounds else None
+
+    def known(entry: Item) -> bool:
+        key = str(entry[s.GSI1_SK])
+        return known_to is None or (key >= known_to if descending else key <= known_to)
+
+    merged = sorted(
+        (e for r in reads for e in r.matches if known(e)), key=lambda e: str(e[s.GSI1_SK]), reverse=descending
+    )
+    seen: set[str] = set()
+    unique = []
+    for entry in merged:
+        if entry["productId"] not in seen:
+            seen.add(entry["productId"])
+            unique.append(entry)
+    read = sum(r.read for r in reads)
+    if len(unique) > page.limit:
+        chosen, has_more, resume = unique[: page.limit], True, None
+    else:
+        chosen, has_more, resume = unique, known_to is not None, known_to
     if page.backward:
-        merged.reverse()
-    return merged, has_more
+        chosen.reverse()
+    return Entries(chosen, has_more, resume, read)
 
 
-async def count_entries(requests: DynamoRequests, scopes: list[str], query: ProductQuery) -> int:
-    """How many products match: a COUNT Query of each scope's ID-sorted partition."""
+async def count_entries(
+    requests: DynamoRequests, scopes: list[str], query: ProductQuery, budget: int = DEFAULT_READ_BUDGET
+) -> int:
+    """How many products match, by COUNT Queries of each scope's ID-sorted partition, reading at most
+    ``budget`` entries in all: past it, the count of what was read (a lower bound)."""
     expression, names, values = filter_expression(query)
+    share = max(budget // max(len(scopes), 1), 1)
 
     async def count(scope: str) -> int:
         request: dict[str, Any] = {
+            "TableName": requests.table,
             "IndexName": s.GSI1,
             "KeyConditionExpression": "#lpk = :lpk",
             "ExpressionAttributeNames": {**names, "#lpk": s.GSI1_PK},
@@ -119,6 +234,15 @@ async def count_entries(requests: DynamoRequests, scopes: list[str], query: Prod
         }
         if expression:
             request["FilterExpression"] = expression
-        return sum([int(r.get("Count", 0)) async for r in requests.query_pages(request)])
+        total = read = 0
+        while read < share:
+            response = await requests.call("Query", {**request, "Limit": share - read})
+            total += int(response.get("Count", 0))
+            read += int(response.get("ScannedCount", 0))
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                break
+            request["ExclusiveStartKey"] = last
+        return total
 
     return sum(await asyncio.gather(*(count(scope) for scope in scopes)))

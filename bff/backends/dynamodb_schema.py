@@ -6,6 +6,11 @@ keys, indexes and TTL attribute (``tests/test_infra.py`` and ``tests/test_dynamo
 
 Listing entries order products by ``gsi1sk = <encoded sort value>#<product id>``: the encodings below keep
 DynamoDB's byte order equal to the SQLite adapter's ``ORDER BY value, id``, so both answer the same pages.
+An index sort key holds at most 1,024 bytes: a text value (a title) is encoded from at most
+``MAX_TEXT_SORT_BYTES`` bytes of its UTF-8, cut at a character boundary. Titles that share that prefix
+(over 384 ASCII or 128 CJK characters) order among themselves by product id, where SQLite orders them
+by the whole title; everything shorter orders exactly as SQLite does. Every encoding decodes back
+(:func:`decode_listing_sort_key`): a cursor can name any entry a listing read.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ TTL_ATTRIBUTE = "expiresAt"
 PRODUCT = "PRODUCT"
 VARIANT = "VARIANT"
 CATEGORIES = "CATEGORIES"
+# The sort keys of the category items in the ``CATEGORIES`` partition (its version item sorts after them).
+CATEGORY_PREFIX = "CATEGORY#"
 ALL_PRODUCTS = "ALL"
 DISCOUNT = "DISCOUNT"
 # The catalog's generation (one item, moved after every write; ``bff.backends.catalog_watch``).
@@ -46,6 +53,12 @@ SORT_NAMES: dict[ProductSortKey, str] = {
 }
 # Prices are compared at this many decimal places in listing keys (the SQLite adapter compares floats).
 PRICE_SCALE = 10_000
+# DynamoDB's limits on key attributes (bytes of UTF-8): a sort key (tables and indexes) and a partition key.
+MAX_SORT_KEY_BYTES = 1024
+MAX_PARTITION_KEY_BYTES = 2048
+# The bytes of a text sort value kept in a listing key (hex doubles them): 768 of the 1,024, the rest for
+# ``#<product id>``.
+MAX_TEXT_SORT_BYTES = 384
 
 
 def table_definition(table_name: str) -> dict[str, Any]:
@@ -83,7 +96,7 @@ def variant_key(variant_id: str) -> dict[str, str]:
 
 
 def category_key(category_id: str) -> dict[str, str]:
-    return {PK: CATEGORIES, SK: f"CATEGORY#{category_id}"}
+    return {PK: CATEGORIES, SK: f"{CATEGORY_PREFIX}{category_id}"}
 
 
 def discount_key(code: str) -> dict[str, str]:
@@ -131,9 +144,52 @@ def encode_sort_value(value: object) -> str:
     if isinstance(value, str):
         # Hex of the UTF-8 bytes keeps byte order, and every hex digit sorts after the '#' separator, so a
         # value that is a prefix of another still sorts first.
-        return value.encode().hex()
+        return truncate_text(value).encode().hex()
     raise TypeError(f"unsupported sort value {value!r}")
+
+
+def truncate_text(value: str, limit: int = MAX_TEXT_SORT_BYTES) -> str:
+    """The longest prefix of ``value`` whose UTF-8 holds at most ``limit`` bytes (whole characters only)."""
+    raw = value.encode()
+    if len(raw) <= limit:
+        return value
+    return raw[:limit].decode(errors="ignore")
 
 
 def listing_sort_key(value: object, product_id: str) -> str:
     return f"{encode_sort_value(value)}#{product_id}"
+
+
+def _decode_int(encoded: str) -> int:
+    n = int(encoded[1:])
+    return n if encoded[0] == "1" else n - 10**20
+
+
+def decode_listing_sort_key(key: str, sort: ProductSortKey) -> tuple[object, str]:
+    """``(sort value, product id)`` of a listing entry's ``gsi1sk``, typed as the SQLite adapter types them;
+    a text value longer than the key holds comes back as its kept prefix (which encodes to the same key)."""
+    encoded, _, product_id = key.partition("#")
+    if sort is ProductSortKey.PRICE:
+        return _decode_int(encoded) / PRICE_SCALE, product_id
+    if sort is ProductSortKey.BEST_SELLING:
+        return _decode_int(encoded), product_id
+    return bytes.fromhex(encoded).decode(), product_id
+
+
+def price_bound(amount: Decimal, upper: bool) -> str:
+    """A ``gsi1sk`` bound of the price listing: ``>=`` it keeps prices from ``amount`` up; ``<=`` it (upper)
+    keeps prices up to ``amount``. Listing keys hold prices at ``PRICE_SCALE``: bounds round inwards."""
+    scaled = Decimal(amount) * PRICE_SCALE
+    n = int(scaled.to_integral_value(rounding="ROUND_FLOOR" if upper else "ROUND_CEILING"))
+    # '$' sorts right after the '#' that ends the price: every key of that price is below it.
+    return _encode_int(n) + ("$" if upper else "")
+
+
+def counter_key(scope: str) -> dict[str, str]:
+    """The item counting the products of a listing scope (``ADD`` on writes; ``totalCount`` reads it)."""
+    return {PK: f"COUNT#{scope}", SK: "COUNT"}
+
+
+def tree_version_key() -> dict[str, str]:
+    """The category tree's version: every category write moves it; readers cache the tree under it."""
+    return {PK: CATEGORIES, SK: "VERSION"}

@@ -37,7 +37,7 @@ class Backends:
 
     # The catalog; its writes notify the listeners (search indexing, cache invalidation, response generation).
     catalog: ObservedCatalogStore
-    # By-key catalog reads for the DataLoaders: through the shared cache when read-through is on.
+    # Catalog reads for the DataLoaders and listings: through the shared cache when read-through is on.
     catalog_reads: CatalogReader
     cache: Cache
     # Bearer tokens -> Identity; `local_issuer` is set only for the embedded issuer (serves its JWKS).
@@ -65,7 +65,12 @@ async def _open_catalog(settings: Settings) -> CatalogStore:
 
             dax = open_dax(settings.dax_endpoint, settings.aws_region)
         return await DynamoCatalogStore.open(
-            settings.dynamodb_table, settings.aws_region, settings.aws_endpoint_url, dax=dax
+            settings.dynamodb_table,
+            settings.aws_region,
+            settings.aws_endpoint_url,
+            dax=dax,
+            read_budget=settings.listing_read_budget,
+            tree_check_seconds=settings.catalog_watch_interval_seconds,
         )
     raise NotImplementedError(f"catalog backend {settings.catalog_backend!r} is not available in this build")
 
@@ -162,6 +167,8 @@ def _read_through(settings: Settings, catalog: CatalogStore, cache: Cache) -> Ca
         cache,
         ttl_seconds=settings.catalog_cache_ttl_seconds,
         negative_ttl_seconds=settings.catalog_cache_negative_ttl_seconds,
+        # A remote store's listings name their products; the products come through the cache.
+        hydrate_listings=settings.catalog_backend != "sqlite",
     )
 
 
@@ -207,9 +214,15 @@ async def build_backends(settings: Settings) -> AsyncIterator[Backends]:
             interval=settings.catalog_watch_interval_seconds,
             local_reads=reads if settings.cache_backend == "memory" else None,
         )
+        catalog_reads: CatalogReader = reads or observed
+        if settings.catalog_backend != "sqlite":
+            # DynamoDB counts filtered listings only by reading them: the search index counts them instead.
+            from bff.backends.catalog_counts import SearchCountedReads
+
+            catalog_reads = SearchCountedReads(catalog_reads, search)
         yield Backends(
             catalog=observed,
-            catalog_reads=reads or observed,
+            catalog_reads=catalog_reads,
             cache=cache,
             token_verifier=token_verifier,
             local_issuer=local_issuer,

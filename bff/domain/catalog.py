@@ -155,3 +155,6 @@ class Page(Generic[T]):
     items: list[T] = field(default_factory=list)
     keys: list[tuple[object, str]] = field(default_factory=list)
     has_more: bool = False
+    # Where the next page starts when the store stopped reading before the page filled (its read budget):
+    # the position of the last entry read, past the page's last item. The page may be short, even empty.
+    resume_key: tuple[object, str] | None = None

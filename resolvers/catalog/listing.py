@@ -22,7 +22,8 @@ async def product_connection(
     listing = listing_name(sort, reverse)
     query = product_query(filter, category_id)
     request = page_request(ctx, args, listing)
-    store = ctx.backends.catalog
+    # Through the read-through (a remote store's listings get their products from the shared cache).
+    store = ctx.backends.catalog_reads
     page = await store.list_products(query, sort, reverse, request)
     for product in page.items:
         # The page already holds these products: nested lookups by id must not fetch them again.

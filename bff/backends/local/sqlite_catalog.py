@@ -216,6 +216,12 @@ class SqliteCatalogStore:
             sql_from = f"SELECT {PRODUCT_COLUMNS} FROM products"
         return await self._page(sql_from, where, args, column, reverse, page, self.products)
 
+    async def list_product_ids(
+        self, query: ProductQuery, sort: ProductSortKey, reverse: bool, page: PageRequest
+    ) -> Page[str]:
+        found = await self.list_products(query, sort, reverse, page)
+        return Page(items=[p.id for p in found.items], keys=found.keys, has_more=found.has_more)
+
     async def count_products(self, query: ProductQuery) -> int:
         where, args = self._product_where(query)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
