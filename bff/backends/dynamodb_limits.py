@@ -55,7 +55,7 @@ def problem(item: Item) -> str | None:
     """Why DynamoDB would refuse ``item``, or ``None``."""
     size = item_size(to_wire(item))
     if size > MAX_ITEM_BYTES:
-        return f"its stored item is {size:,} bytes, over DynamoDB's {MAX_ITEM_BYTES:,}-byte limit"
+        return f"its stored item is {size:,} bytes, over DynamoDB's 400 KB ({MAX_ITEM_BYTES:,}-byte) item limit"
     for names, limit in ((PARTITION_KEYS, s.MAX_PARTITION_KEY_BYTES), (SORT_KEYS, s.MAX_SORT_KEY_BYTES)):
         for name in names:
             value = item.get(name)

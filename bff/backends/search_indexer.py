@@ -59,7 +59,7 @@ async def catalog_pages(catalog: CatalogStore, query: ProductQuery = ProductQuer
             yield page.items
         if not page.has_more:
             return
-        after = page.keys[-1]
+        after = page.resume_key or page.keys[-1]  # a page the read budget cut short resumes past it
 
 
 class SearchIndexer:
