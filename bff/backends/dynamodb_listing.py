@@ -4,12 +4,14 @@ A listing reads one partition per scope (``PLIST#<sort>#ALL``, or one per catego
 Query starts after the cursor's ``gsi1sk``; on a price-sorted listing the price bounds are key conditions
 (``gsi1sk BETWEEN``), every other filter a FilterExpression. A filter drops entries it has read (and paid
 for), so a scope keeps querying, each request asking for more entries than the last, until it holds
-``limit + 1`` matches, runs out of entries, or has read its share of the listing's **read budget** (entries,
-``BFF_LISTING_READ_BUDGET``, split evenly between the scopes). The scopes' answers are merged on
-``gsi1sk`` and deduplicated by product (a product moving between categories can sit in two scopes for a
-moment). When a budget share ran out before the page filled, the page holds the matches up to the last
-entry every scope has read, and the listing resumes from that entry: a short, even empty, page with
-``has_more`` and a cursor at the last entry read, never a page that skips a match.
+``limit + 1`` matches, runs out of entries, or the listing's **read budget** (entries,
+``BFF_LISTING_READ_BUDGET``) is spent: the scopes query in rounds, each round sharing what is left of the
+budget among the scopes still reading (every scope reads at least one entry, so a subtree of more categories
+than the budget reads one entry per category). The scopes' answers are merged on ``gsi1sk`` and
+deduplicated by product (a product moving between categories can sit in two scopes for a moment). When the
+budget ran out before the page filled, the page holds the matches up to the last entry every scope has
+read, and the listing resumes from that entry: a short, even empty, page with ``has_more`` and a cursor at
+the last entry read, never a page that skips a match.
 """
 
 from __future__ import annotations
@@ -137,39 +139,67 @@ def _request(
     return request, expression is not None, exclude
 
 
-async def _read_scope(
+class _Scope:
+    """One scope's reading: its next request, what it found, and whether it is done."""
+
+    def __init__(self, request: dict[str, Any], filtered: bool, exclude: str | None, need: int) -> None:
+        self.request = request
+        self.exclude = exclude
+        self.need = need
+        # Without filters every entry read is a match (the cursor's own entry is read again: one more).
+        self.step = min(max(need * 2, MIN_READ), MAX_READ) if filtered else need + (exclude is not None)
+        self.matches: list[Item] = []
+        self.read = 0
+        self.last: dict[str, Any] | None = None
+        self.done = False
+
+    async def query(self, requests: DynamoRequests, allowance: int) -> None:
+        self.request["Limit"] = max(min(self.step, allowance), 1)
+        response = await requests.call("Query", self.request)
+        self.read += int(response.get("ScannedCount", len(response.get("Items", ()))))
+        for wire in response.get("Items", ()):
+            item = from_wire(wire)
+            if item[s.GSI1_SK] != self.exclude:
+                self.matches.append(item)
+        self.last = response.get("LastEvaluatedKey")
+        if self.last:
+            self.request["ExclusiveStartKey"] = self.last
+        self.step = min(self.step * 2, MAX_READ)
+        self.done = not self.last or len(self.matches) >= self.need
+
+    def result(self) -> ScopeRead:
+        if not self.last:
+            return ScopeRead(self.matches, self.read, None)
+        if len(self.matches) >= self.need:
+            return ScopeRead(self.matches[: self.need], self.read, str(self.matches[self.need - 1][s.GSI1_SK]))
+        return ScopeRead(self.matches, self.read, str(self.last[s.GSI1_SK]["S"]))
+
+
+async def _read_scopes(
     requests: DynamoRequests,
-    scope: str,
+    scopes: list[str],
     query: ProductQuery,
     sort: ProductSortKey,
     descending: bool,
     page: PageRequest,
-    share: int,
-) -> ScopeRead:
-    need = page.limit + 1
-    request, filtered, exclude = _request(scope, query, sort, descending, page)
-    request["TableName"] = requests.table
-    # The cursor's own entry is read again (inclusive bound): one more entry, never counted as a match.
-    step = min(max(need * 2, MIN_READ), MAX_READ) if filtered else need + (exclude is not None)
-    matches: list[Item] = []
-    read = 0
-    while True:
-        request["Limit"] = max(min(step, share - read), 1)
-        response = await requests.call("Query", request)
-        read += int(response.get("ScannedCount", len(response.get("Items", ()))))
-        for wire in response.get("Items", ()):
-            item = from_wire(wire)
-            if item[s.GSI1_SK] != exclude:
-                matches.append(item)
-        last = response.get("LastEvaluatedKey")
-        if not last:
-            return ScopeRead(matches, read, None)
-        if len(matches) >= need:
-            return ScopeRead(matches[:need], read, str(matches[need - 1][s.GSI1_SK]))
-        if read >= share:
-            return ScopeRead(matches, read, str(last[s.GSI1_SK]["S"]))
-        request["ExclusiveStartKey"] = last
-        step = min(step * 2, MAX_READ)
+    budget: int,
+) -> list[ScopeRead]:
+    """Every scope queried in rounds, in parallel, until each has a page of matches or has run out, or the
+    budget is spent; each round shares what is left of the budget among the scopes still reading."""
+    states = []
+    for scope in scopes:
+        request, filtered, exclude = _request(scope, query, sort, descending, page)
+        states.append(_Scope({**request, "TableName": requests.table}, filtered, exclude, page.limit + 1))
+    left = budget
+    while left > 0:
+        active = [st for st in states if not st.done]
+        if not active:
+            break
+        allowance = max(left // len(active), 1)
+        before = sum(st.read for st in states)
+        await asyncio.gather(*(st.query(requests, allowance) for st in active))
+        left -= sum(st.read for st in states) - before
+    return [st.result() for st in states]
 
 
 async def list_entries(
@@ -186,8 +216,7 @@ async def list_entries(
     descending = reverse != page.backward
     if not scopes:
         return Entries([], False, None, 0)
-    share = max(budget // len(scopes), 1)
-    reads = await asyncio.gather(*(_read_scope(requests, sc, query, sort, descending, page, share) for sc in scopes))
+    reads = await _read_scopes(requests, scopes, query, sort, descending, page, budget)
     bounds = [r.known_to for r in reads if r.known_to is not None]
     # Past this key some scope has not been read: nothing there can be placed yet.
     known_to = (max(bounds) if descending else min(bounds)) if bounds else None
