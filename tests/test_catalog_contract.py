@@ -204,3 +204,12 @@ async def test_category_cycle_is_refused_and_nothing_changes(stores: tuple[Catal
         with pytest.raises(BadUserInput, match="own ancestor"):
             await store.upsert_categories([cycle])
     assert await dynamodb.get_categories([cycle.id]) == await sqlite.get_categories([cycle.id])
+
+
+async def test_listing_ids_name_the_products_the_listing_holds(stores: tuple[CatalogStore, CatalogStore]) -> None:
+    for store in stores:
+        for query in (ProductQuery(), ProductQuery(vendors=("Tie Co",))):
+            products = await store.list_products(query, ProductSortKey.TITLE, False, PageRequest(10))
+            ids = await store.list_product_ids(query, ProductSortKey.TITLE, False, PageRequest(10))
+            assert ids.items == [p.id for p in products.items] and ids.keys == products.keys, (store, query)
+            assert ids.has_more == products.has_more
