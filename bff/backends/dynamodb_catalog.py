@@ -12,7 +12,7 @@ on the condition that its ``version`` is still the one read; every write then mo
 from __future__ import annotations
 
 import asyncio
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import replace
@@ -26,7 +26,7 @@ from bff.backends import dynamodb_limits as limits
 from bff.backends import dynamodb_schema as s
 from bff.backends.dynamodb_client import TRANSACTION_MAX, Caller, DynamoRequests, aioboto3_caller
 from bff.backends.dynamodb_items import Item
-from bff.backends.dynamodb_listing import DEFAULT_READ_BUDGET, count_entries, list_entries
+from bff.backends.dynamodb_listing import DEFAULT_READ_BUDGET, count_entries, listing_page
 from bff.backends.dynamodb_tree import CategoryTree
 from bff.domain.catalog import (
     Category,
@@ -151,46 +151,24 @@ class DynamoCatalogStore:
         found = dict(zip(unique, await self._by_handle([s.category_handle_pk(h) for h in unique]), strict=True))
         return [_convert(found[h], items.category_from_item) for h in handles]
 
-    # -- the category tree ----------------------------------------------------------------------------
-
-    async def _tree_pairs(self) -> list[tuple[Category, str]]:
-        return [(items.category_from_item(i), str(i["path"])) for i in await self.tree.items()]
+    # -- the category tree (this process's copy, ``dynamodb_tree``) -----------------------------------
 
     async def get_child_categories(self, parent_ids: Sequence[str]) -> list[list[Category]]:
-        children: dict[str, list[Category]] = defaultdict(list)
-        for category, _ in await self._tree_pairs():
-            if category.parent_id is not None:
-                children[category.parent_id].append(category)
-        return [sorted(children.get(p, []), key=lambda c: (c.position, c.id)) for p in parent_ids]
+        return await self.tree.children(parent_ids)
 
     async def list_categories(self, parent_id: str | None, top_level: bool, page: PageRequest) -> Page[Category]:
-        chosen = tree.select_categories(await self._tree_pairs(), parent_id, top_level)
-        found = tree.keyset_page(chosen, lambda c: (c[1], c[0].id), page)
-        return Page(items=[c for c, _ in found.items], keys=list(found.keys), has_more=found.has_more)
+        return await self.tree.page(parent_id, top_level, page)
 
     async def count_categories(self, parent_id: str | None, top_level: bool) -> int:
-        return len(tree.select_categories(await self._tree_pairs(), parent_id, top_level))
+        return len(await self.tree.select(parent_id, top_level))
 
-    # -- product listings -----------------------------------------------------------------------------
-
-    async def _scopes(self, query: ProductQuery) -> list[str]:
-        if query.category_id is None:
-            return [s.listing_scope(None)]
-        paths = {str(i["id"]): str(i["path"]) for i in await self.tree.items()}
-        return [s.listing_scope(c) for c in tree.subtree_ids(paths, query.category_id)]
+    # -- product listings (``dynamodb_listing``) and counts (``dynamodb_counts``) -----------------------
 
     async def list_product_ids(
         self, query: ProductQuery, sort: ProductSortKey, reverse: bool, page: PageRequest
     ) -> Page[str]:
-        found = await list_entries(
-            self.requests, await self._scopes(query), query, sort, reverse, page, self.read_budget
-        )
-        return Page(
-            items=[str(e["productId"]) for e in found.entries],
-            keys=[(items.typed_sort_value(e[s.SORT_VALUE], sort), str(e["productId"])) for e in found.entries],
-            has_more=found.has_more,
-            resume_key=None if found.resume is None else s.decode_listing_sort_key(found.resume, sort),
-        )
+        scopes = await self.tree.scopes(query.category_id)
+        return await listing_page(self.requests, scopes, query, sort, reverse, page, self.read_budget)
 
     async def list_products(
         self, query: ProductQuery, sort: ProductSortKey, reverse: bool, page: PageRequest
@@ -200,7 +178,7 @@ class DynamoCatalogStore:
     async def count_products(self, query: ProductQuery) -> int:
         """Unfiltered: the scopes' counter items (one BatchGetItem per 100 scopes). Filtered: COUNT Queries
         within the read budget (a lower bound past it); the app answers filtered counts from search."""
-        scopes = await self._scopes(query)
+        scopes = await self.tree.scopes(query.category_id)
         if replace(query, category_id=None) != ProductQuery():
             return await count_entries(self.requests, scopes, query, self.read_budget)
         return await counts.read_counters(self.requests, scopes)

@@ -23,8 +23,8 @@ from typing import Any
 
 from bff.backends import dynamodb_schema as s
 from bff.backends.dynamodb_client import DynamoRequests
-from bff.backends.dynamodb_items import Item, from_wire
-from bff.domain.catalog import PageRequest, ProductQuery, ProductSortKey
+from bff.backends.dynamodb_items import Item, from_wire, typed_sort_value
+from bff.domain.catalog import Page, PageRequest, ProductQuery, ProductSortKey
 
 # Entries asked for by a filtered listing's first Query (a page plus slack), and the most per request.
 MIN_READ = 50
@@ -242,6 +242,25 @@ async def list_entries(
     if page.backward:
         chosen.reverse()
     return Entries(chosen, has_more, resume, read)
+
+
+async def listing_page(
+    requests: DynamoRequests,
+    scopes: list[str],
+    query: ProductQuery,
+    sort: ProductSortKey,
+    reverse: bool,
+    page: PageRequest,
+    budget: int = DEFAULT_READ_BUDGET,
+) -> Page[str]:
+    """The page's product ids with their position keys (and where to resume when the budget cut it short)."""
+    found = await list_entries(requests, scopes, query, sort, reverse, page, budget)
+    return Page(
+        items=[str(e["productId"]) for e in found.entries],
+        keys=[(typed_sort_value(e[s.SORT_VALUE], sort), str(e["productId"])) for e in found.entries],
+        has_more=found.has_more,
+        resume_key=None if found.resume is None else s.decode_listing_sort_key(found.resume, sort),
+    )
 
 
 async def count_entries(

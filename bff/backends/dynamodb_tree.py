@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from bff.backends import catalog_tree as tree
 from bff.backends import dynamodb_schema as s
 from bff.backends.dynamodb_client import DynamoRequests
-from bff.backends.dynamodb_items import Item, from_wire, to_wire
+from bff.backends.dynamodb_items import Item, category_from_item, from_wire, to_wire
+from bff.domain.catalog import Category, Page, PageRequest
 
 
 class CategoryTree:
@@ -49,6 +52,30 @@ class CategoryTree:
                 self._version = version
                 self.loads += 1
             return self._items
+
+    async def pairs(self) -> list[tuple[Category, str]]:
+        return [(category_from_item(i), str(i["path"])) for i in await self.items()]
+
+    async def children(self, parent_ids: Sequence[str]) -> list[list[Category]]:
+        found: dict[str, list[Category]] = defaultdict(list)
+        for category, _ in await self.pairs():
+            if category.parent_id is not None:
+                found[category.parent_id].append(category)
+        return [sorted(found.get(p, []), key=lambda c: (c.position, c.id)) for p in parent_ids]
+
+    async def select(self, parent_id: str | None, top_level: bool) -> list[tuple[Category, str]]:
+        return tree.select_categories(await self.pairs(), parent_id, top_level)
+
+    async def page(self, parent_id: str | None, top_level: bool, page: PageRequest) -> Page[Category]:
+        found = tree.keyset_page(await self.select(parent_id, top_level), lambda c: (c[1], c[0].id), page)
+        return Page(items=[c for c, _ in found.items], keys=list(found.keys), has_more=found.has_more)
+
+    async def scopes(self, category_id: str | None) -> list[str]:
+        """The listing scopes of every product (``None``) or of a category's subtree (empty when unknown)."""
+        if category_id is None:
+            return [s.listing_scope(None)]
+        paths = {str(i["id"]): str(i["path"]) for i in await self.items()}
+        return [s.listing_scope(c) for c in tree.subtree_ids(paths, category_id)]
 
     def forget(self) -> None:
         """Drop the copy (this process wrote categories): the next read reads the tree again."""
