@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
+from bff.backends import dynamodb_limits as limits
 from bff.backends.dynamodb_catalog import DynamoCatalogStore, create_table
 from bff.backends.ports import unwrap
 from bff.catalog_io.importer import import_feed
@@ -155,3 +156,23 @@ async def test_an_import_takes_long_titles_and_refuses_only_the_oversized_item(a
     assert report.imported == 4
     assert [p.id for p in page.items] == ["long-a", "long-b", "short", "cjk"]
     assert stored == [None]  # nothing of the refused product was written
+
+
+async def test_a_batch_dynamodb_refuses_becomes_per_record_errors(
+    aws: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The checks before writing are off: DynamoDB itself refuses the oversized item's batch.
+    monkeypatch.setattr(limits, "problem", lambda item: None)
+    store = await DynamoCatalogStore.open(TABLE, "us-east-1", aws)
+    await create_table(store.requests)
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(feed_line("a", "A") + feed_line("huge", "Huge", description="x" * 500_000) + feed_line("b", "B"))
+    try:
+        report = await import_feed(store, feed, progress=False)
+        found = await store.get_products(["a", "b"])
+    finally:
+        await store.close()
+
+    assert [(r.id, r.line) for r in report.rejected] == [("huge", 2)]
+    assert "DynamoDB refused" in report.rejected[0].reason
+    assert [p.id for p in found if p] == ["a", "b"]

@@ -19,6 +19,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from botocore.exceptions import ClientError
+
 from bff.backends import catalog_tree as tree
 from bff.backends import dynamodb_counts as counts
 from bff.backends import dynamodb_items as items
@@ -221,7 +223,12 @@ class DynamoCatalogStore:
             puts.update({_pair(i): i for i in new_items})
             deletes.update({_pair(k): k for k in stale})
             moves.update(counts.scope_moves(old, new_items[0]))
-        await self.requests.batch_write(list(puts.values()), [key for pair, key in deletes.items() if pair not in puts])
+        try:
+            await self.requests.batch_write(list(puts.values()), [k for pair, k in deletes.items() if pair not in puts])
+        except ClientError as exc:
+            # An item the checks above did not foresee: the importer then writes product by product, and a
+            # product DynamoDB refuses alone becomes a line of its report.
+            raise limits.refused(exc) from exc
         await counts.apply_moves(self.requests, moves)
         await self.requests.bump_generation()
 
@@ -246,6 +253,9 @@ class DynamoCatalogStore:
         if old is None or int(old.get("version", 0)) != expected_version:
             raise Conflict(f"product {record.product.id} changed since version {expected_version}", field="id")
         new_items, stale = _product_items(record, old, datetime.now(UTC), expected_version + 1)
+        refused = next((why for why in map(limits.problem, new_items) if why), None)
+        if refused:
+            raise BadUserInput(f"product {record.product.id}: {refused}", field="id")
         old_variants = await self.requests.batch_get(
             [s.variant_key(v) for v in old.get("variantIds", ())], consistent=True
         )

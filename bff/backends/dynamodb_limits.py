@@ -5,6 +5,8 @@ whole (``ValidationException``), which would leave the other products of the bat
   sizes them (``item_size``);
 * a partition key holds at most 2,048 bytes and a sort key 1,024, in the table and in every index; a key
   attribute of an index is never an empty string.
+
+A ``ValidationException`` these checks did not foresee becomes ``BadUserInput`` (:func:`refused`) too.
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from bff.backends import dynamodb_schema as s
 from bff.backends.dynamodb_items import Item, to_wire
+from bff.errors import BadUserInput
 
 MAX_ITEM_BYTES = 400 * 1024
 PARTITION_KEYS = (s.PK, s.GSI1_PK, s.GSI2_PK)
@@ -65,3 +70,15 @@ def problem(item: Item) -> str | None:
             if length == 0 or length > limit:
                 return f"its key {name} is {length} bytes (DynamoDB takes 1 to {limit})"
     return None
+
+
+def refused(exc: ClientError) -> Exception:
+    """What a write DynamoDB refused raises: ``BadUserInput`` for an item it found invalid
+    (``ValidationException``: the importer retries product by product and reports the one refused), the
+    error itself otherwise."""
+    error = exc.response.get("Error", {})
+    if error.get("Code") != "ValidationException":
+        unchanged: Exception = exc
+        return unchanged
+    message = str(error.get("Message", "invalid item"))
+    return BadUserInput(f"DynamoDB refused the write: {message}", field="id")
