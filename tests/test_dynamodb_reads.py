@@ -266,3 +266,14 @@ async def test_long_and_cjk_titles_fit_the_index_key_and_list_in_order(store: Dy
     assert page.items[0].title == titles["p0001"]
     walked = await walk(store, ProductQuery(), ProductSortKey.TITLE, 2)
     assert [pid for p in walked for pid in p.items] == [p.id for p in page.items]
+
+
+async def test_a_cursor_past_the_price_range_answers_an_empty_last_page(store: DynamoCatalogStore) -> None:
+    await store.upsert_products([record(i, price=f"{i}.00") for i in range(10)])
+    query = ProductQuery(min_price=Decimal("2"), max_price=Decimal("4"))
+    sent = wire_requests(store)
+    for reverse, after in ((False, (8.0, "p0008")), (True, (1.0, "p0001"))):
+        page = await store.list_product_ids(query, ProductSortKey.PRICE, reverse, PageRequest(5, after))
+        assert (page.items, page.has_more) == ([], False), reverse
+    # DynamoDB refuses a BETWEEN whose lower bound is above its upper one: no Query is sent at all.
+    assert sent == []

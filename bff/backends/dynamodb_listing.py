@@ -186,6 +186,9 @@ async def _read_scopes(
 ) -> list[ScopeRead]:
     """Every scope queried in rounds, in parallel, until each has a page of matches or has run out, or the
     budget is spent; each round shares what is left of the budget among the scopes still reading."""
+    low, high, _ = key_range(query, sort, descending, page)
+    if low is not None and high is not None and low > high:
+        return [ScopeRead([], 0, None) for _ in scopes]  # the cursor lies past the price range: nothing left
     states = []
     for scope in scopes:
         request, filtered, exclude = _request(scope, query, sort, descending, page)
