@@ -277,3 +277,10 @@ async def test_a_cursor_past_the_price_range_answers_an_empty_last_page(store: D
         assert (page.items, page.has_more) == ([], False), reverse
     # DynamoDB refuses a BETWEEN whose lower bound is above its upper one: no Query is sent at all.
     assert sent == []
+
+
+async def test_a_scope_without_a_counter_is_counted_from_its_entries(store: DynamoCatalogStore) -> None:
+    await store.upsert_products([record(i) for i in range(12)])
+    # A table written before counters existed: the entries are there, the counter item is not.
+    await store.requests.batch_write([], [s.counter_key(s.listing_scope(None))])
+    assert await store.count_products(ProductQuery()) == 12

@@ -183,7 +183,10 @@ class DynamoCatalogStore:
         scopes = await self.tree.scopes(query.category_id)
         if replace(query, category_id=None) != ProductQuery():
             return await count_entries(self.requests, scopes, query, self.read_budget)
-        return await counts.read_counters(self.requests, scopes)
+        counted = await counts.read_counters(self.requests, scopes)
+        uncounted = [scope for scope in scopes if scope not in counted]
+        total = sum(counted.values())
+        return total + (await count_entries(self.requests, uncounted, query, self.read_budget) if uncounted else 0)
 
     # -- writes ---------------------------------------------------------------------------------------
 

@@ -3,10 +3,11 @@
 A write that puts a product into a scope (the all-products listing, its category's listing) adds one to
 that scope's counter, a write that takes it out subtracts one: ``update_product`` in its transaction,
 ``upsert_products`` with one UpdateItem per scope whose count moved, after the batch. An unfiltered
-``totalCount`` reads the counters of its scopes (one BatchGetItem per 100; a category's subtree sums
-them) instead of counting entries. ``upsert_products`` is not one transaction: a batch that fails
-part-way, or two unconditional writes of the same new product at once, can leave a counter off until the
-import is run again (the counted product is then found stored and not counted twice).
+``totalCount`` reads the counters of its scopes (one BatchGetItem per 100; a category's subtree sums them)
+instead of counting entries; a scope without a counter item (an empty one, or one written before counters
+existed) is counted from its entries, within the read budget. ``upsert_products`` is not one transaction:
+a batch that fails part-way, or two unconditional writes of the same new product at once, can leave a
+counter off by the products concerned (there is no recount yet: ``docs/data-model.md``).
 """
 
 from __future__ import annotations
@@ -50,7 +51,9 @@ async def apply_moves(requests: DynamoRequests, moves: Counter[str]) -> None:
     await asyncio.gather(*(requests.call("UpdateItem", {"TableName": requests.table, **u}) for u in updates))
 
 
-async def read_counters(requests: DynamoRequests, scopes: Sequence[str]) -> int:
-    """The products of ``scopes`` together, from their counters (a scope never written counts 0)."""
+async def read_counters(requests: DynamoRequests, scopes: Sequence[str]) -> dict[str, int]:
+    """The counts of the scopes that have a counter item (a scope no write has touched since counters
+    exist has none: its count is read from its entries)."""
     found = await requests.batch_get([s.counter_key(scope) for scope in scopes])
-    return sum(int(item.get("count", 0)) for item in found.values())
+    by_pk = {str(item[s.PK]): int(item.get("count", 0)) for item in found.values()}
+    return {scope: by_pk[key[s.PK]] for scope in scopes if (key := s.counter_key(scope))[s.PK] in by_pk}
