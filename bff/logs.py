@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import logging
 import sys
+from contextvars import ContextVar
 
 import orjson
 
 from bff.tracing import log_ids
+
+# The request being served (``bff.middleware.RequestIdMiddleware`` sets it): adapters log causes with it, and
+# JSON log lines carry it, so a client's ``x-request-id`` finds the server-side story of its error.
+request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+
+def current_request_id() -> str:
+    return request_id.get() or "-"
 
 
 class JsonFormatter(logging.Formatter):
@@ -18,6 +27,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        rid = request_id.get()
+        if rid is not None:
+            entry["request_id"] = rid
         ids = log_ids()
         if ids is not None:
             entry["trace_id"], entry["span_id"] = ids

@@ -16,7 +16,8 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from bff.backends.dynamodb_client import snake_case
+from bff.backends.dynamodb_client import NO_DEADLINE, client_config, snake_case, use_policy_backoff
+from bff.settings import CallPolicy
 
 
 class ThreadedCaller:
@@ -40,12 +41,17 @@ class ThreadedCaller:
         self._executor.shutdown(wait=False)
 
 
-def open_dax(endpoint: str, region: str, max_workers: int = 16) -> ThreadedCaller:
-    """The DAX read path for ``endpoint`` (``daxs://cluster...:9111``, or an ``http(s)://`` stand-in)."""
+def open_dax(endpoint: str, region: str, max_workers: int = 16, policy: CallPolicy | None = None) -> ThreadedCaller:
+    """The DAX read path for ``endpoint`` (``daxs://cluster...:9111``, or an ``http(s)://`` stand-in).
+
+    A stand-in's client follows ``policy`` like DynamoDB's (tries, backoff, each try's timeouts): a thread
+    the deadline gave up on is not held for botocore's 60 s. The DAX client keeps its own timeouts."""
     if endpoint.startswith(("http://", "https://")):
         import boto3
 
-        client = boto3.client("dynamodb", endpoint_url=endpoint, region_name=region)
+        policy = policy or NO_DEADLINE
+        client = boto3.client("dynamodb", endpoint_url=endpoint, region_name=region, config=client_config(policy))
+        use_policy_backoff(client, policy)
     else:
         try:
             from amazondax import AmazonDaxClient  # type: ignore[import-not-found,unused-ignore]

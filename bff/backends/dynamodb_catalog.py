@@ -26,7 +26,16 @@ from bff.backends import dynamodb_counts as counts
 from bff.backends import dynamodb_items as items
 from bff.backends import dynamodb_limits as limits
 from bff.backends import dynamodb_schema as s
-from bff.backends.dynamodb_client import TRANSACTION_MAX, Caller, DynamoRequests, aioboto3_caller
+from bff.backends.dynamodb_admin import create_table as create_table  # the table's creation lives there
+from bff.backends.dynamodb_client import (
+    NO_DEADLINE,
+    TRANSACTION_MAX,
+    Caller,
+    DynamoRequests,
+    aioboto3_caller,
+    client_config,
+    use_policy_backoff,
+)
 from bff.backends.dynamodb_items import Item
 from bff.backends.dynamodb_listing import DEFAULT_READ_BUDGET, count_entries, listing_page
 from bff.backends.dynamodb_tree import CategoryTree
@@ -41,6 +50,7 @@ from bff.domain.catalog import (
     Variant,
 )
 from bff.errors import BadUserInput, Conflict
+from bff.settings import CallPolicy
 
 T = TypeVar("T")
 
@@ -74,20 +84,27 @@ class DynamoCatalogStore:
         region: str,
         endpoint_url: str | None = None,
         dax: Caller | None = None,
-        max_attempts: int = 4,
+        max_attempts: int | None = None,
+        policy: CallPolicy | None = None,
         *,
         read_budget: int = DEFAULT_READ_BUDGET,
         tree_check_seconds: float = 1.0,
     ) -> DynamoCatalogStore:
+        """The store over ``table``; the client's tries, backoff and timeouts follow ``policy`` (the catalog's
+        call policy, from the registry; without one, as for a command or a test with no deadline around it,
+        4 tries of at most 10 s each). ``max_attempts`` overrides its ``attempts``."""
         import aioboto3
-        from botocore.config import Config
 
+        policy = policy or NO_DEADLINE
+        if max_attempts is not None:
+            policy = policy.model_copy(update={"attempts": max_attempts})
         stack = AsyncExitStack()
-        # botocore's standard mode retries throttling and 5xx with backoff before DynamoRequests sees an error.
-        config = Config(retries={"mode": "standard", "max_attempts": max_attempts}, connect_timeout=2, read_timeout=5)
         client = await stack.enter_async_context(
-            aioboto3.Session().client("dynamodb", region_name=region, endpoint_url=endpoint_url, config=config)
+            aioboto3.Session().client(
+                "dynamodb", region_name=region, endpoint_url=endpoint_url, config=client_config(policy)
+            )
         )
+        use_policy_backoff(client, policy)
         close_dax = getattr(dax, "close", None)
         if close_dax is not None:
             stack.callback(close_dax)
@@ -99,7 +116,7 @@ class DynamoCatalogStore:
             await self._stack.aclose()
 
     async def ping(self) -> None:
-        await self.requests.call("DescribeTable", {"TableName": self.requests.table})
+        await self.requests.check_table()
 
     # -- reads by key ---------------------------------------------------------------------------------
 
@@ -319,25 +336,3 @@ def _pair(item: dict[str, Any]) -> tuple[str, str]:
 
 def _convert(item: Item | None, convert: Callable[[Item], T]) -> T | None:
     return None if item is None else convert(item)
-
-
-async def create_table(requests: DynamoRequests) -> bool:
-    """Create the table (and turn on TTL) unless it exists; ``True`` when it was created."""
-    from botocore.exceptions import ClientError
-
-    try:
-        await requests.call("CreateTable", s.table_definition(requests.table))
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") != "ResourceInUseException":
-            raise
-        return False
-    for _ in range(120):
-        table = (await requests.call("DescribeTable", {"TableName": requests.table}))["Table"]
-        if table.get("TableStatus") == "ACTIVE":
-            break
-        await asyncio.sleep(1)
-    await requests.call(
-        "UpdateTimeToLive",
-        {"TableName": requests.table, "TimeToLiveSpecification": {"AttributeName": s.TTL_ATTRIBUTE, "Enabled": True}},
-    )
-    return True

@@ -37,10 +37,26 @@ BACKEND_FAILURES = (ServiceUnavailable, TimeoutError, ConnectionError)
 EMBEDDED = CallPolicy(timeout_seconds=None, attempts=1, breaker_failures=0)
 # Remote capabilities without an entry here get CallPolicy's own defaults.
 REMOTE_DEFAULTS: dict[str, CallPolicy] = {
-    # botocore's standard mode already retries DynamoDB's throttling and 5xx inside the deadline.
-    "catalog": CallPolicy(timeout_seconds=2.0, attempts=1, breaker_failures=5, breaker_reset_seconds=10),
+    # DynamoDB's client makes the attempts itself (botocore's standard mode: throttling, 5xx, timeouts and
+    # connection errors, writes included), with this backoff and each try's share of the deadline as its
+    # timeouts (bff.backends.dynamodb_client.client_config); the boundary adds the deadline and the breaker.
+    "catalog": CallPolicy(
+        timeout_seconds=2.0,
+        attempts=3,
+        backoff_initial_seconds=0.05,
+        backoff_max_seconds=0.5,
+        breaker_failures=5,
+        breaker_reset_seconds=10,
+    ),
     # Discount codes live in the catalog's table: the same client settings, the same policy.
-    "discounts": CallPolicy(timeout_seconds=2.0, attempts=1, breaker_failures=5, breaker_reset_seconds=10),
+    "discounts": CallPolicy(
+        timeout_seconds=2.0,
+        attempts=3,
+        backoff_initial_seconds=0.05,
+        backoff_max_seconds=0.5,
+        breaker_failures=5,
+        breaker_reset_seconds=10,
+    ),
     "search": CallPolicy(
         timeout_seconds=1.5,
         attempts=3,

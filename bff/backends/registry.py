@@ -59,16 +59,19 @@ async def _open_catalog(settings: Settings) -> CatalogStore:
     if settings.catalog_backend == "dynamodb":
         from bff.backends.dynamodb_catalog import DynamoCatalogStore
 
+        # The client makes the policy's attempts, each within its share of the deadline (dynamodb_client).
+        policy = policy_for(settings, CATALOG.capability, remote=True)
         dax = None
         if settings.dax_endpoint:
             from bff.backends.dax import open_dax
 
-            dax = open_dax(settings.dax_endpoint, settings.aws_region)
+            dax = open_dax(settings.dax_endpoint, settings.aws_region, policy=policy)
         return await DynamoCatalogStore.open(
             settings.dynamodb_table,
             settings.aws_region,
             settings.aws_endpoint_url,
             dax=dax,
+            policy=policy,
             read_budget=settings.listing_read_budget,
             tree_check_seconds=settings.catalog_watch_interval_seconds,
         )
@@ -172,9 +175,14 @@ def _read_through(settings: Settings, catalog: CatalogStore, cache: Cache) -> Ca
     )
 
 
-def _boundary(settings: Settings, adapter: P, spec: PortSpec[P], *, remote: bool) -> P:
-    """``adapter`` behind the port boundary, under its capability's call policy (``bff.backends.policy``)."""
+def _boundary(settings: Settings, adapter: P, spec: PortSpec[P], *, remote: bool, client_retries: bool = False) -> P:
+    """``adapter`` behind the port boundary, under its capability's call policy (``bff.backends.policy``).
+
+    ``client_retries``: the adapter's SDK client already makes the policy's attempts (DynamoDB's), so the
+    boundary tries once: a deadline and a breaker, not attempts x attempts."""
     policy = policy_for(settings, spec.capability, remote=remote)
+    if client_retries:
+        policy = policy.model_copy(update={"attempts": 1})
     return instrument(adapter, spec, policy, histograms=settings.metrics_endpoint)
 
 
@@ -183,7 +191,11 @@ async def build_backends(settings: Settings) -> AsyncIterator[Backends]:
     """Open every backend once for the app's lifetime (or a command's run), and close them all after."""
     async with AsyncExitStack() as stack:
         catalog = _boundary(
-            settings, await _open_catalog(settings), CATALOG, remote=settings.catalog_backend != "sqlite"
+            settings,
+            await _open_catalog(settings),
+            CATALOG,
+            remote=settings.catalog_backend != "sqlite",
+            client_retries=settings.catalog_backend == "dynamodb",
         )
         stack.push_async_callback(catalog.close)
         discounts = _boundary(
