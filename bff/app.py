@@ -19,6 +19,7 @@ from bff.body_limit import BodyLimitMiddleware
 from bff.compression import GZipMiddleware
 from bff.cursors import CursorCodec
 from bff.domain.catalog import PageRequest, ProductQuery, ProductSortKey
+from bff.errors import ServiceUnavailable
 from bff.graphql.endpoint import GraphQLEndpoint
 from bff.logs import configure_logging
 from bff.middleware import AccessLogMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
@@ -30,10 +31,16 @@ log = logging.getLogger("bff")
 
 
 async def _example_handles(catalog: CatalogStore) -> tuple[str, str]:
-    """A real product and category handle, so GraphiQL's examples run as they are."""
+    """A real product and category handle, so GraphiQL's examples run as they are.
+
+    None when the catalog cannot be read: the app starts anyway, and ``/readyz`` says why it is not ready."""
     first = PageRequest(limit=1)
-    products = await catalog.list_products(ProductQuery(), ProductSortKey.BEST_SELLING, False, first)
-    categories = await catalog.list_categories(None, False, first)
+    try:
+        products = await catalog.list_products(ProductQuery(), ProductSortKey.BEST_SELLING, False, first)
+        categories = await catalog.list_categories(None, False, first)
+    except ServiceUnavailable as error:
+        log.warning("the catalog could not be read at start-up (see /readyz): %s", error.message)
+        return "", ""
     product = products.items[0].handle if products.items else ""
     category = categories.items[0].handle if categories.items else ""
     return product, category

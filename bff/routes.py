@@ -12,6 +12,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bff import graphiql, images
+from bff.backends.catalog import CatalogStore
+from bff.domain.catalog import PageRequest, ProductQuery, ProductSortKey
+from bff.errors import BffError
 from bff.graphql.endpoint import GraphQLEndpoint
 from bff.settings import Settings
 
@@ -31,22 +34,55 @@ async def healthz(_: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """Every required backend answers (readiness); the cache being down is degraded, not unready."""
+    """Ready to serve (readiness): every check passes; else 503 with a reason per failing check.
+
+    ``catalog``: the store answers and holds products (a missing table or an empty catalog is not ready);
+    ``search`` and ``cache`` (Redis when configured) answer; ``auth``: the token issuer's keys are loaded.
+    Each check runs at most ``READY_TIMEOUT_SECONDS``. The load balancer checks ``/healthz`` instead, so an
+    outage of a shared backend does not take every instance out of service at once."""
     backends = request.app.state.bff.backends
-    # The cache is an optimisation (reads fall through to the store): down means degraded, not unready.
-    probes = {"catalog": backends.catalog.ping, "search": backends.search.ping, "cache": backends.cache.ping}
+    probes = {
+        "catalog": lambda: _catalog_ready(backends.catalog),
+        "search": backends.search.ping,
+        "cache": backends.cache.ping,
+        "auth": backends.token_verifier.ping,
+    }
     outcomes = await asyncio.gather(
-        *(asyncio.wait_for(ping(), READY_TIMEOUT_SECONDS) for ping in probes.values()), return_exceptions=True
+        *(asyncio.wait_for(probe(), READY_TIMEOUT_SECONDS) for probe in probes.values()), return_exceptions=True
     )
     checks: dict[str, str] = {}
+    reasons: dict[str, str] = {}
     for name, outcome in zip(probes, outcomes, strict=True):
         if isinstance(outcome, BaseException):
-            log.warning("readiness: %s unreachable: %r", name, outcome)
-            checks[name] = "degraded" if name == "cache" else "unavailable"
+            reasons[name] = _reason(outcome)
+            log.warning("readiness: %s is not ready: %s", name, reasons[name])
+            checks[name] = "unavailable"
         else:
             checks[name] = "ok"
-    ready = "unavailable" not in checks.values()
-    return JSONResponse({"status": "ok" if ready else "unavailable", "checks": checks}, 200 if ready else 503)
+    body: dict[str, object] = {"status": "unavailable" if reasons else "ok", "checks": checks}
+    if reasons:
+        body["reasons"] = reasons
+    return JSONResponse(body, 503 if reasons else 200)
+
+
+async def _catalog_ready(catalog: CatalogStore) -> None:
+    await catalog.ping()
+    first = await catalog.list_products(ProductQuery(), ProductSortKey.ID, False, PageRequest(limit=1))
+    if not first.items:
+        raise NotReady("the catalog has no products (seed or import it)")
+
+
+class NotReady(Exception):
+    """A check's backend answers, but what it holds is not ready to serve."""
+
+
+def _reason(error: BaseException) -> str:
+    """Why a check failed, in the project's words (the errors' messages name no SDK or exception)."""
+    if isinstance(error, BffError | NotReady):
+        return str(error)
+    if isinstance(error, TimeoutError):
+        return f"no answer within {READY_TIMEOUT_SECONDS:g} s"
+    return "unreachable"
 
 
 async def jwks(request: Request) -> Response:

@@ -117,7 +117,7 @@ async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
     ready = await client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json()["checks"] == {"catalog": "ok", "search": "ok", "cache": "ok"}
+    assert ready.json()["checks"] == {"catalog": "ok", "search": "ok", "cache": "ok", "auth": "ok"}
 
 
 async def test_graphiql_page_and_every_asset_are_served_locally(client: httpx.AsyncClient) -> None:

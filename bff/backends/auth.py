@@ -21,4 +21,7 @@ class TokenVerifier(Protocol):
         Raises ``bff.errors.ServiceUnavailable`` when the issuer's keys cannot be fetched.
         """
 
+    async def ping(self) -> None:
+        """Raise ``bff.errors.ServiceUnavailable`` saying why while tokens cannot be verified (``/readyz``)."""
+
     async def close(self) -> None: ...

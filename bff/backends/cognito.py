@@ -88,6 +88,10 @@ class CognitoTokenVerifier:
         if self._http is not None:
             await self._http.aclose()
 
+    async def ping(self) -> None:
+        """Raise ``ServiceUnavailable`` (with the cause) while the issuer's keys cannot be fetched."""
+        await self.keys.ping()
+
     async def verify(self, token: str) -> Identity:
         if not token or len(token) > MAX_TOKEN_CHARS:
             raise refuse("malformed_token")

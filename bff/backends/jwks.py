@@ -4,11 +4,15 @@ A token names its key with ``kid``; an unknown one may mean the issuer rotated k
 the JWKS again, but at most once per ``min_refresh_interval`` and never twice at the same time: a flood of
 tokens with made-up kids costs the issuer one request, not one each. Keys older than ``max_age`` are
 refetched so a key the issuer withdrew stops verifying; if that refetch fails the old keys stay in use.
+
+A failed fetch keeps its cause (``last_error``, what ``/readyz`` reports) and is logged at ERROR once when
+fetches start failing, not on every later try or request; the first success after it is logged too.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -69,6 +73,24 @@ class JwksCache:
         self._generation = 0
         self._lock = asyncio.Lock()
         self.fetches = 0
+        # Why the last fetch failed (None once one succeeds), and how many failed in a row.
+        self.last_error: str | None = None
+        self.failures = 0
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded_at is not None
+
+    async def ping(self) -> None:
+        """Raise ``ServiceUnavailable`` with the cause while no key could ever be fetched (for ``/readyz``).
+
+        Keys fetched before keep verifying when a later refresh fails: that is ready. Fetches a first set
+        (at most once per ``min_refresh_interval``, like any refresh) when none is loaded yet."""
+        if self._loaded_at is None:
+            with contextlib.suppress(ServiceUnavailable):  # the cause is in last_error
+                await self._refresh()
+        if self._loaded_at is None:
+            raise ServiceUnavailable(f"the token issuer's keys cannot be fetched: {self.last_error or 'not yet'}")
 
     async def key(self, kid: str) -> Key | None:
         """The key named ``kid``, or ``None`` when the issuer has no such key (after a refresh if allowed)."""
@@ -95,10 +117,23 @@ class JwksCache:
             try:
                 keys = parse_jwks(await self._fetch())
             except JwksUnavailable as exc:
+                self._failed(exc)
                 if self._loaded_at is None:
                     raise ServiceUnavailable("the token issuer's keys are unavailable") from exc
-                log.warning("JWKS refresh failed, keeping the %d keys fetched before: %s", len(self._keys), exc)
                 return
+            if self.failures:
+                log.info("the token issuer's keys were fetched again after %d failed fetches", self.failures)
+            self.last_error, self.failures = None, 0
             self._keys = keys
             self._loaded_at = self._clock()
             self._generation += 1
+
+    def _failed(self, error: JwksUnavailable) -> None:
+        self.last_error = str(error)
+        self.failures += 1
+        if self.failures > 1:
+            log.debug("JWKS fetch failed again (%d in a row): %s", self.failures, error)
+        elif self._loaded_at is None:
+            log.error("the token issuer's keys could not be fetched; bearer tokens are refused: %s", error)
+        else:
+            log.error("JWKS refresh failed, keeping the %d keys fetched before: %s", len(self._keys), error)
