@@ -158,20 +158,43 @@ app.add_typer(dynamodb, name="dynamodb")
 
 
 @dynamodb.command("create-table")
-def dynamodb_create_table() -> None:
-    """Create the table with its indexes and TTL, as infra/data.yaml defines it; nothing if it exists."""
-    from bff.backends.dynamodb_catalog import DynamoCatalogStore, create_table
+def dynamodb_create_table(
+    deletion_protection: Annotated[
+        bool, typer.Option(help="Turn on deletion protection (as infra/data.yaml's default does).")
+    ] = True,
+) -> None:
+    """Create the table as infra/data.yaml declares it: keys, indexes, TTL, streams, point-in-time recovery,
+    KMS encryption, deletion protection. Nothing if it exists.
+
+    For local stand-ins and development or test accounts: refused with BFF_ENV=production, where the data
+    stack (infra/data.yaml) creates and owns the table."""
+    from pydantic import ValidationError
+
+    from bff.backends.dynamodb_admin import create_table
+    from bff.backends.dynamodb_catalog import DynamoCatalogStore
+
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        if "BFF_ENV=production" not in str(error):
+            raise
+        settings = None  # production settings refused for other reasons too: refused here first
+    if settings is None or settings.is_production:
+        typer.echo(
+            "not created: with BFF_ENV=production the table comes from the data stack (infra/data.yaml)", err=True
+        )
+        raise typer.Exit(2)
+    config = settings
 
     async def run() -> bool:
-        settings = Settings()
-        store = await DynamoCatalogStore.open(settings.dynamodb_table, settings.aws_region, settings.aws_endpoint_url)
+        store = await DynamoCatalogStore.open(config.dynamodb_table, config.aws_region, config.aws_endpoint_url)
         try:
-            return await create_table(store.requests)
+            return await create_table(store.requests, deletion_protection=deletion_protection)
         finally:
             await store.close()
 
     created = asyncio.run(run())
-    table = Settings().dynamodb_table
+    table = config.dynamodb_table
     typer.echo(f"created table {table}" if created else f"table {table} already exists")
 
 
