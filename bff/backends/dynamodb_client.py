@@ -102,8 +102,8 @@ def use_policy_backoff(client: Any, policy: CallPolicy) -> None:
     """Replace the standard retry mode's waits (up to 1 s, then 2 s, ...) by the policy's jittered backoff.
 
     botocore has no setting for them: its standard handler is registered again (the same checks of what is
-    retryable and the same retry quota), with the policy's backoff. ``client`` is an aiobotocore client or a
-    boto3 one (the DAX stand-in)."""
+    retryable, a retry quota of its own like botocore's), with the policy's backoff. ``client`` is an
+    aiobotocore client or a boto3 one (the DAX stand-in)."""
     from botocore.retries import quota, standard
 
     asynchronous = hasattr(client, "__aenter__")
