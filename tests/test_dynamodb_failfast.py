@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from bff.backends.dynamodb_catalog import DynamoCatalogStore
-from bff.backends.dynamodb_client import UNAVAILABLE_MESSAGE, client_config, try_seconds
+from bff.backends.dynamodb_client import UNAVAILABLE_MESSAGE
+from bff.backends.dynamodb_config import client_config, try_seconds
 from bff.backends.registry import build_backends
 from bff.errors import ServiceUnavailable
 from bff.settings import CallPolicy

@@ -16,7 +16,8 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from bff.backends.dynamodb_client import NO_DEADLINE, client_config, snake_case, use_policy_backoff
+from bff.backends.dynamodb_client import snake_case
+from bff.backends.dynamodb_config import NO_DEADLINE, client_config, use_policy_backoff
 from bff.settings import CallPolicy
 
 

@@ -27,15 +27,8 @@ from bff.backends import dynamodb_items as items
 from bff.backends import dynamodb_limits as limits
 from bff.backends import dynamodb_schema as s
 from bff.backends.dynamodb_admin import create_table as create_table  # the table's creation lives there
-from bff.backends.dynamodb_client import (
-    NO_DEADLINE,
-    TRANSACTION_MAX,
-    Caller,
-    DynamoRequests,
-    aioboto3_caller,
-    client_config,
-    use_policy_backoff,
-)
+from bff.backends.dynamodb_client import TRANSACTION_MAX, Caller, DynamoRequests, aioboto3_caller
+from bff.backends.dynamodb_config import NO_DEADLINE, open_client
 from bff.backends.dynamodb_items import Item
 from bff.backends.dynamodb_listing import DEFAULT_READ_BUDGET, count_entries, listing_page
 from bff.backends.dynamodb_tree import CategoryTree
@@ -93,18 +86,11 @@ class DynamoCatalogStore:
         """The store over ``table``; the client's tries, backoff and timeouts follow ``policy`` (the catalog's
         call policy, from the registry; without one, as for a command or a test with no deadline around it,
         4 tries of at most 10 s each). ``max_attempts`` overrides its ``attempts``."""
-        import aioboto3
-
         policy = policy or NO_DEADLINE
         if max_attempts is not None:
             policy = policy.model_copy(update={"attempts": max_attempts})
         stack = AsyncExitStack()
-        client = await stack.enter_async_context(
-            aioboto3.Session().client(
-                "dynamodb", region_name=region, endpoint_url=endpoint_url, config=client_config(policy)
-            )
-        )
-        use_policy_backoff(client, policy)
+        client = await open_client(stack, region, endpoint_url, policy)
         close_dax = getattr(dax, "close", None)
         if close_dax is not None:
             stack.callback(close_dax)

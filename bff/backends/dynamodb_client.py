@@ -1,10 +1,6 @@
-"""DynamoDB requests for the catalog adapter: client settings, read routing (DAX or DynamoDB), batching,
-retries, errors.
+"""DynamoDB requests for the catalog adapter: read routing (DAX or DynamoDB), batching, retries, errors.
 
-The SDK client follows the catalog's call policy (:func:`client_config`): botocore's standard retry mode makes
-``attempts`` tries (throttling, 5xx, timeouts and connection errors; every operation, within botocore's retry
-quota), waits the policy's jittered backoff between them, and each try's connect and read timeouts are the
-deadline's share, so every try fits in ``timeout_seconds`` instead of botocore's 60 s timeouts and 1-2 s waits.
+The SDK client follows the store's call policy (``bff.backends.dynamodb_config``).
 
 Every request goes through :meth:`DynamoRequests.call`, which picks the path (eventually-consistent reads
 through DAX when one is configured, everything else to DynamoDB), counts it per path and operation in
@@ -25,15 +21,12 @@ from collections import Counter
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from typing import Any
 
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
-from botocore.retries.base import BaseRetryBackoff
 
 from bff.backends import dynamodb_schema as s
 from bff.backends.dynamodb_items import Item, from_wire, to_wire
 from bff.errors import Conflict, ServiceUnavailable
 from bff.logs import current_request_id
-from bff.settings import CallPolicy
 
 log = logging.getLogger("bff.dynamodb")
 
@@ -52,92 +45,13 @@ UNAVAILABLE_MESSAGE = "the catalog store is unavailable"
 # Error codes that are about the request this adapter built (a bug, or an item over DynamoDB's limits): the
 # caller's to handle (an import turns one into a per-record error); anything else means the store cannot serve.
 REQUEST_ERRORS = frozenset({"ValidationException", "ItemCollectionSizeLimitExceededException"})
-# Without a deadline (``timeout_seconds: null``) each try gets these, not botocore's 60 s.
-UNBOUNDED_CONNECT_SECONDS = 2.0
-UNBOUNDED_READ_SECONDS = 10.0
-# The client's policy when no deadline is set around its calls (a command, a test): every try gets the
-# unbounded timeouts above.
-NO_DEADLINE = CallPolicy(timeout_seconds=None, attempts=4, backoff_initial_seconds=0.05, backoff_max_seconds=1.0)
-# No try is given less than this, however many tries share a short deadline.
-MIN_TRY_SECONDS = 0.05
-# The part of the deadline the tries share; the rest is for signing, connecting and the event loop's turns,
-# so the last try's own timeout, not the deadline, ends a call to a hanging endpoint.
-TRY_BUDGET = 0.9
 
 
-class PolicyBackoff(BaseRetryBackoff):  # type: ignore[misc]
-    """Full jitter: a random wait up to ``initial`` x 2^(try - 1), at most ``most`` (the call policy's)."""
-
-    def __init__(self, initial: float, most: float) -> None:
-        self.initial = initial
-        self.most = most
-
-    def delay_amount(self, context: Any) -> float:
-        return random.uniform(0, min(self.initial * 2 ** (context.attempt_number - 1), self.most))  # noqa: S311
-
-
-def try_seconds(policy: CallPolicy) -> float | None:
-    """Each try's connect and read timeout: most of the deadline less the backoff waits, shared by the tries."""
-    if policy.timeout_seconds is None:
-        return None
-    waits = sum(
-        min(policy.backoff_initial_seconds * 2.0**i, policy.backoff_max_seconds) for i in range(policy.attempts - 1)
-    )
-    share: float = (policy.timeout_seconds * TRY_BUDGET - waits) / policy.attempts
-    return max(share, MIN_TRY_SECONDS)
-
-
-def client_config(policy: CallPolicy) -> Config:
-    """botocore's settings for a DynamoDB client under ``policy``: standard retries, ``attempts`` tries in all,
-    each with its share of the deadline as connect and read timeout."""
-    share = try_seconds(policy)
-    return Config(
-        connect_timeout=share or UNBOUNDED_CONNECT_SECONDS,
-        read_timeout=share or UNBOUNDED_READ_SECONDS,
-        retries={"mode": "standard", "max_attempts": policy.attempts},
-    )
-
-
-def use_policy_backoff(client: Any, policy: CallPolicy) -> None:
-    """Replace the standard retry mode's waits (up to 1 s, then 2 s, ...) by the policy's jittered backoff.
-
-    botocore has no setting for them: its standard handler is registered again (the same checks of what is
-    retryable, a retry quota of its own like botocore's), with the policy's backoff. ``client`` is an
-    aiobotocore client or a boto3 one (the DAX stand-in)."""
-    from botocore.retries import quota, standard
-
-    asynchronous = hasattr(client, "__aenter__")
-    if asynchronous:
-        from aiobotocore.retries import standard as aio
-
-        handler_class: Any = aio.AioRetryHandler
-        policy_class: Any = aio.AioRetryPolicy
-        conditions: Any = aio.AioStandardRetryConditions(max_attempts=policy.attempts)
-    else:
-        handler_class = standard.RetryHandler
-        policy_class = standard.RetryPolicy
-        conditions = standard.StandardRetryConditions(max_attempts=policy.attempts)
-    events = client.meta.events
-    name = client.meta.service_model.service_id.hyphenize()
-    unique_id = f"retry-config-{name}"
-    events.unregister(f"needs-retry.{name}", unique_id=unique_id)
-    retry_quota = standard.RetryQuotaChecker(quota.RetryQuota())
-    events.register(f"after-call.{name}", retry_quota.release_retry_quota)
-    handler = handler_class(
-        retry_policy=policy_class(
-            retry_checker=conditions,
-            retry_backoff=PolicyBackoff(policy.backoff_initial_seconds, policy.backoff_max_seconds),
-        ),
-        retry_event_adapter=standard.RetryEventAdapter(),
-        retry_quota=retry_quota,
-    )
-    events.register(f"needs-retry.{name}", handler.needs_retry, unique_id=unique_id)
-
-
-def unavailable(path: str, operation: str, cause: object) -> ServiceUnavailable:
+def unavailable(capability: str, path: str, operation: str, cause: object) -> ServiceUnavailable:
     """The error a client sees for a store that cannot serve; ``cause`` is logged with the request id."""
     log.warning("%s %s failed (request %s): %s", path, operation, current_request_id(), cause)
-    return ServiceUnavailable(UNAVAILABLE_MESSAGE, capability="catalog", reason="unavailable")
+    message = UNAVAILABLE_MESSAGE if capability == "catalog" else f"the {capability} store is unavailable"
+    return ServiceUnavailable(message, capability=capability, reason="unavailable")
 
 
 def aioboto3_caller(client: Any) -> Caller:
@@ -168,8 +82,11 @@ class DynamoRequests:
         *,
         max_batch_attempts: int = 8,
         backoff_base: float = 0.02,
+        capability: str = "catalog",
     ) -> None:
         self.table = table
+        # What the errors name (the catalog's, or another store's in the same table).
+        self.capability = capability
         self._dynamodb = dynamodb
         self._dax = dax
         self.max_batch_attempts = max_batch_attempts
@@ -192,16 +109,17 @@ class DynamoRequests:
             code = exc.response.get("Error", {}).get("Code", "")
             if code == "ConditionalCheckFailedException":
                 raise Conflict("a concurrent write came first") from exc
+            cause = f"{code}: {exc.response.get('Error', {}).get('Message', '')}"
             if code == "TransactionCanceledException":
                 reasons = {r.get("Code") for r in exc.response.get("CancellationReasons", ())}
                 if reasons & LOST_RACE:
                     raise Conflict("a concurrent write came first") from exc
-                raise unavailable(path, operation, f"cancelled: {sorted(r for r in reasons if r)}") from exc
-            if code in REQUEST_ERRORS:
+                cause = f"cancelled: {sorted(r for r in reasons if r)}"
+            elif code in REQUEST_ERRORS:
                 raise
-            raise unavailable(path, operation, f"{code}: {exc.response.get('Error', {}).get('Message', '')}") from exc
+            raise unavailable(self.capability, path, operation, cause) from exc
         except BotoCoreError as exc:
-            raise unavailable(path, operation, f"{type(exc).__name__}: {exc}") from exc
+            raise unavailable(self.capability, path, operation, f"{type(exc).__name__}: {exc}") from exc
 
     async def check_table(self) -> None:
         """Raise ``ServiceUnavailable`` saying why the table cannot serve (for ``/readyz``; no AWS names)."""

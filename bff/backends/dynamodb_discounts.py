@@ -18,9 +18,11 @@ from typing import Any
 
 from bff.backends import dynamodb_schema as s
 from bff.backends.dynamodb_client import DynamoRequests, aioboto3_caller
+from bff.backends.dynamodb_config import NO_DEADLINE, open_client
 from bff.backends.dynamodb_items import Item, to_wire
 from bff.domain.discounts import DiscountKind, DiscountRule, DiscountTarget, normalise_code
 from bff.errors import Conflict
+from bff.settings import CallPolicy
 
 # UpdateItem requests in flight at once during an upsert.
 PARALLEL_WRITES = 8
@@ -109,17 +111,20 @@ class DynamoDiscountStore:
 
     @classmethod
     async def open(
-        cls, table: str, region: str, endpoint_url: str | None = None, max_attempts: int = 4
+        cls,
+        table: str,
+        region: str,
+        endpoint_url: str | None = None,
+        max_attempts: int | None = None,
+        policy: CallPolicy | None = None,
     ) -> DynamoDiscountStore:
-        import aioboto3
-        from botocore.config import Config
-
+        """The store over ``table``; its client follows ``policy`` as the catalog's does (``dynamodb_config``)."""
+        policy = policy or NO_DEADLINE
+        if max_attempts is not None:
+            policy = policy.model_copy(update={"attempts": max_attempts})
         stack = AsyncExitStack()
-        config = Config(retries={"mode": "standard", "max_attempts": max_attempts}, connect_timeout=2, read_timeout=5)
-        client = await stack.enter_async_context(
-            aioboto3.Session().client("dynamodb", region_name=region, endpoint_url=endpoint_url, config=config)
-        )
-        return cls(DynamoRequests(table, aioboto3_caller(client)), stack)
+        client = await open_client(stack, region, endpoint_url, policy)
+        return cls(DynamoRequests(table, aioboto3_caller(client), capability="discounts"), stack)
 
     async def close(self) -> None:
         if self._stack is not None:

@@ -39,7 +39,7 @@ EMBEDDED = CallPolicy(timeout_seconds=None, attempts=1, breaker_failures=0)
 REMOTE_DEFAULTS: dict[str, CallPolicy] = {
     # DynamoDB's client makes the attempts itself (botocore's standard mode: throttling, 5xx, timeouts and
     # connection errors, writes included), with this backoff and each try's share of the deadline as its
-    # timeouts (bff.backends.dynamodb_client.client_config); the boundary adds the deadline and the breaker.
+    # timeouts (bff.backends.dynamodb_config.client_config); the boundary adds the deadline and the breaker.
     "catalog": CallPolicy(
         timeout_seconds=2.0,
         attempts=3,

@@ -59,7 +59,7 @@ async def _open_catalog(settings: Settings) -> CatalogStore:
     if settings.catalog_backend == "dynamodb":
         from bff.backends.dynamodb_catalog import DynamoCatalogStore
 
-        # The client makes the policy's attempts, each within its share of the deadline (dynamodb_client).
+        # The client makes the policy's attempts, each within its share of the deadline (dynamodb_config).
         policy = policy_for(settings, CATALOG.capability, remote=True)
         dax = None
         if settings.dax_endpoint:
@@ -86,7 +86,10 @@ async def _open_discounts(settings: Settings) -> DiscountStore:
     if settings.catalog_backend == "dynamodb":
         from bff.backends.dynamodb_discounts import DynamoDiscountStore
 
-        return await DynamoDiscountStore.open(settings.dynamodb_table, settings.aws_region, settings.aws_endpoint_url)
+        policy = policy_for(settings, DISCOUNTS.capability, remote=True)
+        return await DynamoDiscountStore.open(
+            settings.dynamodb_table, settings.aws_region, settings.aws_endpoint_url, policy=policy
+        )
     raise NotImplementedError(f"no discount store beside catalog backend {settings.catalog_backend!r}")
 
 
@@ -199,7 +202,11 @@ async def build_backends(settings: Settings) -> AsyncIterator[Backends]:
         )
         stack.push_async_callback(catalog.close)
         discounts = _boundary(
-            settings, await _open_discounts(settings), DISCOUNTS, remote=settings.catalog_backend != "sqlite"
+            settings,
+            await _open_discounts(settings),
+            DISCOUNTS,
+            remote=settings.catalog_backend != "sqlite",
+            client_retries=settings.catalog_backend == "dynamodb",
         )
         stack.push_async_callback(discounts.close)
         cache = _boundary(settings, await _open_cache(settings), CACHE, remote=settings.cache_backend != "memory")
