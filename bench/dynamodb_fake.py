@@ -62,7 +62,9 @@ class FakeTable:
 
     def product(self, pid: str) -> items.Item:
         if pid not in self._products:
-            self._products[pid] = items.product_item(self.records[pid], WHEN, WHEN, 1)
+            record = self.records[pid]
+            available = any(v.quantity_available > 0 for v in record.variants)
+            self._products[pid] = items.product_item(record, WHEN, WHEN, 1, available)
         return self._products[pid]
 
     def partition(self, pk: str) -> tuple[list[str], list[tuple[items.Item, int]]]:
@@ -90,7 +92,7 @@ class FakeTable:
             return False
         if q.tags and not set(q.tags) & set(entry["tags"]):
             return False
-        if q.available is not None and (entry["totalInventory"] > 0) != q.available:
+        if q.available is not None and bool(entry["available"]) != q.available:
             return False
         if "#price" in request["ExpressionAttributeNames"]:
             if q.min_price is not None and entry["priceSort"] < q.min_price:

@@ -45,7 +45,7 @@ def docs_from_records(categories: list[Category], records: list[ProductRecord]) 
         product = dataclasses.replace(
             r.product,
             min_price=Money(price, r.variants[0].price.currency_code),
-            total_inventory=sum(v.quantity_available for v in r.variants),
+            available=any(v.quantity_available > 0 for v in r.variants),
         )
         out.append(document(product, resolved))
     return out

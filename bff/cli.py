@@ -133,6 +133,24 @@ def reindex() -> None:
     raise typer.Exit(asyncio.run(run()))
 
 
+@app.command()
+def replay() -> None:
+    """Hand the catalog's listeners (search index, caches) the changes recorded when they failed after a write.
+
+    The running app does this in the background every BFF_CATALOG_REPLAY_INTERVAL_SECONDS; this runs it now."""
+
+    async def run() -> int:
+        from bff.backends.registry import build_backends
+
+        async with build_backends(Settings()) as backends:
+            replayed = await backends.catalog.replay()
+            left = await backends.catalog.pending(1)
+        typer.echo(f"replayed {replayed} recorded catalog changes" + ("; some are still failing" if left else ""))
+        return 1 if left else 0
+
+    raise typer.Exit(asyncio.run(run()))
+
+
 @app.command(name="export-schema")
 def export_schema(
     path: Annotated[Path, typer.Argument(help="Where to write the SDL.")] = SCHEMA_FILE,

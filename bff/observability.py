@@ -6,6 +6,7 @@ Per capability and operation (``bff.backends.ports`` precomputes each label set 
     bff_port_call_failures_total{capability, operation, reason}   reason: unavailable, timeout, circuit_open
     bff_port_call_retries_total{capability, operation}
     bff_breaker_opened_total{capability}
+    bff_catalog_listener_failures_total{listener, outcome}  outcome: recorded (kept for replay), lost
 
 ``/metrics`` is off unless ``BFF_METRICS_ENDPOINT=true``. With ``BFF_METRICS_TOKEN`` a scrape must send
 ``Authorization: Bearer <token>``; production refuses to start with the route and no token. The route is
@@ -39,6 +40,16 @@ PORT_CALL_FAILURES = Counter(
 )
 PORT_CALL_RETRIES = Counter("bff_port_call_retries", "Retries of idempotent port calls.", ["capability", "operation"])
 BREAKER_OPENED = Counter("bff_breaker_opened", "Times a capability's circuit breaker opened.", ["capability"])
+
+LISTENER_FAILURES = Counter(
+    "bff_catalog_listener_failures",
+    "Catalog listeners that still failed after their retries, by what became of the change.",
+    ["listener", "outcome"],
+)
+
+
+def listener_failed(listener: str, outcome: str) -> None:
+    LISTENER_FAILURES.labels(listener, outcome).inc()
 
 
 def breaker_opened(capability: str) -> None:

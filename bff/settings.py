@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     # drops entries makes a listing read more of them; at the budget it answers the matches found so far
     # with `hasNextPage` and a cursor at the last entry read (docs/data-model.md, "Read budget").
     listing_read_budget: int = Field(1000, ge=10)
+    # Least time between two replays of catalog-listener work that failed and was recorded in the store
+    # (bff/backends/catalog_events.py): how soon a search index that was down catches up. 0 turns it off.
+    catalog_replay_interval_seconds: float = Field(30.0, ge=0)
     # Embedded backends keep state on one machine's disk; production must opt in to them knowingly.
     allow_embedded_backends: bool = False
 

@@ -184,7 +184,7 @@ async def test_rewrites_keep_derived_fields_and_drop_stale_entries(stores: tuple
     assert await dynamodb.get_products(["demo-00004"]) == await sqlite.get_products(["demo-00004"])
     (after,) = await dynamodb.get_products(["demo-00004"])
     assert after is not None and after.created_at == before.created_at
-    assert (after.min_price, after.total_inventory) == (Money(Decimal("7.50"), "USD"), 3)
+    assert (after.min_price, after.available) == (Money(Decimal("7.50"), "USD"), True)
     assert await dynamodb.get_variants_by_product(["demo-00004"]) == await sqlite.get_variants_by_product(
         ["demo-00004"]
     )
@@ -213,3 +213,62 @@ async def test_listing_ids_name_the_products_the_listing_holds(stores: tuple[Cat
             ids = await store.list_product_ids(query, ProductSortKey.TITLE, False, PageRequest(10))
             assert ids.items == [p.id for p in products.items] and ids.keys == products.keys, (store, query)
             assert ids.has_more == products.has_more
+
+
+async def reserve_on_both(sqlite: CatalogStore, dynamodb: CatalogStore, variant_id: str, units: int) -> None:
+    """What checkout will do (issue #15), straight on each store: take units an order reserved."""
+    assert isinstance(sqlite, SqliteCatalogStore) and isinstance(dynamodb, DynamoCatalogStore)
+    sql = "UPDATE stock SET reserved = reserved + ?, version = version + 1 WHERE variant_id = ?"
+    await sqlite._run(lambda conn: conn.execute(sql, (units, variant_id)))
+    await dynamodb.requests.call(
+        "UpdateItem",
+        {
+            "TableName": dynamodb.requests.table,
+            "Key": {"pk": {"S": f"VARIANT#{variant_id}"}, "sk": {"S": "STOCK"}},
+            "UpdateExpression": "SET reserved = reserved + :q, available = available - :q ADD version :one",
+            "ConditionExpression": "available >= :q",
+            "ExpressionAttributeValues": {":q": {"N": str(units)}, ":one": {"N": "1"}},
+        },
+    )
+
+
+async def test_stock_changes_and_reimports_agree(stores: tuple[CatalogStore, CatalogStore]) -> None:
+    sqlite, dynamodb = stores
+    record = next(r for r in catalog()[1] if len(r.variants) > 1 and all(v.quantity_available for v in r.variants))
+    pid, (first, second, *rest) = record.product.id, record.variants
+    available = ProductQuery(available=True)
+    sold_out = ProductQuery(available=False)
+    levels = [(first.id, 0), (second.id, 0), *((v.id, 0) for v in rest), ("tie-1-v", 4)]
+    changes = [await store.set_stock(levels) for store in (sqlite, dynamodb)]
+
+    assert changes[0] == changes[1]
+    assert {r.product.id for r in changes[0].flipped} == {pid}
+    assert sorted(changes[0].product_ids) == sorted({pid, "tie-1"})
+    ids = [first.id, second.id, "tie-1-v", "missing"]
+    assert await dynamodb.get_stock(ids) == await sqlite.get_stock(ids)
+    assert await dynamodb.get_variants(ids) == await sqlite.get_variants(ids)
+    for query in (available, sold_out, ProductQuery(vendors=(record.product.vendor,), available=False)):
+        assert await dynamodb.count_products(query) == await sqlite.count_products(query), query
+        assert await walk(dynamodb, query, ProductSortKey.TITLE, False, False) == await walk(
+            sqlite, query, ProductSortKey.TITLE, False, False
+        )
+
+    # Orders reserve 3 of 4; a re-import of the feed sets on hand again and keeps the reservation.
+    await reserve_on_both(sqlite, dynamodb, "tie-1-v", 3)
+    (tie,) = [r for r in catalog()[1] if r.product.id == "tie-1"]
+    restocked = replace(tie, variants=(replace(tie.variants[0], quantity_available=10),))
+    written = [await store.upsert_products([restocked]) for store in (sqlite, dynamodb)]
+
+    assert written[0] == written[1]
+    assert [v.quantity_available for v in written[0][0].variants] == [7]
+    assert await sqlite.get_stock(["tie-1-v"]) == await dynamodb.get_stock(["tie-1-v"])
+    (level,) = await sqlite.get_stock(["tie-1-v"])
+    assert level is not None and (level.on_hand, level.reserved, level.available) == (10, 3, 7)
+    assert await dynamodb.get_products([pid, "tie-1"]) == await sqlite.get_products([pid, "tie-1"])
+
+
+async def test_an_unknown_variant_is_refused_by_both(stores: tuple[CatalogStore, CatalogStore]) -> None:
+    for store in stores:
+        with pytest.raises(BadUserInput):
+            await store.set_stock([("tie-1-v", 2), ("no-such-variant", 1)])
+    assert await stores[0].get_stock(["tie-1-v"]) == await stores[1].get_stock(["tie-1-v"])

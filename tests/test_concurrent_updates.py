@@ -21,7 +21,7 @@ from bff.backends.catalog_delegate import CatalogDelegate
 from bff.backends.local.issuer import LocalIssuer
 from bff.backends.local.sqlite_catalog import SqliteCatalogStore
 from bff.backends.local.sqlite_schema import MIGRATIONS
-from bff.domain.catalog import Money, Product, ProductRecord, Variant
+from bff.domain.catalog import Money, Product, ProductRecord, StockLevel, Variant
 from bff.domain.product_change import ProductChange, VariantChange
 from bff.errors import Conflict
 from bff.ids import to_global_id
@@ -147,7 +147,7 @@ async def test_a_stale_version_is_refused_and_a_fresh_one_accepted(data_dir: Pat
         record = await store.get_product_record("wide")
         assert record is not None
         version = record.product.version
-        assert await store.update_product(record, version) == version + 1
+        assert (await store.update_product(record, version)).product.version == version + 1
 
         with pytest.raises(Conflict):
             await store.update_product(record, version)
@@ -166,15 +166,22 @@ async def test_a_data_dir_from_before_versions_keeps_working(tmp_path: Path) -> 
             "INSERT INTO products (id, handle, title, title_sort, currency, created_at, updated_at) "
             "VALUES ('old', 'old', 'Old', 'old', 'USD', '2024-01-01T00:00:00+00:00', '2024-01-01T00:00:00+00:00')"
         )
+        conn.execute(
+            "INSERT INTO variants (id, product_id, sku, title, price, currency, quantity_available) "
+            "VALUES ('old-v', 'old', 'OLD-1', 'One', '3.00', 'USD', 4)"
+        )
     conn.close()
 
     store = await SqliteCatalogStore.open(path)
     try:
         record = await store.get_product_record("old")
         assert record is not None and record.product.version == 0
+        # The variant's stock moved to its own table, all of it on hand, none reserved.
+        assert [v.quantity_available for v in record.variants] == [4]
+        assert await store.get_stock(["old-v"]) == [StockLevel("old-v", 4, 0, 1)]
         generation = await store.generation()
         renamed = ProductRecord(replace(record.product, title="Renamed"), record.variants)
-        assert await store.update_product(renamed, 0) == 1
+        assert (await store.update_product(renamed, 0)).product.version == 1
         [product] = await store.get_products(["old"])
         assert await store.generation() == generation + 1
     finally:

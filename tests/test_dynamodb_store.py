@@ -72,7 +72,8 @@ async def test_batch_write_sends_at_most_25_items_per_request(store: DynamoCatal
     store.client.meta.events.register("before-parameter-build.dynamodb.BatchWriteItem", before_build)
     await store.upsert_products(records(10))
 
-    # Each product: its item, its variant and 6 listing entries (no category).
+    # Each product: its variant, its stock item and 6 listing entries (no category); the product item itself
+    # is put last, on its version's condition (the commit point).
     assert sum(sizes) == 10 * 8
     assert max(sizes) == 25
 
@@ -124,8 +125,8 @@ async def test_eventually_consistent_reads_go_through_dax_and_writes_do_not(aws:
     finally:
         await store.close()
 
-    # The write's read-back of stored products is consistent: DynamoDB, never DAX.
-    assert writes["dynamodb.BatchGetItem"] == 1 and "dax.BatchGetItem" not in writes
+    # The write's read-back of stored products (then their variants and stock) is consistent: DynamoDB, never DAX.
+    assert writes["dynamodb.BatchGetItem"] == 2 and "dax.BatchGetItem" not in writes
     reads = store.requests.requests - Counter(writes)
     assert reads == Counter({"dax.BatchGetItem": 2, "dax.Query": 2})
 
@@ -159,6 +160,9 @@ def test_table_definition_matches_infra_data_yaml() -> None:
     assert defined["GlobalSecondaryIndexes"] == table["GlobalSecondaryIndexes"]
     assert defined["BillingMode"] == table["BillingMode"]
     assert table["TimeToLiveSpecification"]["AttributeName"] == s.TTL_ATTRIBUTE
+    # The stream other instances and the search index catch up from (docs/data-model.md).
+    assert defined["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert table["StreamSpecification"] == {"StreamViewType": defined["StreamSpecification"]["StreamViewType"]}
 
 
 def test_cli_creates_the_table_once_and_seeds_it(aws: str, tmp_path: Path) -> None:

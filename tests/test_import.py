@@ -16,7 +16,7 @@ import yaml
 from bff import datasets
 from bff.backends.local.sqlite_catalog import SqliteCatalogStore
 from bff.catalog_io import FeedError, ImportReport, import_feed
-from bff.domain.catalog import PageRequest, ProductQuery, ProductSortKey
+from bff.domain.catalog import PageRequest, ProductQuery, ProductSortKey, StockLevel
 
 RETAIL_DEMO = datasets.retail_demo_store()
 needs_retail_demo = pytest.mark.skipif(
@@ -81,7 +81,7 @@ async def test_jsonl_feed_lands_products_variants_and_categories(store: SqliteCa
     assert stored.handle == "trail-boot" and stored.category_id == "c-boots" and stored.tags == ("boots", "winter")
     assert [(o.name, o.values) for o in stored.options] == [("Size", ("9", "10")), ("Color", ("Brown",))]
     assert stored.min_price is not None and stored.min_price.amount == Decimal("129.00")
-    assert stored.total_inventory == 3 and stored.images[0].width == 800
+    assert stored.available and stored.images[0].width == 800
     (variants,) = await store.get_variants_by_product(["p1"])
     assert [(v.id, v.title, v.price.amount) for v in variants] == [
         ("TB-9-BRN", "9 / Brown", Decimal("129.00")),
@@ -210,7 +210,9 @@ async def test_csv_rows_group_into_products_with_variants(store: SqliteCatalogSt
     tee, cap = await store.get_products(["tee", "cap"])
     assert tee is not None and cap is not None
     assert tee.tags == ("basics", "cotton") and [i.url for i in tee.images][1] == "https://img.example/tee-2.jpg"
-    assert tee.options[0].values == ("S", "M", "L") and tee.total_inventory == 6
+    assert tee.options[0].values == ("S", "M", "L") and tee.available
+    (tee_variants,) = await store.get_variants_by_product(["tee"])
+    assert sum(v.quantity_available for v in tee_variants) == 6
     (tops,) = await store.get_categories([tee.category_id or ""])
     assert tops is not None and tops.title == "Tops" and tops.parent_id == cap.category_id
     tee_variants, cap_variants = await store.get_variants_by_product(["tee", "cap"])
@@ -399,6 +401,29 @@ async def test_unreadable_feeds_raise_feed_error(tmp_path: Path, store: SqliteCa
 
 
 @pytest.mark.asyncio
+async def test_a_reimport_sets_stock_on_hand_and_keeps_what_orders_reserved(
+    store: SqliteCatalogStore, tmp_path: Path
+) -> None:
+    feed = tmp_path / "feed.jsonl"
+    await import_feed(store, write_jsonl(feed, [product("p1", "Mug", variant("MUG-1", "8.00", 5))]), progress=False)
+    # Orders took 4 of the 5 (what checkout will do: reserve, on the stock row's own version).
+    sql = "UPDATE stock SET reserved = 4, version = version + 1 WHERE variant_id = 'MUG-1'"
+    await store._run(lambda conn: conn.execute(sql))
+
+    report = await import_feed(
+        store, write_jsonl(feed, [product("p1", "Mug", variant("MUG-1", "8.00", 12))]), progress=False
+    )
+
+    assert report.ok and report.updated == 1
+    assert await store.get_stock(["MUG-1"]) == [StockLevel("MUG-1", 12, 4, 3)]
+    assert [v.quantity_available for v in await store.get_variants(["MUG-1"]) if v] == [8]
+    # A feed counting fewer units than are reserved leaves none to sell, and gives back no reservation.
+    await import_feed(store, write_jsonl(feed, [product("p1", "Mug", variant("MUG-1", "8.00", 3))]), progress=False)
+    assert await store.get_stock(["MUG-1"]) == [StockLevel("MUG-1", 3, 4, 4)]
+    (mug,) = await store.get_products(["p1"])
+    assert mug is not None and not mug.available_for_sale
+
+
 async def test_retail_demo_shape_is_mapped_and_categories_come_from_names(
     store: SqliteCatalogStore, tmp_path: Path
 ) -> None:
@@ -442,7 +467,9 @@ async def test_retail_demo_store_catalog_imports_every_product(store: SqliteCata
     (stored,) = await store.get_products([sample["id"]])
     assert stored is not None and stored.title == sample["name"] and stored.product_type == sample["style"]
     assert stored.min_price is not None and stored.min_price.amount == Decimal(str(sample["price"]))
-    assert stored.total_inventory == sample["current_stock"]
+    assert stored.available == (sample["current_stock"] > 0)
+    (stored_variants,) = await store.get_variants_by_product([sample["id"]])
+    assert [v.quantity_available for v in stored_variants] == [sample["current_stock"]]
     (category,) = await store.get_categories([stored.category_id or ""])
     assert category is not None and category.handle == sample["category"].replace(" ", "-")
     furniture = await store.count_products(ProductQuery(category_id="cat-furniture"))

@@ -105,6 +105,14 @@ def test_table_is_on_demand_encrypted_and_recoverable():
     assert defined == dict.fromkeys(["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"], "S")
 
 
+def test_table_streams_new_and_old_images_as_the_adapter_creates_it():
+    table = load("data.yaml")["Resources"]["StorefrontTable"]["Properties"]
+    schema = importlib.import_module("bff.backends.dynamodb_schema")
+
+    assert table["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert schema.table_definition("x")["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+
+
 def test_order_queue_is_fifo_with_explicit_dedup_and_a_fifo_dead_letter_queue():
     resources = load("data.yaml")["Resources"]
     queue = resources["OrderQueue"]["Properties"]

@@ -14,6 +14,7 @@ from bff.app import create_app
 from bff.backends.local.issuer import LocalIssuer
 from bff.backends.local.sqlite_catalog import SqliteCatalogStore
 from bff.catalog_io import generate_catalog
+from bff.domain.catalog import Category, ProductRecord, StockChange
 from bff.ids import to_global_id
 from tests.conftest import error_codes, make_settings
 
@@ -34,10 +35,13 @@ class RecordingListener:
     def __init__(self) -> None:
         self.products: list[str] = []
 
-    async def products_changed(self, product_ids: Sequence[str]) -> None:
-        self.products.extend(product_ids)
+    async def products_changed(self, records: Sequence[ProductRecord]) -> None:
+        self.products.extend(r.product.id for r in records)
 
-    async def categories_changed(self, category_ids: Sequence[str]) -> None:
+    async def stock_changed(self, change: StockChange) -> None:
+        self.products.extend(change.product_ids)
+
+    async def categories_changed(self, categories: Sequence[Category]) -> None:
         pass
 
 

@@ -153,7 +153,7 @@ async def test_seed_catalog_writes_categories_then_products(store: SqliteCatalog
                 max_price=None,
                 min_compare_at_price=None,
                 max_compare_at_price=None,
-                total_inventory=0,
+                available=False,
                 version=0,
             )
             == record.product
@@ -161,7 +161,8 @@ async def test_seed_catalog_writes_categories_then_products(store: SqliteCatalog
         assert variants == list(record.variants)
         assert product.min_price is not None
         assert product.min_price.amount == min(v.price.amount for v in record.variants)
-        assert product.total_inventory == sum(v.quantity_available for v in record.variants)
+        assert product.available == any(v.quantity_available > 0 for v in record.variants)
+        assert sum(v.quantity_available for v in variants) == sum(v.quantity_available for v in record.variants)
     apparel = await store.count_products(ProductQuery(category_id="cat-apparel"))
     assert apparel == sum(
         r.product.category_id in {"cat-mens-shirts", "cat-mens-jackets", "cat-womens-dresses", "cat-womens-tops"}

@@ -65,8 +65,9 @@ async def test_summary_fields_are_derived_from_variants(store: SqliteCatalogStor
         Money(Decimal("9.50"), "EUR"),
         Money(Decimal("19.99"), "EUR"),
     )
-    assert product.total_inventory == 7
-    assert product.available_for_sale
+    assert product.available and product.available_for_sale
+    (variants,) = await store.get_variants_by_product(["p001"])
+    assert sum(v.quantity_available for v in variants) == 7
 
 
 async def test_reimport_replaces_variants_and_keeps_one_row(store: SqliteCatalogStore) -> None:

@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Sequence
 
 from bff.backends.cache import Cache
+from bff.domain.catalog import Category, ProductRecord, StockChange
 from bff.errors import ServiceUnavailable
 
 log = logging.getLogger("bff.response_cache")
@@ -22,7 +23,9 @@ GENERATION_TTL_SECONDS = 10 * 365 * 86_400
 
 
 class GenerationBump:
-    """Catalog listener: any product or category change retires every cached response."""
+    """Catalog listener: any product, stock or category change retires every cached response."""
+
+    name = "responses"
 
     def __init__(self, cache: Cache) -> None:
         self._cache = cache
@@ -42,8 +45,11 @@ class GenerationBump:
             log.error("cached responses not invalidated after a catalog write: %s", error)
             return None
 
-    async def products_changed(self, product_ids: Sequence[str]) -> None:
+    async def products_changed(self, records: Sequence[ProductRecord]) -> None:
         await self.bump()
 
-    async def categories_changed(self, category_ids: Sequence[str]) -> None:
+    async def stock_changed(self, change: StockChange) -> None:
+        await self.bump()
+
+    async def categories_changed(self, categories: Sequence[Category]) -> None:
         await self.bump()

@@ -7,7 +7,8 @@ Concurrent misses for one key, from any request, share one fetch (no stampede). 
 version, so a new shape never decodes an old value.
 
 It is also a ``CatalogListener``: a catalog write deletes exactly the keys it touched (for categories, the
-subtree under them, whose ancestors the store recomputes). A delete that fails is kept and retried before
+subtree under them, whose ancestors the store recomputes; for a stock change, the variant lists of its
+products, and the products whose availability crossed zero). A delete that fails is kept and retried before
 the cache is read again; until it succeeds every read goes to the store, so a write during an outage never
 leaves a stale entry to be served afterwards. When the cache fails or is slow the read falls through to the
 store, ``bff.metrics`` counts it, the response carries a ``DEGRADED`` warning (``bff.degradation``) and a
@@ -35,7 +36,17 @@ from bff.backends.cache import Cache
 from bff.backends.catalog import CatalogReader
 from bff.backends.catalog_delegate import CatalogReadDelegate
 from bff.backends.catalog_tree import hydrate
-from bff.domain.catalog import Category, Page, PageRequest, Product, ProductQuery, ProductSortKey, Variant
+from bff.domain.catalog import (
+    Category,
+    Page,
+    PageRequest,
+    Product,
+    ProductQuery,
+    ProductRecord,
+    ProductSortKey,
+    StockChange,
+    Variant,
+)
 from bff.errors import ServiceUnavailable
 from bff.metrics import record_degraded
 
@@ -207,12 +218,20 @@ class CachedCatalogReads(CatalogReadDelegate):
 
     # -- CatalogListener ------------------------------------------------------------------------------
 
-    async def products_changed(self, product_ids: Sequence[str]) -> None:
-        await self._forget([self._key(kind, i) for i in product_ids for kind in ("product", "variants")])
+    name = "catalog-cache"
 
-    async def categories_changed(self, category_ids: Sequence[str]) -> None:
+    async def products_changed(self, records: Sequence[ProductRecord]) -> None:
+        ids = [r.product.id for r in records]
+        await self._forget([self._key(kind, i) for i in ids for kind in ("product", "variants")])
+
+    async def stock_changed(self, change: StockChange) -> None:
+        keys = [self._key("variants", i) for i in change.product_ids]
+        keys += [self._key("product", r.product.id) for r in change.flipped]
+        await self._forget(keys)
+
+    async def categories_changed(self, categories: Sequence[Category]) -> None:
         touched: list[str] = []
-        level = list(dict.fromkeys(category_ids))
+        level = list(dict.fromkeys(c.id for c in categories))
         while level:
             touched += level
             children = await self._store.get_child_categories(level)

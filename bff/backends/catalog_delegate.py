@@ -18,6 +18,8 @@ from bff.domain.catalog import (
     ProductQuery,
     ProductRecord,
     ProductSortKey,
+    StockChange,
+    StockLevel,
     Variant,
 )
 
@@ -77,17 +79,32 @@ class CatalogDelegate(CatalogReadDelegate):
     def __init__(self, store: CatalogStore) -> None:
         super().__init__(store)
 
-    async def upsert_categories(self, categories: Sequence[Category]) -> None:
-        await self._store.upsert_categories(categories)
+    async def upsert_categories(self, categories: Sequence[Category]) -> list[Category]:
+        return await self._store.upsert_categories(categories)
 
-    async def upsert_products(self, records: Sequence[ProductRecord]) -> None:
-        await self._store.upsert_products(records)
+    async def upsert_products(self, records: Sequence[ProductRecord]) -> list[ProductRecord]:
+        return await self._store.upsert_products(records)
 
     async def get_product_record(self, product_id: str) -> ProductRecord | None:
         return await self._store.get_product_record(product_id)
 
-    async def update_product(self, record: ProductRecord, expected_version: int) -> int:
+    async def update_product(self, record: ProductRecord, expected_version: int) -> ProductRecord:
         return await self._store.update_product(record, expected_version)
+
+    async def set_stock(self, levels: Sequence[tuple[str, int]]) -> StockChange:
+        return await self._store.set_stock(levels)
+
+    async def get_stock(self, variant_ids: Sequence[str]) -> list[StockLevel | None]:
+        return await self._store.get_stock(variant_ids)
+
+    async def record_pending(self, listener: str, kind: str, keys: Sequence[str]) -> None:
+        await self._store.record_pending(listener, kind, keys)
+
+    async def pending(self, limit: int) -> list[tuple[str, str, str]]:
+        return await self._store.pending(limit)
+
+    async def clear_pending(self, changes: Sequence[tuple[str, str, str]]) -> None:
+        await self._store.clear_pending(changes)
 
     async def generation(self) -> int:
         return await self._store.generation()

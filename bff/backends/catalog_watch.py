@@ -12,6 +12,10 @@ on the way into a request. When it moved:
 * when the cache is this process's own memory, the catalog read-through entries are dropped too (a shared
   cache was invalidated key by key by the writer, and ``CachedCatalogReads`` retries deletes that failed).
 
+The watch also replays, at most once per ``replay_interval`` seconds and in the background (never on the
+request's time), the listener work that failed after a write and was recorded in the catalog store
+(``ObservedCatalogStore.replay``): a search index that was down is caught up once it answers again.
+
 A retirement that fails (the shared cache is unreachable) leaves the last generation seen where it was, so
 the next check retries it; the failure is logged once per outage, not once per request. The generation read
 crosses the port boundary like any call (``catalog.generation`` in the process's totals) but belongs to no
@@ -24,7 +28,7 @@ import asyncio
 import contextvars
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from bff.backends.cache import Cache
 from bff.backends.cache_generation import GenerationBump
@@ -44,6 +48,8 @@ class CatalogWatch:
         interval: float = 1.0,
         local_reads: CachedCatalogReads | None = None,
         clock: Callable[[], float] = time.monotonic,
+        replay: Callable[[], Awaitable[int]] | None = None,
+        replay_interval: float = 30.0,
     ) -> None:
         self._catalog = catalog
         self._responses = GenerationBump(cache)
@@ -57,9 +63,14 @@ class CatalogWatch:
         self._lock = asyncio.Lock()
         self.checks = 0  # generation reads: what tests count
         self.retirements = 0
+        self._replay = replay if replay_interval > 0 else None
+        self._replay_interval = replay_interval
+        self._next_replay = float("-inf")
+        self.replaying: asyncio.Task[int] | None = None
 
     async def check(self) -> None:
         """Read the catalog's generation if ``interval`` has passed since the last read; retire on a move."""
+        self._start_replay()
         if self._clock() < self._next_check or self._lock.locked():
             return  # checked recently, or a request is checking right now
         async with self._lock:
@@ -81,6 +92,28 @@ class CatalogWatch:
                 log.info("catalog changes are noticed again")
                 self._failing = False
             self._seen = current
+
+    def _start_replay(self) -> None:
+        if self._replay is None or self._clock() < self._next_replay:
+            return
+        if self.replaying is not None and not self.replaying.done():
+            return
+        self._next_replay = self._clock() + self._replay_interval
+        # A fresh context: the replay belongs to the process, not to the request that happened by.
+        self.replaying = asyncio.create_task(self._replayed(self._replay), context=contextvars.Context())
+
+    @staticmethod
+    async def _replayed(replay: Callable[[], Awaitable[int]]) -> int:
+        try:
+            return await replay()
+        except Exception as error:  # noqa: BLE001 - the store failed: the changes stay recorded for the next run
+            log.warning("replaying recorded catalog changes failed: %s", error)
+            return 0
+
+    async def close(self) -> None:
+        """Wait for a replay under way (the app's shutdown)."""
+        if self.replaying is not None:
+            await self.replaying
 
     async def _retire(self) -> None:
         await self._responses.try_bump()

@@ -5,29 +5,26 @@ per-sort listing entries on GSI1 (one partition for every product, one per categ
 category's subtree, within a read budget (``dynamodb_listing``); the category tree from this process's copy
 under its version item (``dynamodb_tree``); unfiltered counts from one counter item per listing scope
 (``dynamodb_counts``). Reads are eventually consistent (and go through DAX when configured) except where
-a write must read back what is stored. ``update_product`` is one TransactWriteItems whose product item is put
-on the condition that its ``version`` is still the one read; every write then moves the generation item.
+a write must read back what is stored. A variant is read with its stock item in the same BatchGetItem. The
+product and stock writes (``dynamodb_writes``) are conditional on the version read and write only what
+changed; every write then moves the generation item.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any, TypeVar
-
-from botocore.exceptions import ClientError
 
 from bff.backends import catalog_tree as tree
 from bff.backends import dynamodb_counts as counts
 from bff.backends import dynamodb_items as items
-from bff.backends import dynamodb_limits as limits
 from bff.backends import dynamodb_schema as s
+from bff.backends import dynamodb_writes as writes
 from bff.backends.dynamodb_admin import create_table as create_table  # the table's creation lives there
-from bff.backends.dynamodb_client import TRANSACTION_MAX, Caller, DynamoRequests, aioboto3_caller
+from bff.backends.dynamodb_client import Caller, DynamoRequests, aioboto3_caller
 from bff.backends.dynamodb_config import NO_DEADLINE, open_client
 from bff.backends.dynamodb_items import Item
 from bff.backends.dynamodb_listing import DEFAULT_READ_BUDGET, count_entries, listing_page
@@ -40,9 +37,10 @@ from bff.domain.catalog import (
     ProductQuery,
     ProductRecord,
     ProductSortKey,
+    StockChange,
+    StockLevel,
     Variant,
 )
-from bff.errors import BadUserInput, Conflict
 from bff.settings import CallPolicy
 
 T = TypeVar("T")
@@ -111,8 +109,19 @@ class DynamoCatalogStore:
         return [_convert(found.get(_pair(s.product_key(i))), items.product_from_item) for i in ids]
 
     async def get_variants(self, ids: Sequence[str]) -> list[Variant | None]:
-        found = await self.requests.batch_get([s.variant_key(i) for i in ids])
-        return [_convert(found.get(_pair(s.variant_key(i))), items.variant_from_item) for i in ids]
+        return await self._variants(ids)
+
+    async def _variants(self, ids: Sequence[str], consistent: bool = False) -> list[Variant | None]:
+        # Each variant with its stock item: one BatchGetItem for both (50 variants per request).
+        found = await self.requests.batch_get(
+            [k for i in ids for k in (s.variant_key(i), s.stock_key(i))], consistent=consistent
+        )
+        return [
+            None
+            if (item := found.get(_pair(s.variant_key(i)))) is None
+            else items.variant_from_item(item, found.get(_pair(s.stock_key(i))))
+            for i in ids
+        ]
 
     async def get_categories(self, ids: Sequence[str]) -> list[Category | None]:
         found = await self.requests.batch_get([s.category_key(i) for i in ids])
@@ -193,50 +202,32 @@ class DynamoCatalogStore:
 
     # -- writes ---------------------------------------------------------------------------------------
 
-    async def upsert_categories(self, categories: Sequence[Category]) -> None:
+    async def upsert_categories(self, categories: Sequence[Category]) -> list[Category]:
         stored = {str(i["id"]): i for i in await self.tree.query(consistent=True)}
         merged = {cid: items.category_from_item(i) for cid, i in stored.items()}
         merged.update({c.id: c for c in categories})
         paths = tree.category_paths(
             {c.id: c.parent_id for c in merged.values()}, {c.id: c.position for c in merged.values()}
         )
-        changed = []
-        for cid, category in merged.items():
-            ancestors, path = paths[cid]
-            item = items.category_item(category, ancestors, path)
-            if items.to_wire(item) != items.to_wire(stored.get(cid, {})):
-                changed.append(item)
+        computed = {cid: items.category_item(c, *paths[cid]) for cid, c in merged.items()}
+        changed = [i for cid, i in computed.items() if items.to_wire(i) != items.to_wire(stored.get(cid, {}))]
         await self.requests.batch_write(changed)
         await self.tree.bump()
         await self.requests.bump_generation()
+        return [items.category_from_item(computed[cid]) for cid in dict.fromkeys(c.id for c in categories)]
 
-    async def upsert_products(self, records: Sequence[ProductRecord]) -> None:
-        latest = list({r.product.id: r for r in records}.values())
-        stored = await self.requests.batch_get([s.product_key(r.product.id) for r in latest], consistent=True)
-        now = datetime.now(UTC)
-        puts: dict[tuple[str, str], Item] = {}
-        deletes: dict[tuple[str, str], dict[str, str]] = {}
-        moves: Counter[str] = Counter()
-        for record in latest:
-            old = stored.get(_pair(s.product_key(record.product.id)))
-            # Unconditional, but the version still moves: a conditional write that read the old one fails.
-            version = int(old.get("version", 0)) + 1 if old else 1
-            new_items, stale = _product_items(record, old, now, version)
-            # Refused before anything is written: DynamoDB refuses a whole batch for one such item.
-            refused = next((why for why in map(limits.problem, new_items) if why), None)
-            if refused:
-                raise BadUserInput(f"product {record.product.id}: {refused}", field="id")
-            puts.update({_pair(i): i for i in new_items})
-            deletes.update({_pair(k): k for k in stale})
-            moves.update(counts.scope_moves(old, new_items[0]))
-        try:
-            await self.requests.batch_write(list(puts.values()), [k for pair, k in deletes.items() if pair not in puts])
-        except ClientError as exc:
-            # An item the checks above did not foresee: the importer then writes product by product, and a
-            # product DynamoDB refuses alone becomes a line of its report.
-            raise limits.refused(exc) from exc
-        await counts.apply_moves(self.requests, moves)
+    async def upsert_products(self, records: Sequence[ProductRecord]) -> list[ProductRecord]:
+        written = await writes.upsert_products(self.requests, records)
         await self.requests.bump_generation()
+        return written
+
+    async def set_stock(self, levels: Sequence[tuple[str, int]]) -> StockChange:
+        change = await writes.set_stock(self.requests, levels)
+        await self.requests.bump_generation()
+        return change
+
+    async def get_stock(self, variant_ids: Sequence[str]) -> list[StockLevel | None]:
+        return await writes.get_stock(self.requests, variant_ids)
 
     # -- conditional writes and the generation ----------------------------------------------------------
 
@@ -245,75 +236,41 @@ class DynamoCatalogStore:
         item = (await self.requests.batch_get([key], consistent=True)).get(_pair(key))
         if item is None:
             return None
-        ids = list(item.get("variantIds", ()))
-        found = await self.requests.batch_get([s.variant_key(v) for v in ids], consistent=True)
         # Read after the product: a variant newer than the version read makes the conditional write fail.
-        variants = [found.get(_pair(s.variant_key(v))) for v in ids]
-        return ProductRecord(
-            items.product_from_item(item), tuple(items.variant_from_item(v) for v in variants if v is not None)
-        )
+        variants = await self._variants([str(v) for v in item.get("variantIds", ())], consistent=True)
+        return ProductRecord(items.product_from_item(item), tuple(v for v in variants if v is not None))
 
-    async def update_product(self, record: ProductRecord, expected_version: int) -> int:
-        key = s.product_key(record.product.id)
-        old = (await self.requests.batch_get([key], consistent=True)).get(_pair(key))
-        if old is None or int(old.get("version", 0)) != expected_version:
-            raise Conflict(f"product {record.product.id} changed since version {expected_version}", field="id")
-        new_items, stale = _product_items(record, old, datetime.now(UTC), expected_version + 1)
-        refused = next((why for why in map(limits.problem, new_items) if why), None)
-        if refused:
-            raise BadUserInput(f"product {record.product.id}: {refused}", field="id")
-        old_variants = await self.requests.batch_get(
-            [s.variant_key(v) for v in old.get("variantIds", ())], consistent=True
-        )
-        stored = {**{_pair(i): i for i in items.listing_entries(old)}, **old_variants}
-        # Only what changed is written (a transaction holds 100 actions): the product item always, with
-        # the condition that makes this write lose to any other since ``expected_version`` was read.
-        product, *rest = new_items
-        condition = "#v = :v" if expected_version else "attribute_not_exists(#v) OR #v = :v"
-        actions: list[dict[str, Any]] = [
-            {
-                "Put": {
-                    "Item": items.to_wire(product),
-                    "ConditionExpression": condition,
-                    "ExpressionAttributeNames": {"#v": "version"},
-                    "ExpressionAttributeValues": {":v": {"N": str(expected_version)}},
-                }
-            }
-        ]
-        puts = {_pair(i): i for i in rest}
-        actions += [
-            {"Put": {"Item": items.to_wire(i)}}
-            for pair, i in puts.items()
-            if pair not in stored or items.to_wire(i) != items.to_wire(stored[pair])
-        ]
-        actions += [{"Delete": {"Key": items.to_wire(k)}} for k in stale if _pair(k) not in puts]
-        actions += [counts.move_action(scope, n) for scope, n in counts.scope_moves(old, product).items() if n]
-        if len(actions) > TRANSACTION_MAX:
-            raise BadUserInput(
-                f"one update may change at most {TRANSACTION_MAX} catalog items on DynamoDB ({len(actions)} here): "
-                "change fewer variants at once"
-            )
-        await self.requests.transact_write(actions)
+    async def update_product(self, record: ProductRecord, expected_version: int) -> ProductRecord:
+        written = await writes.update_product(self.requests, record, expected_version)
         await self.requests.bump_generation()
-        return expected_version + 1
+        return written
 
     async def generation(self) -> int:
         return await self.requests.generation()
 
+    # -- listener work still to do (``bff.backends.catalog_events``) ------------------------------------
 
-def _product_items(
-    record: ProductRecord, old: Item | None, now: datetime, version: int
-) -> tuple[list[Item], list[dict[str, str]]]:
-    """The items of ``record`` (its product item first), and the keys of stored items it no longer has."""
-    created = datetime.fromisoformat(old["createdAt"]) if old else (record.product.created_at or now)
-    product = items.product_item(record, created, record.product.updated_at or now, version)
-    new_items = [product, *items.listing_entries(product), *map(items.variant_item, record.variants)]
-    stale: list[dict[str, str]] = []
-    if old is not None:
-        stale += [{s.PK: e[s.PK], s.SK: e[s.SK]} for e in items.listing_entries(old)]
-        stale += [s.variant_key(v) for v in old.get("variantIds", ())]
-    new_keys = {_pair(i) for i in new_items}
-    return new_items, [k for k in stale if _pair(k) not in new_keys]
+    async def record_pending(self, listener: str, kind: str, keys: Sequence[str]) -> None:
+        await self.requests.batch_write([s.pending_key(listener, kind, k) for k in dict.fromkeys(keys)])
+
+    async def pending(self, limit: int) -> list[tuple[str, str, str]]:
+        request = {
+            "KeyConditionExpression": "#pk = :pk",
+            "ExpressionAttributeNames": {"#pk": s.PK},
+            "ExpressionAttributeValues": {":pk": {"S": s.PENDING}},
+            "Limit": limit,
+        }
+        found: list[tuple[str, str, str]] = []
+        async for page in self.requests.query_pages(request, consistent=True):
+            for wire in page.get("Items", []):
+                listener, kind, key = str(items.from_wire(wire)[s.SK]).split("#", 2)
+                found.append((listener, kind, key))
+            if len(found) >= limit:
+                break
+        return found[:limit]
+
+    async def clear_pending(self, changes: Sequence[tuple[str, str, str]]) -> None:
+        await self.requests.batch_write([], [s.pending_key(*change) for change in changes])
 
 
 def _pair(item: dict[str, Any]) -> tuple[str, str]:

@@ -1,8 +1,9 @@
 """Conversion between catalog dataclasses and DynamoDB items (typed attribute values).
 
 Money amounts are strings (a number attribute would turn ``9.50`` into ``9.5``); ``priceSort`` is the one
-numeric copy, for filters. A product's summary (price range, stock) is derived here on every write, exactly
-as the SQLite adapter derives it.
+numeric copy, for filters. A product's summary (price range, availability) is derived here on every write,
+exactly as the SQLite adapter derives it. A variant's stock is its own item (``stock_item``): a variant read
+is the pair, its ``quantity_available`` the stock's available units.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from bff.domain.catalog import (
     ProductRecord,
     ProductSortKey,
     SelectedOption,
+    StockLevel,
     Variant,
 )
 
@@ -67,8 +69,11 @@ def _when(value: str | None) -> datetime | None:
 # -- products ----------------------------------------------------------------------------------------
 
 
-def product_item(record: ProductRecord, created_at: datetime, updated_at: datetime, version: int) -> Item:
-    """The product's item with its price and stock summary derived from the variants."""
+def product_item(
+    record: ProductRecord, created_at: datetime, updated_at: datetime, version: int, available: bool
+) -> Item:
+    """The product's item with its price summary derived from the variants; ``available``: whether any
+    variant has units to sell (from the stock items)."""
     product, variants = record.product, record.variants
     prices = [v.price.amount for v in variants]
     compare = [v.compare_at_price.amount for v in variants if v.compare_at_price is not None]
@@ -93,7 +98,7 @@ def product_item(record: ProductRecord, created_at: datetime, updated_at: dateti
         "minCompareAt": str(min(compare)) if compare else None,
         "maxCompareAt": str(max(compare)) if compare else None,
         "priceSort": min(prices) if prices else Decimal(0),
-        "totalInventory": sum(max(v.quantity_available, 0) for v in variants),
+        "available": available,
         "salesRank": product.sales_rank,
         "createdAt": created_at.isoformat(),
         "updatedAt": updated_at.isoformat(),
@@ -119,7 +124,7 @@ def product_from_item(item: Item) -> Product:
         max_price=_money(item.get("maxPrice"), currency),
         min_compare_at_price=_money(item.get("minCompareAt"), currency),
         max_compare_at_price=_money(item.get("maxCompareAt"), currency),
-        total_inventory=int(item.get("totalInventory", 0)),
+        available=bool(item.get("available", False)),
         sales_rank=int(item.get("salesRank", 0)),
         created_at=_when(item.get("createdAt")),
         updated_at=_when(item.get("updatedAt")),
@@ -171,7 +176,7 @@ def listing_entries(product: Item) -> list[Item]:
                     "productType": product["productType"],
                     "tags": product["tags"],
                     "priceSort": product["priceSort"],
-                    "totalInventory": product["totalInventory"],
+                    "available": product["available"],
                 }
             )
     return entries
@@ -191,13 +196,13 @@ def variant_item(variant: Variant) -> Item:
         "price": str(variant.price.amount),
         "compareAtPrice": None if variant.compare_at_price is None else str(variant.compare_at_price.amount),
         "currency": variant.price.currency_code,
-        "quantityAvailable": variant.quantity_available,
         "selectedOptions": [[o.name, o.value] for o in variant.selected_options],
         "image": _image_item(variant.image),
     }
 
 
-def variant_from_item(item: Item) -> Variant:
+def variant_from_item(item: Item, stock: Item | None = None) -> Variant:
+    """The variant, its quantity the available units of its ``stock`` item (0 without one)."""
     currency = item["currency"]
     return Variant(
         id=item["id"],
@@ -206,11 +211,29 @@ def variant_from_item(item: Item) -> Variant:
         title=item["title"],
         price=Money(Decimal(item["price"]), currency),
         compare_at_price=_money(item.get("compareAtPrice"), currency),
-        quantity_available=int(item.get("quantityAvailable", 0)),
+        quantity_available=max(0, int(stock["available"])) if stock else 0,
         selected_options=tuple(SelectedOption(n, v) for n, v in item.get("selectedOptions", ())),
         image=_image(item.get("image")),
         position=int(item.get("position", 0)),
     )
+
+
+def stock_item(level: StockLevel, product_id: str) -> Item:
+    """``available`` is kept as onHand - reserved (possibly negative) so that checkout can take units on
+    the condition ``available >= :qty`` (a condition expression has no arithmetic)."""
+    return {
+        **s.stock_key(level.variant_id),
+        "variantId": level.variant_id,
+        "productId": product_id,
+        "onHand": level.on_hand,
+        "reserved": level.reserved,
+        "available": level.on_hand - level.reserved,
+        "version": level.version,
+    }
+
+
+def stock_from_item(item: Item) -> StockLevel:
+    return StockLevel(item["variantId"], int(item["onHand"]), int(item["reserved"]), int(item["version"]))
 
 
 def category_item(category: Category, ancestor_ids: tuple[str, ...], path: str) -> Item:

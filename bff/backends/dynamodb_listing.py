@@ -55,9 +55,9 @@ def filter_expression(
             values[f":tag{i}"] = {"S": tag}
         parts.append("(" + " OR ".join(f"contains(#tags, :tag{i})" for i in range(len(query.tags))) + ")")
     if query.available is not None:
-        names["#stock"] = "totalInventory"
-        values[":zero"] = {"N": "0"}
-        parts.append("#stock > :zero" if query.available else "#stock <= :zero")
+        names["#available"] = "available"
+        values[":available"] = {"BOOL": query.available}
+        parts.append("#available = :available")
     if sort is not ProductSortKey.PRICE:
         for bound, op, amount in (("min", ">=", query.min_price), ("max", "<=", query.max_price)):
             if amount is not None:

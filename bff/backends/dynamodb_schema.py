@@ -33,6 +33,10 @@ TTL_ATTRIBUTE = "expiresAt"
 # Item types (the ``sk`` of singletons and the prefixes of partition keys).
 PRODUCT = "PRODUCT"
 VARIANT = "VARIANT"
+# A variant's stock (``VARIANT#<id>`` / ``STOCK``): onHand, reserved, available (= onHand - reserved), version.
+STOCK = "STOCK"
+# Listener work that failed and waits for a replay (``PENDING`` / ``<listener>#<kind>#<key>``).
+PENDING = "PENDING"
 CATEGORIES = "CATEGORIES"
 # The sort keys of the category items in the ``CATEGORIES`` partition (its version item sorts after them).
 CATEGORY_PREFIX = "CATEGORY#"
@@ -51,6 +55,8 @@ SORT_NAMES: dict[ProductSortKey, str] = {
     ProductSortKey.UPDATED_AT: "UPDATED",
     ProductSortKey.BEST_SELLING: "RANK",
 }
+# What the table's stream carries for each write: the item before and after.
+STREAM_VIEW = "NEW_AND_OLD_IMAGES"
 # Prices are compared at this many decimal places in listing keys (the SQLite adapter compares floats).
 PRICE_SCALE = 10_000
 # DynamoDB's limits on key attributes (bytes of UTF-8): a sort key (tables and indexes) and a partition key.
@@ -77,6 +83,8 @@ def table_definition(table_name: str) -> dict[str, Any]:
             {"IndexName": GSI1, "KeySchema": keys(GSI1_PK, GSI1_SK), "Projection": {"ProjectionType": "ALL"}},
             {"IndexName": GSI2, "KeySchema": keys(GSI2_PK, GSI2_SK), "Projection": {"ProjectionType": "ALL"}},
         ],
+        # How other instances and the search index catch up with writes in AWS (docs/data-model.md).
+        "StreamSpecification": {"StreamEnabled": True, "StreamViewType": STREAM_VIEW},
     }
 
 
@@ -93,6 +101,15 @@ def generation_key() -> dict[str, str]:
 
 def variant_key(variant_id: str) -> dict[str, str]:
     return {PK: f"{VARIANT}#{variant_id}", SK: VARIANT}
+
+
+def stock_key(variant_id: str) -> dict[str, str]:
+    return {PK: f"{VARIANT}#{variant_id}", SK: STOCK}
+
+
+def pending_key(listener: str, kind: str, key: str) -> dict[str, str]:
+    # One partition: a replay reads every listener's work with one Query (it is small, and empty when healthy).
+    return {PK: PENDING, SK: f"{listener}#{kind}#{key}"}
 
 
 def category_key(category_id: str) -> dict[str, str]:

@@ -232,7 +232,10 @@ async def build_backends(settings: Settings) -> AsyncIterator[Backends]:
             cache,
             interval=settings.catalog_watch_interval_seconds,
             local_reads=reads if settings.cache_backend == "memory" else None,
+            replay=observed.replay,
+            replay_interval=settings.catalog_replay_interval_seconds,
         )
+        stack.push_async_callback(watch.close)
         catalog_reads: CatalogReader = reads or observed
         if settings.catalog_backend != "sqlite":
             # DynamoDB counts filtered listings only by reading them: the search index counts them instead.

@@ -11,7 +11,15 @@ from tqdm import tqdm
 
 from bff.backends.catalog import CatalogStore
 from bff.backends.search import ProductSearch
-from bff.domain.catalog import Category, PageRequest, Product, ProductQuery, ProductSortKey
+from bff.domain.catalog import (
+    Category,
+    PageRequest,
+    Product,
+    ProductQuery,
+    ProductRecord,
+    ProductSortKey,
+    StockChange,
+)
 from bff.domain.search import ReindexReport, SearchDocument
 
 BATCH = 500
@@ -63,24 +71,28 @@ async def catalog_pages(catalog: CatalogStore, query: ProductQuery = ProductQuer
 
 
 class SearchIndexer:
-    """A catalog listener: every product write re-indexes those products; a category write, its products."""
+    """A catalog listener: every product write re-indexes those products from the records written (a stock
+    change only the products whose availability crossed zero); a category write, its products."""
+
+    name = "search"
 
     def __init__(self, catalog: CatalogStore, search: ProductSearch) -> None:
         self._catalog = catalog
         self._search = search
 
-    async def products_changed(self, product_ids: Sequence[str]) -> None:
-        for start in range(0, len(product_ids), BATCH):
-            ids = list(product_ids[start : start + BATCH])
-            found = await self._catalog.get_products(ids)
-            present = [p for p in found if p is not None]
-            await self._search.index_documents(await documents(self._catalog, present))
-            await self._search.remove_documents([i for i, p in zip(ids, found, strict=True) if p is None])
+    async def products_changed(self, records: Sequence[ProductRecord]) -> None:
+        products = [r.product for r in records]
+        for start in range(0, len(products), BATCH):
+            await self._search.index_documents(await documents(self._catalog, products[start : start + BATCH]))
 
-    async def categories_changed(self, category_ids: Sequence[str]) -> None:
+    async def stock_changed(self, change: StockChange) -> None:
+        if change.flipped:
+            await self.products_changed(change.flipped)
+
+    async def categories_changed(self, categories: Sequence[Category]) -> None:
         # Titles are searchable words of every product below: re-index those (none yet during an import).
-        for category_id in category_ids:
-            async for products in catalog_pages(self._catalog, ProductQuery(category_id=category_id)):
+        for category in categories:
+            async for products in catalog_pages(self._catalog, ProductQuery(category_id=category.id)):
                 await self._search.index_documents(await documents(self._catalog, products))
 
 

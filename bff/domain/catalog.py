@@ -84,7 +84,9 @@ class Product:
     max_price: Money | None = None
     min_compare_at_price: Money | None = None
     max_compare_at_price: Money | None = None
-    total_inventory: int = 0
+    # Whether any variant has stock to sell: refreshed by every product write and by a stock change that
+    # crosses zero. How many units is the variants' business (``Variant.quantity_available``).
+    available: bool = False
     sales_rank: int = 0
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -94,7 +96,7 @@ class Product:
 
     @property
     def available_for_sale(self) -> bool:
-        return self.total_inventory > 0
+        return self.available
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,10 +113,41 @@ class Category:
 
 @dataclass(frozen=True, slots=True)
 class ProductRecord:
-    """What a write hands the store: a product and all of its variants (summary fields are derived)."""
+    """What a write hands the store: a product and all of its variants (summary fields are derived).
+
+    Written, a variant's ``quantity_available`` is the units *on hand* (what the feed or an admin counts);
+    read, it is the units available to sell (on hand minus reserved, never below 0). A write changes the
+    on-hand count of a variant only where the quantity differs from what is stored (read back); it never
+    touches what orders reserved."""
 
     product: Product
     variants: tuple[Variant, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StockLevel:
+    """A variant's stock: ``on_hand`` is what the feed or an admin says, ``reserved`` what orders took and
+    have not shipped; ``version`` moves with every write of either."""
+
+    variant_id: str
+    on_hand: int
+    reserved: int = 0
+    version: int = 0
+
+    @property
+    def available(self) -> int:
+        """Units that can still be sold (``Variant.quantity_available``)."""
+        return max(0, self.on_hand - self.reserved)
+
+
+@dataclass(frozen=True, slots=True)
+class StockChange:
+    """What one stock write did: the levels as written, the products those variants belong to, and the
+    products whose availability crossed zero (their summary and listing entries were rewritten too)."""
+
+    levels: tuple[StockLevel, ...] = ()
+    product_ids: tuple[str, ...] = ()
+    flipped: tuple[ProductRecord, ...] = ()
 
 
 class ProductSortKey(enum.Enum):

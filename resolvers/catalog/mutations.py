@@ -30,7 +30,11 @@ class ProductVariantUpdateInput:
     compare_at_price: Decimal | None = strawberry.field(
         default=strawberry.UNSET, description="New former price; null removes it."
     )
-    quantity_available: int | None = strawberry.field(default=None, description="Units in stock now.")
+    quantity_available: int | None = strawberry.field(
+        default=None,
+        description="Units on hand now; units orders reserved are kept apart (`quantityAvailable` reads on hand "
+        "minus reserved).",
+    )
 
 
 @strawberry.input(description="Changes to one product and its variants; fields left out keep their value.")

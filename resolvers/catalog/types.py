@@ -9,6 +9,7 @@ import strawberry
 
 from bff.context import Info
 from bff.domain import catalog as domain
+from bff.field_cost import cost
 from bff.ids import to_global_id
 from resolvers.catalog.connections import ProductConnection, ProductVariantConnection
 from resolvers.catalog.facets import Filter
@@ -62,7 +63,7 @@ class ProductVariant(Node):
     title: str = strawberry.field(description="Option values joined, e.g. `M / Blue`.")
     price: Money = strawberry.field(description="Price the shopper pays, computed by the server.")
     compare_at_price: Money | None = strawberry.field(description="Former price, when the variant is on sale.")
-    quantity_available: int = strawberry.field(description="Units in stock now.")
+    quantity_available: int = strawberry.field(description="Units that can be bought now (on hand minus reserved).")
     available_for_sale: bool = strawberry.field(description="Whether the variant can be bought now.")
     selected_options: list[SelectedOption] = strawberry.field(description="This variant's option values.")
     image: Image | None = strawberry.field(description="Image of this variant, when it has its own.")
@@ -93,7 +94,6 @@ class Product(Node):
     options: list[ProductOption] = strawberry.field(description="Options shoppers choose between.")
     images: list[Image] = strawberry.field(description="Images in display order.")
     available_for_sale: bool = strawberry.field(description="Whether any variant can be bought now.")
-    total_inventory: int = strawberry.field(description="Units in stock over all variants.")
     created_at: datetime = strawberry.field(description="When the product was added to the catalog.")
     updated_at: datetime = strawberry.field(description="When the product last changed.")
 
@@ -130,6 +130,17 @@ class Product(Node):
         if root.category_id is None:
             return None
         return await info.context.loaders.category_by_id.load(root.category_id)  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="Units in stock over all variants (the units available to sell).",
+        # Scalar, but it loads the product's variants (one batched read, as an object field would).
+        metadata=cost(weight=1),
+    )
+    @staticmethod
+    async def total_inventory(root: strawberry.Parent[domain.Product], info: Info) -> int:
+        # From the variants' stock, which changes without a write of the product (docs/data-model.md).
+        variants = await info.context.loaders.variants_by_product.load(root.id)
+        return sum(v.quantity_available for v in variants)
 
     @strawberry.field(description="The product's variants (at most the page-size cap per page).")
     @staticmethod

@@ -43,6 +43,8 @@ from bff.domain.catalog import (
     ProductQuery,
     ProductRecord,
     ProductSortKey,
+    StockChange,
+    StockLevel,
     Variant,
 )
 
@@ -166,7 +168,7 @@ class SqliteCatalogStore:
             where.append(f"EXISTS (SELECT 1 FROM json_each(tags) WHERE value IN ({_marks(len(query.tags))}))")
             args.extend(query.tags)
         if query.available is not None:
-            where.append("total_inventory > 0" if query.available else "total_inventory <= 0")
+            where.append("available = 1" if query.available else "available = 0")
         if query.min_price is not None:
             where.append("price_sort >= ?")
             args.append(float(query.min_price))
@@ -267,19 +269,42 @@ class SqliteCatalogStore:
         # One snapshot: the version read is the version of exactly these variants.
         return in_snapshot(self._lookups, read)
 
-    async def update_product(self, record: ProductRecord, expected_version: int) -> int:
+    async def update_product(self, record: ProductRecord, expected_version: int) -> ProductRecord:
         write = writes.update_product(record, expected_version, datetime.now(UTC))
         return await self._run(lambda conn: writes.in_transaction(conn, write))
+
+    async def set_stock(self, levels: Sequence[tuple[str, int]]) -> StockChange:
+        write = writes.set_stock(levels)
+        return await self._run(lambda conn: writes.in_transaction(conn, write))
+
+    async def get_stock(self, variant_ids: Sequence[str]) -> list[StockLevel | None]:
+        return in_snapshot(self._lookups, lambda conn: writes.stock_levels(conn, variant_ids))
+
+    # -- listener work still to do (``bff.backends.catalog_events``) ------------------------------------
+
+    async def record_pending(self, listener: str, kind: str, keys: Sequence[str]) -> None:
+        rows = [(listener, kind, k) for k in keys]
+        sql = "INSERT OR IGNORE INTO pending_changes (listener, kind, key) VALUES (?, ?, ?)"
+        await self._run(lambda conn: conn.executemany(sql, rows))
+
+    async def pending(self, limit: int) -> list[tuple[str, str, str]]:
+        sql = "SELECT listener, kind, key FROM pending_changes ORDER BY listener, kind, key LIMIT ?"
+        return [(r[0], r[1], r[2]) for r in self._lookups.execute(sql, (limit,))]
+
+    async def clear_pending(self, changes: Sequence[tuple[str, str, str]]) -> None:
+        rows = list(changes)
+        sql = "DELETE FROM pending_changes WHERE listener = ? AND kind = ? AND key = ?"
+        await self._run(lambda conn: conn.executemany(sql, rows))
 
     async def generation(self) -> int:
         return writes.generation(self._lookups)
 
     # -- writes ---------------------------------------------------------------------------------------
 
-    async def upsert_categories(self, categories: Sequence[Category]) -> None:
+    async def upsert_categories(self, categories: Sequence[Category]) -> list[Category]:
         write = writes.write_categories(categories)
-        await self._run(lambda conn: writes.in_transaction(conn, write))
+        return await self._run(lambda conn: writes.in_transaction(conn, write))
 
-    async def upsert_products(self, records: Sequence[ProductRecord]) -> None:
+    async def upsert_products(self, records: Sequence[ProductRecord]) -> list[ProductRecord]:
         write = writes.write_products(records, datetime.now(UTC))
-        await self._run(lambda conn: writes.in_transaction(conn, write))
+        return await self._run(lambda conn: writes.in_transaction(conn, write))

@@ -24,13 +24,19 @@ from bff.domain.catalog import (
 
 PRODUCT_COLUMNS = (
     "id, handle, title, description, vendor, product_type, tags, category_id, images, options, currency, "
-    "min_price, max_price, min_compare_at, max_compare_at, total_inventory, sales_rank, created_at, updated_at, "
+    "min_price, max_price, min_compare_at, max_compare_at, available, sales_rank, created_at, updated_at, "
     "version"
 )
-VARIANT_COLUMNS = (
+# What a variant row stores; read, its quantity is the stock's available units (``VARIANT_COLUMNS``).
+VARIANT_WRITE_COLUMNS = (
     "id, product_id, sku, title, position, price, compare_at_price, currency, quantity_available, "
     "selected_options, image"
 )
+AVAILABLE_UNITS = (
+    "COALESCE((SELECT max(0, s.on_hand - s.reserved) FROM stock s WHERE s.variant_id = variants.id), 0) "
+    "AS quantity_available"
+)
+VARIANT_COLUMNS = VARIANT_WRITE_COLUMNS.replace("quantity_available", AVAILABLE_UNITS)
 CATEGORY_COLUMNS = "id, handle, title, description, parent_id, ancestor_ids, image, position"
 
 
@@ -72,7 +78,7 @@ def product_from_row(row: sqlite3.Row) -> Product:
         max_price=None if row[12] is None else Money(Decimal(row[12]), currency),
         min_compare_at_price=None if row[13] is None else Money(Decimal(row[13]), currency),
         max_compare_at_price=None if row[14] is None else Money(Decimal(row[14]), currency),
-        total_inventory=row[15],
+        available=bool(row[15]),
         sales_rank=row[16],
         created_at=datetime.fromisoformat(row[17]),
         updated_at=datetime.fromisoformat(row[18]),
@@ -127,7 +133,7 @@ def _compare_at(variants: tuple[Variant, ...]) -> list[Decimal]:
 
 
 def product_row(record: ProductRecord, now: datetime) -> tuple[Any, ...]:
-    """The product's row, with its price and stock summary derived from the variants."""
+    """The product's row, with its price summary derived from the variants."""
     product, variants = record.product, record.variants
     currency = variants[0].price.currency_code if variants else "USD"
     prices = [currency_amount(v.price.amount, currency) for v in variants]
@@ -150,7 +156,8 @@ def product_row(record: ProductRecord, now: datetime) -> tuple[Any, ...]:
         str(min(compare)) if compare else None,
         str(max(compare)) if compare else None,
         float(min(prices)) if prices else 0.0,
-        sum(max(v.quantity_available, 0) for v in variants),
+        # Provisional: the write recomputes it from the stock table (``sqlite_writes.refresh_available``).
+        int(any(v.quantity_available > 0 for v in variants)),
         product.sales_rank,
         (product.created_at or now).isoformat(),
         (product.updated_at or now).isoformat(),
@@ -170,7 +177,7 @@ def variant_row(variant: Variant) -> tuple[Any, ...]:
         if variant.compare_at_price is None
         else str(currency_amount(variant.compare_at_price.amount, variant.price.currency_code)),
         variant.price.currency_code,
-        variant.quantity_available,
+        0,  # stock lives in its own table (``stock``); the column is kept for older files
         json.dumps([[o.name, o.value] for o in variant.selected_options]),
         None if image is None else json.dumps(image),
     )

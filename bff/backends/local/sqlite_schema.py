@@ -70,6 +70,28 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE catalog_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
     INSERT INTO catalog_meta (name, value) VALUES ('generation', 0);
     """,
+    # 3: stock apart from the variant (what imports and admins set, ``on_hand``, apart from what orders
+    # ``reserved``), the products' availability flag in place of a stock total, and listener work that
+    # failed and is still to be replayed (``bff.backends.catalog_events``).
+    """
+    CREATE TABLE stock (
+        variant_id TEXT PRIMARY KEY,
+        product_id TEXT NOT NULL,
+        on_hand INTEGER NOT NULL DEFAULT 0,
+        reserved INTEGER NOT NULL DEFAULT 0,
+        version INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE INDEX stock_product ON stock(product_id);
+    INSERT INTO stock (variant_id, product_id, on_hand) SELECT id, product_id, quantity_available FROM variants;
+    ALTER TABLE products ADD COLUMN available INTEGER NOT NULL DEFAULT 0;
+    UPDATE products SET available = total_inventory > 0;
+    CREATE TABLE pending_changes (
+        listener TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        PRIMARY KEY (listener, kind, key)
+    );
+    """,
 )
 
 
