@@ -144,16 +144,24 @@ async def test_the_catalog_watch_replays_in_the_background(app: app_client, clus
     await backends.catalog.update_product(record, record.product.version)
     assert await backends.catalog.pending(10) == [("search", "product", "demo-00003")]
     fake.mode, fake.requests[:] = "ok", []
-    # As the app wires it (the fixture turned the app's own replays off).
-    watch = CatalogWatch(backends.catalog, backends.cache, replay=backends.catalog.replay, replay_interval=60.0)
+    now = [0.0]
+    # As the app wires it (the fixture turned the app's own replays off), on a clock the test moves.
+    watch = CatalogWatch(
+        backends.catalog, backends.cache, replay=backends.catalog.replay, replay_interval=60.0, clock=lambda: now[0]
+    )
 
+    await watch.check()
+    assert watch.replaying is None  # the first replay waits one interval after start
+    now[0] = 60.0
     await watch.check()
     assert watch.replaying is not None
     replayed = await watch.replaying
 
     assert replayed == 1 and list(indexed(fake)) == ["demo-00003"]
+    first = watch.replaying
+    now[0] = 100.0
     await watch.check()  # within the interval: no second replay
-    assert watch.replaying is not None and await watch.replaying == 1
+    assert watch.replaying is first
 
 
 class Recording:

@@ -12,9 +12,10 @@ on the way into a request. When it moved:
 * when the cache is this process's own memory, the catalog read-through entries are dropped too (a shared
   cache was invalidated key by key by the writer, and ``CachedCatalogReads`` retries deletes that failed).
 
-The watch also replays, at most once per ``replay_interval`` seconds and in the background (never on the
-request's time), the listener work that failed after a write and was recorded in the catalog store
-(``ObservedCatalogStore.replay``): a search index that was down is caught up once it answers again.
+The watch also replays, at most once per ``replay_interval`` seconds (the first one interval after start)
+and in the background (never on the request's time), the listener work that failed after a write and was
+recorded in the catalog store (``ObservedCatalogStore.replay``): a search index that was down is caught up
+once it answers again.
 
 A retirement that fails (the shared cache is unreachable) leaves the last generation seen where it was, so
 the next check retries it; the failure is logged once per outage, not once per request. The generation read
@@ -65,7 +66,8 @@ class CatalogWatch:
         self.retirements = 0
         self._replay = replay if replay_interval > 0 else None
         self._replay_interval = replay_interval
-        self._next_replay = float("-inf")
+        # The first replay one interval after start: a process starting up reads no more than it must.
+        self._next_replay = clock() + replay_interval
         self.replaying: asyncio.Task[int] | None = None
 
     async def check(self) -> None:

@@ -229,6 +229,7 @@ async def _commit(requests: DynamoRequests, plans: Sequence[ProductWrite]) -> se
     """The stock updates, then each product item, conditionally; the ids of the products that lost."""
     limit = asyncio.Semaphore(IN_FLIGHT)
     lost: set[str] = set()
+    refused: list[ClientError] = []
 
     async def one(plan: ProductWrite) -> None:
         async with limit:
@@ -239,8 +240,13 @@ async def _commit(requests: DynamoRequests, plans: Sequence[ProductWrite]) -> se
                 await requests.call("PutItem", body)
             except Conflict:
                 lost.add(str(plan.product["id"]))
+            except ClientError as exc:
+                refused.append(exc)
 
     await asyncio.gather(*(one(p) for p in plans))
+    if refused:
+        # DynamoDB refused a product item: the importer then writes product by product (``dynamodb_limits``).
+        raise limits.refused(refused[0]) from refused[0]
     return lost
 
 
