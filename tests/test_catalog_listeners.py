@@ -278,24 +278,17 @@ async def test_a_stock_change_is_seen_at_once_without_a_product_write(
     assert fake.sent("POST", "/_bulk") == []  # nothing to re-index: availability did not cross zero
 
 
-def test_bff_replay_hands_recorded_changes_over_now(data_dir: Path) -> None:
-    async def record() -> None:
-        store = await SqliteCatalogStore.open(make_settings(data_dir).catalog_db_path)
+async def test_bff_replay_hands_recorded_changes_over_now(data_dir: Path) -> None:
+    store = await SqliteCatalogStore.open(make_settings(data_dir).catalog_db_path)
+    try:
         await store.record_pending("search", "product", ["demo-00001"])
+        env = {"BFF_DATA_DIR": str(data_dir), "BFF_ENV": "test"}
+        # The command runs its own event loop: on a thread of its own, as from a shell.
+        result = await asyncio.to_thread(CliRunner().invoke, cli, ["replay"], env=env)
+        left = await store.pending(10)
+    finally:
         await store.close()
-
-    async def left() -> list[tuple[str, str, str]]:
-        store = await SqliteCatalogStore.open(make_settings(data_dir).catalog_db_path)
-        try:
-            return await store.pending(10)
-        finally:
-            await store.close()
-
-    asyncio.run(record())
-    env = {"BFF_DATA_DIR": str(data_dir), "BFF_ENV": "test"}
-
-    result = CliRunner().invoke(cli, ["replay"], env=env)
 
     assert result.exit_code == 0, result.output
     assert "replayed 1 recorded catalog changes" in result.output
-    assert asyncio.run(left()) == []
+    assert left == []
