@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from contextvars import ContextVar
 
-from bff import degradation
+from bff import degradation, privacy
 
 request_calls: ContextVar[Counter[str] | None] = ContextVar("request_calls", default=None)
 total_calls: Counter[str] = Counter()
@@ -27,6 +27,7 @@ def record_degraded(name: str) -> None:
 def start_request() -> Counter[str]:
     """Start a request's accounting: its backend calls (returned) and its degradation warnings."""
     degradation.start_request()
+    privacy.start_request()
     calls: Counter[str] = Counter()
     request_calls.set(calls)
     return calls

@@ -2,11 +2,13 @@
 
 - A guest cart (no owner) is a capability: whoever holds its id may use it, so the id must be unguessable
   (``new_capability_id``: 192 random bits from ``secrets``).
-- A cart bound to a customer (``owner_id`` = the token's ``sub``) is that customer's alone; admins get no
-  exception, since changing someone's cart is never an admin task.
+- A cart bound to a customer (``owner_id`` = the token's ``sub``) is that customer's (and support staff's, the
+  ``admin`` group): ``check_cart_owner`` refuses everybody else, signed in or not, with the same
+  ``FORBIDDEN``, so a caller learns nothing about a cart that is not theirs.
 - An order is its owner's; admins may read every order (``allow_admin=True``) for support.
 
-Resolvers call ``check_owner`` after loading the entity and before returning or changing any of it.
+Resolvers call ``check_owner`` (``check_cart_owner`` for carts) after loading the entity and before
+returning or changing any of it.
 """
 
 from __future__ import annotations
@@ -46,3 +48,13 @@ def check_owner(user: Identity | None, owner_id: str | None, *, allow_admin: boo
     if allow_admin and user.is_admin:
         return
     raise Forbidden("this belongs to another customer")
+
+
+def check_cart_owner(user: Identity | None, owner_id: str | None) -> None:
+    """Return when ``user`` may read or change a cart owned by ``owner_id`` (None: a guest cart); raise
+    ``Forbidden`` otherwise, the same answer for an anonymous caller and another customer."""
+    if owner_id is None:
+        return
+    if user is not None and (secrets.compare_digest(user.subject.encode(), owner_id.encode()) or user.is_admin):
+        return
+    raise Forbidden("this cart belongs to a signed-in customer")

@@ -80,6 +80,18 @@ class Settings(BaseSettings):
     # Embedded backends keep state on one machine's disk; production must opt in to them knowingly.
     allow_embedded_backends: bool = False
 
+    # Carts: "sqlite" is its own file in the data dir, "dynamodb" the single table; None: as the catalog.
+    cart_backend: Literal["sqlite", "dynamodb"] | None = None
+    # Per-line quantity, lines per cart and note length a cart takes (Shopify's cap on lines is 250).
+    cart_max_line_quantity: int = Field(999, ge=1, le=1_000_000)
+    cart_max_lines: int = Field(250, ge=1, le=1000)
+    cart_max_note_length: int = Field(2_000, ge=0, le=100_000)
+    # A guest cart expires this long after its last change (a customer's cart never does).
+    cart_guest_ttl_days: float = Field(10.0, gt=0)
+    # Signing in with a guest cart while the customer has a cart: MERGE quantities into the guest cart,
+    # KEEP_GUEST (drop the customer's old cart) or KEEP_EXISTING (drop the guest cart). See docs/carts.md.
+    cart_merge_strategy: Literal["MERGE", "KEEP_GUEST", "KEEP_EXISTING"] = "MERGE"
+
     # AWS
     aws_region: str = "us-east-1"
     aws_endpoint_url: str | None = None
@@ -205,6 +217,15 @@ class Settings(BaseSettings):
         return self.data_dir / "discounts.sqlite3"
 
     @property
+    def cart_db_path(self) -> Path:
+        return self.data_dir / "carts.sqlite3"
+
+    @property
+    def carts_backend(self) -> Literal["sqlite", "dynamodb"]:
+        """Where carts live: ``cart_backend``, or the catalog's backend when it is not set."""
+        return self.cart_backend or self.catalog_backend
+
+    @property
     def search_db_path(self) -> Path:
         return self.data_dir / "search.sqlite3"
 
@@ -267,6 +288,8 @@ class Settings(BaseSettings):
             problems.append("BFF_CORS_ORIGINS must list the storefront's real origins")
         if self.catalog_backend == "sqlite" and not self.allow_embedded_backends:
             problems.append("BFF_CATALOG_BACKEND=sqlite is embedded (set BFF_ALLOW_EMBEDDED_BACKENDS=true to mean it)")
+        if self.carts_backend == "sqlite" and not self.allow_embedded_backends:
+            problems.append("BFF_CART_BACKEND=sqlite is embedded (set BFF_ALLOW_EMBEDDED_BACKENDS=true to mean it)")
         if self.search_backend == "embedded" and not self.allow_embedded_backends:
             problems.append("BFF_SEARCH_BACKEND=embedded is embedded (set BFF_ALLOW_EMBEDDED_BACKENDS=true)")
         if self.expose_metrics:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bff.backends.registry import Backends
+from loaders.cart_by_id import CartByIdLoader
 from loaders.category_by_handle import CategoryByHandleLoader
 from loaders.category_by_id import CategoryByIdLoader
 from loaders.child_categories import ChildCategoriesLoader
@@ -23,6 +24,7 @@ class DataLoaders:
     category_by_id: CategoryByIdLoader
     category_by_handle: CategoryByHandleLoader
     child_categories: ChildCategoriesLoader
+    cart_by_id: CartByIdLoader
 
     def release(self) -> None:
         """Forget every value loaded or primed (the request is over; see GraphQLEndpoint.run)."""
@@ -41,4 +43,5 @@ class DataLoaders:
             category_by_id=CategoryByIdLoader(catalog),
             category_by_handle=CategoryByHandleLoader(catalog),
             child_categories=ChildCategoriesLoader(catalog),
+            cart_by_id=CartByIdLoader(backends.carts),
         )

@@ -10,6 +10,7 @@ import strawberry
 from bff.context import Info
 from bff.errors import BadUserInput
 from bff.ids import from_global_id
+from resolvers.cart.access import load_cart
 from resolvers.common import Node
 
 MAX_NODES = 250
@@ -22,7 +23,11 @@ async def _load(info: Info, global_id: str, field: str) -> object | None:
         return await loaders.product_by_id.load(key)
     if type_name == "ProductVariant":
         return await loaders.variant_by_id.load(key)
-    return await loaders.category_by_id.load(key)
+    if type_name == "Category":
+        return await loaders.category_by_id.load(key)
+    if type_name == "Cart":  # the caller's, or FORBIDDEN; the response is then never cached
+        return await load_cart(info.context, key)
+    return None  # a cart line is reached through its cart
 
 
 async def _load_or_error(info: Info, global_id: str, field: str) -> object | None:

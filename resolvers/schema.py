@@ -5,6 +5,9 @@ from __future__ import annotations
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
+from resolvers.cart.mutations import CartMutation
+from resolvers.cart.queries import CartQuery
+from resolvers.cart.types import Cart
 from resolvers.catalog.mutations import CatalogAdminMutation
 from resolvers.catalog.queries import CatalogQuery
 from resolvers.catalog.types import Category, Product, ProductVariant
@@ -14,19 +17,19 @@ from resolvers.search.queries import SearchQuery
 
 
 @strawberry.type(description="The storefront's read API: catalog, and more as capabilities land.")
-class Query(NodeQuery, CatalogQuery, IdentityQuery, SearchQuery):
+class Query(NodeQuery, CatalogQuery, IdentityQuery, SearchQuery, CartQuery):
     pass
 
 
 @strawberry.type(description="The storefront's write API: each domain adds its mutations as a mixin.")
-class Mutation(CatalogAdminMutation):
+class Mutation(CatalogAdminMutation, CartMutation):
     pass
 
 
 schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
-    types=[Product, ProductVariant, Category],
+    types=[Product, ProductVariant, Category, Cart],
     config=StrawberryConfig(auto_camel_case=True),
 )
 

@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING, TypeVar
 from bff.backends.auth import TokenVerifier
 from bff.backends.cache import CACHE, Cache
 from bff.backends.cache_generation import GenerationBump
+from bff.backends.cart_events import CartListener, ObservedCartStore
+from bff.backends.cart_locks import CartLocks
+from bff.backends.carts import CARTS, CartStore
 from bff.backends.catalog import CATALOG, CatalogReader, CatalogStore
 from bff.backends.catalog_events import CatalogListener, ObservedCatalogStore
 from bff.backends.catalog_watch import CatalogWatch
@@ -49,6 +52,10 @@ class Backends:
     catalog_watch: CatalogWatch
     # Discount codes, kept beside the catalog (its SQLite directory, or its DynamoDB table).
     discounts: DiscountStore
+    # Carts; their writes notify the listeners (none yet: recommendations and orders will).
+    carts: ObservedCartStore
+    # Writes to one cart take turns within this process (the store's conditional write decides between processes).
+    cart_locks: CartLocks
 
 
 async def _open_catalog(settings: Settings) -> CatalogStore:
@@ -91,6 +98,16 @@ async def _open_discounts(settings: Settings) -> DiscountStore:
             settings.dynamodb_table, settings.aws_region, settings.aws_endpoint_url, policy=policy
         )
     raise NotImplementedError(f"no discount store beside catalog backend {settings.catalog_backend!r}")
+
+
+async def _open_carts(settings: Settings) -> CartStore:
+    if settings.carts_backend == "dynamodb":
+        from bff.backends.dynamodb_carts import DynamoCartStore
+
+        return await DynamoCartStore.open(settings.dynamodb_table, settings.aws_region, settings.aws_endpoint_url)
+    from bff.backends.local.sqlite_carts import SqliteCartStore
+
+    return await SqliteCartStore.open(settings.cart_db_path)
 
 
 async def _open_search(settings: Settings, catalog: CatalogStore) -> ProductSearch:
@@ -242,6 +259,9 @@ async def build_backends(settings: Settings) -> AsyncIterator[Backends]:
             from bff.backends.catalog_counts import SearchCountedReads
 
             catalog_reads = SearchCountedReads(catalog_reads, search)
+        carts = _boundary(settings, await _open_carts(settings), CARTS, remote=settings.carts_backend != "sqlite")
+        stack.push_async_callback(carts.close)
+        cart_listeners: tuple[CartListener, ...] = ()
         yield Backends(
             catalog=observed,
             catalog_reads=catalog_reads,
@@ -251,6 +271,8 @@ async def build_backends(settings: Settings) -> AsyncIterator[Backends]:
             search=search,
             catalog_watch=watch,
             discounts=discounts,
+            carts=ObservedCartStore(carts, cart_listeners),
+            cart_locks=CartLocks(),
         )
 
 

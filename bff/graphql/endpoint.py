@@ -26,7 +26,7 @@ from starlette.responses import Response
 from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from bff import degradation, metrics
+from bff import degradation, metrics, privacy
 from bff.backends.cache import Cache
 from bff.context import Context
 from bff.graphql.apq import PersistedQueries, load_manifest
@@ -329,7 +329,10 @@ class GraphQLEndpoint:
         if result.errors:
             payload["errors"] = [execution_error(e, exchange.request_id) for e in result.errors]
         # A degraded answer (a fallback served) is not stored: the next request may get the real one.
-        cacheable = not result.errors and result.data is not None and not degradation.pending()
+        # Nor is one a resolver marked private (a cart reached through `node(id:)`).
+        cacheable = (
+            not result.errors and result.data is not None and not degradation.pending() and not privacy.is_private()
+        )
         if slot is not None and self.responses and cacheable:
             entry = await self.responses.put(slot.key, orjson.dumps({"data": result.data}), slot.generation)
             return self.responses.respond(exchange.request, entry, exchange.media_type, _extensions(exchange, expose))

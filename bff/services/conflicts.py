@@ -28,9 +28,14 @@ BASE_DELAY_SECONDS = 0.005
 
 
 async def retry_on_conflict(
-    attempt: Callable[[], Awaitable[T]], *, attempts: int = ATTEMPTS, base_delay: float = BASE_DELAY_SECONDS
+    attempt: Callable[[], Awaitable[T]],
+    *,
+    attempts: int = ATTEMPTS,
+    base_delay: float = BASE_DELAY_SECONDS,
+    max_delay: float | None = None,
 ) -> T:
-    """``attempt()`` (read, change, conditional write), tried again on ``Conflict`` up to ``attempts`` times."""
+    """``attempt()`` (read, change, conditional write), tried again on ``Conflict`` up to ``attempts`` times;
+    the wait between tries grows up to ``max_delay`` (None: without bound)."""
     if attempts < 1:
         raise ValueError("attempts must be at least 1")
     for tried in range(1, attempts + 1):
@@ -40,5 +45,8 @@ async def retry_on_conflict(
             if tried == attempts:
                 raise
             # Full jitter: a random wait up to base * 2^(tries - 1).
-            await asyncio.sleep(random.uniform(0, base_delay * 2 ** (tried - 1)))  # noqa: S311 - not crypto
+            ceiling = base_delay * 2 ** (tried - 1)
+            if max_delay is not None:
+                ceiling = min(ceiling, max_delay)
+            await asyncio.sleep(random.uniform(0, ceiling))  # noqa: S311 - not crypto
     raise AssertionError("unreachable")

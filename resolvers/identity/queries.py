@@ -19,3 +19,10 @@ class IdentityQuery:
     def me(self, info: Info) -> Customer | None:
         user = info.context.user
         return None if user is None else Customer.from_identity(user)
+
+    @strawberry.field(
+        description="The signed-in customer (Shopify's name for `me`): `customer { cart }` is their current cart."
+    )
+    def customer(self, info: Info) -> Customer | None:
+        user = info.context.user
+        return None if user is None else Customer.from_identity(user)

@@ -1,0 +1,1 @@
+"""Carts in the schema: Shopify's Storefront API cart (``cart``, ``cartCreate``, ``cartLinesAdd``, ...)."""

@@ -1,0 +1,229 @@
+"""``Cart`` and what it holds, priced from today's catalog each time it is read (``bff.services.cart_pricing``)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import strawberry
+
+from bff.context import Context, Info
+from bff.domain import cart as domain
+from bff.domain import cart_pricing as pricing
+from bff.domain.cart_change import CartErrorCode, CartWarningCode, Notice, line_global_id
+from bff.field_cost import cost
+from bff.ids import to_global_id
+from bff.services.cart_pricing import priced
+from resolvers.catalog.types import ProductVariant
+from resolvers.common import Money, Node, accepts_instances
+from resolvers.connection import Connection, known_count
+from resolvers.pagination import (
+    After,
+    Before,
+    ConnectionArgs,
+    First,
+    Last,
+    edges_and_page_info,
+    page_request,
+    slice_list,
+)
+from resolvers.user_errors import error_code_enum
+
+if TYPE_CHECKING:
+    CartErrorCodeEnum = CartErrorCode
+    CartWarningCodeEnum = CartWarningCode
+else:
+    CartErrorCodeEnum = error_code_enum(CartErrorCode, "CartErrorCode", "Why a cart change was refused.")
+    CartWarningCodeEnum = error_code_enum(
+        CartWarningCode, "CartWarningCode", "What the server adjusted or noticed while changing or reading a cart."
+    )
+
+
+@strawberry.type(description="A key-value pair attached to a cart or a line (gift wrapping, a delivery slot).")
+class Attribute:
+    key: str = strawberry.field(description="The attribute's key.")
+    value: str | None = strawberry.field(description="The attribute's value.")
+
+    is_type_of = accepts_instances(domain.Attribute)
+
+
+@strawberry.type(description="Why a cart change was refused; nothing was written.")
+class CartUserError:
+    field: list[str] | None = strawberry.field(description="Path to the input field at fault.")
+    message: str = strawberry.field(description="What is wrong, for the person who made the change.")
+    code: CartErrorCodeEnum | None = strawberry.field(description="What is wrong, for code.")
+
+
+@strawberry.type(description="Something the server adjusted (stock) or noticed (a price change); the change was made.")
+class CartWarning:
+    code: CartWarningCodeEnum = strawberry.field(description="What happened, for code.")
+    message: str = strawberry.field(description="What happened, for people.")
+    target: strawberry.ID = strawberry.field(description="Global id of the line (or the variant) concerned.")
+
+    @classmethod
+    def of(cls, notice: Notice) -> CartWarning:
+        return cls(code=notice.code, message=notice.message, target=strawberry.ID(notice.target))
+
+
+@strawberry.type(description="A discount code's share of the amount taken off a line or the cart.")
+class CartCodeDiscountAllocation:
+    code: str = strawberry.field(description="The discount code.")
+    discounted_amount: Money = strawberry.field(description="The amount this code takes off.")
+
+    @classmethod
+    def of(cls, share: pricing.DiscountShare) -> CartCodeDiscountAllocation:
+        return cls(code=share.code, discounted_amount=share.amount)  # type: ignore[arg-type]
+
+
+@strawberry.type(description="A discount code on the cart and whether it applies to it now.")
+class CartDiscountCode:
+    code: str = strawberry.field(description="The code as entered.")
+    applicable: bool = strawberry.field(description="Whether the code applies to the cart as it is now.")
+
+
+@strawberry.type(description="What a line costs at today's prices.")
+class CartLineCost:
+    amount_per_quantity: Money = strawberry.field(description="Unit price today.")
+    compare_at_amount_per_quantity: Money | None = strawberry.field(description="Former unit price, when on sale.")
+    subtotal_amount: Money = strawberry.field(description="Unit price times quantity, before discounts.")
+    total_amount: Money = strawberry.field(description="What the line costs after its discounts.")
+
+
+@strawberry.type(description="What the cart costs at today's prices.")
+class CartCost:
+    subtotal_amount: Money = strawberry.field(description="The lines' amounts before cart-level discounts.")
+    total_amount: Money = strawberry.field(description="What the buyer pays, every discount taken off.")
+    total_tax_amount: Money | None = strawberry.field(description="Tax; null: computed at checkout, not here.")
+    checkout_charge_amount: Money = strawberry.field(description="What is charged at checkout (the total).")
+
+
+@strawberry.type(description="Who is buying: contact details, and whether the cart belongs to a signed-in customer.")
+class CartBuyerIdentity:
+    email: str | None = strawberry.field(description="The buyer's email address.")
+    country_code: str | None = strawberry.field(description="The buyer's country (ISO 3166-1 alpha-2).")
+    signed_in: bool = strawberry.field(description="Whether the cart is attached to a signed-in customer.")
+
+
+@strawberry.type(description="A line of a cart: a variant and how many of it.")
+class CartLine:
+    priced_line: strawberry.Private[pricing.PricedLine]
+
+    @strawberry.field(description="Global id of the line.")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(line_global_id(self.priced_line.line))
+
+    @strawberry.field(description="How many of the variant.")
+    def quantity(self) -> int:
+        return self.priced_line.line.quantity
+
+    @strawberry.field(description="The variant bought, as the catalog has it now.")
+    def merchandise(self) -> ProductVariant:
+        return self.priced_line.variant  # type: ignore[return-value]
+
+    @strawberry.field(description="What the line costs at today's price.")
+    def cost(self) -> CartLineCost:
+        p = self.priced_line
+        return CartLineCost(
+            amount_per_quantity=p.amount_per_quantity,  # type: ignore[arg-type]
+            compare_at_amount_per_quantity=p.compare_at_amount_per_quantity,  # type: ignore[arg-type]
+            subtotal_amount=p.subtotal,  # type: ignore[arg-type]
+            total_amount=p.total,  # type: ignore[arg-type]
+        )
+
+    @strawberry.field(description="Discounts taken off this line, per code.")
+    def discount_allocations(self) -> list[CartCodeDiscountAllocation]:
+        return [CartCodeDiscountAllocation.of(s) for s in self.priced_line.discounts]
+
+    @strawberry.field(description="The line's attributes.")
+    def attributes(self) -> list[Attribute]:
+        return list(self.priced_line.line.attributes)  # type: ignore[arg-type]
+
+
+class Pricing:
+    """A cart's price for one response, computed once however many fields ask."""
+
+    __slots__ = ("_ctx", "_record", "_task")
+
+    def __init__(self, record: domain.Cart, ctx: Context) -> None:
+        self._record = record
+        self._ctx = ctx
+        self._task: asyncio.Future[pricing.PricedCart] | None = None
+
+    async def get(self) -> pricing.PricedCart:
+        if self._task is None:
+            loader = self._ctx.loaders.variant_by_id
+            self._task = asyncio.ensure_future(priced(self._record, loader.load_many))
+        return await self._task
+
+
+@strawberry.type(description="A shopping cart: lines of variants, priced by the server at today's prices.")
+class Cart(Node):
+    record: strawberry.Private[domain.Cart]
+    pricing: strawberry.Private[Pricing]
+
+    @classmethod
+    def of(cls, record: domain.Cart, ctx: Context) -> Cart:
+        return cls(id=strawberry.ID(to_global_id("Cart", record.id)), record=record, pricing=Pricing(record, ctx))
+
+    @strawberry.field(
+        description="The cart's lines (at most the page-size cap per page).",
+        metadata=cost(sized_fields=("edges", "nodes")),
+    )
+    async def lines(
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> Connection[CartLine]:
+        ctx = info.context
+        lines = [CartLine(priced_line=p) for p in (await self.pricing.get()).lines]
+        listing = f"cart-lines:{self.record.id}"
+        args = ConnectionArgs(first, after, last, before)
+        page = slice_list(ctx, lines, [p.priced_line.line.id for p in lines], args, listing)
+        edges, page_info = edges_and_page_info(ctx, page, page_request(ctx, args, listing), listing)
+        return Connection(edges=edges, page_info=page_info, count=known_count(len(lines)))
+
+    @strawberry.field(description="Units over all lines.")
+    async def total_quantity(self) -> int:
+        return (await self.pricing.get()).total_quantity
+
+    @strawberry.field(description="What the cart costs at today's prices, discounts taken off.")
+    async def cost(self) -> CartCost:
+        p = await self.pricing.get()
+        return CartCost(
+            subtotal_amount=p.subtotal,  # type: ignore[arg-type]
+            total_amount=p.total,  # type: ignore[arg-type]
+            total_tax_amount=None,
+            checkout_charge_amount=p.total,  # type: ignore[arg-type]
+        )
+
+    @strawberry.field(description="The discount codes entered, each with whether it applies now.")
+    async def discount_codes(self) -> list[CartDiscountCode]:
+        return [CartDiscountCode(code=c, applicable=a) for c, a in (await self.pricing.get()).discount_codes]
+
+    @strawberry.field(description="Discounts taken off the whole cart (line discounts are on each line).")
+    async def discount_allocations(self) -> list[CartCodeDiscountAllocation]:
+        return [CartCodeDiscountAllocation.of(s) for s in (await self.pricing.get()).order_discounts]
+
+    @strawberry.field(description="What the server noticed about the cart as read now (prices that changed).")
+    async def warnings(self) -> list[CartWarning]:
+        return [CartWarning.of(n) for n in (await self.pricing.get()).notices]
+
+    @strawberry.field(description="Who is buying.")
+    def buyer_identity(self) -> CartBuyerIdentity:
+        r = self.record
+        return CartBuyerIdentity(email=r.email, country_code=r.country_code, signed_in=r.customer_id is not None)
+
+    @strawberry.field(description="A note for the merchant.")
+    def note(self) -> str | None:
+        return self.record.note or None
+
+    @strawberry.field(description="The cart's attributes.")
+    def attributes(self) -> list[Attribute]:
+        return list(self.record.attributes)  # type: ignore[arg-type]
+
+    @strawberry.field(description="When the cart was created.")
+    def created_at(self) -> datetime:
+        return self.record.created_at
+
+    @strawberry.field(description="When the cart last changed.")
+    def updated_at(self) -> datetime:
+        return self.record.updated_at
