@@ -29,7 +29,10 @@ CART_FIELDS = """
 """
 PAYLOAD = f"cart {{ {CART_FIELDS} }} userErrors {{ field message code }} warnings {{ code message target }}"
 CREATE = f"mutation($input: CartInput) {{ cartCreate(input: $input) {{ {PAYLOAD} }} }}"
-ADD = f"mutation($cartId: ID!, $lines: [CartLineInput!]!) {{ cartLinesAdd(cartId: $cartId, lines: $lines) {{ {PAYLOAD} }} }}"
+ADD = (
+    "mutation($cartId: ID!, $lines: [CartLineInput!]!) "
+    f"{{ cartLinesAdd(cartId: $cartId, lines: $lines) {{ {PAYLOAD} }} }}"
+)
 UPDATE = (
     "mutation($cartId: ID!, $lines: [CartLineUpdateInput!]!) "
     f"{{ cartLinesUpdate(cartId: $cartId, lines: $lines) {{ {PAYLOAD} }} }}"

@@ -25,8 +25,6 @@ from tests.cart_fixtures import (
     UPDATE,
     Shop,
     send,
-    cart_settings,  # noqa: F401 - fixture
-    shop,  # noqa: F401 - fixture
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
