@@ -245,3 +245,15 @@ async def test_create_rejects_bad_input_whole(shop: Shop) -> None:
     body = await shop.send(CREATE, input={"lines": [{"merchandiseId": "bad", "quantity": 1}], "note": "x"})
     assert codes(body["data"]["cartCreate"]) == ["INVALID_MERCHANDISE_LINE"]
     assert body["data"]["cartCreate"]["cart"] is None
+
+
+def test_the_query_cost_counts_a_carts_lines_by_their_page_size() -> None:
+    from tests.test_query_cost import requested
+
+    small = requested(
+        '{ cart(id: "x") { lines(first: 5) { nodes { merchandise { id } cost { totalAmount { amount } } } } } }'
+    )
+    large = requested(
+        '{ cart(id: "x") { lines(first: 100) { nodes { merchandise { id } cost { totalAmount { amount } } } } } }'
+    )
+    assert large > small * 10

@@ -12,7 +12,6 @@ from bff.context import Context, Info
 from bff.domain import cart as domain
 from bff.domain import cart_pricing as pricing
 from bff.domain.cart_change import CartErrorCode, CartWarningCode, Notice, line_global_id
-from bff.field_cost import cost
 from bff.ids import to_global_id
 from bff.services.cart_pricing import priced
 from resolvers.catalog.types import ProductVariant
@@ -166,10 +165,8 @@ class Cart(Node):
     def of(cls, record: domain.Cart, ctx: Context) -> Cart:
         return cls(id=strawberry.ID(to_global_id("Cart", record.id)), record=record, pricing=Pricing(record, ctx))
 
-    @strawberry.field(
-        description="The cart's lines (at most the page-size cap per page).",
-        metadata=cost(sized_fields=("edges", "nodes")),
-    )
+    # Costed as every connection is: by `first`/`last`, else the default page size (bff/graphql/cost.py).
+    @strawberry.field(description="The cart's lines (at most the page-size cap per page).")
     async def lines(
         self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
     ) -> Connection[CartLine]:
