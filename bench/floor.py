@@ -20,9 +20,10 @@ from starlette.routing import Route
 
 from bff.backends.registry import Backends, build_backends
 from bff.cursors import CursorCodec
+from bff.domain.cart_pricing import price_cart
 from bff.domain.catalog import Image, Money, PageRequest, Product, ProductQuery, ProductSortKey, Variant
 from bff.domain.search import FACET_CATEGORY, SearchRequest
-from bff.ids import to_global_id
+from bff.ids import from_global_id, to_global_id
 from bff.settings import Settings
 from resolvers.catalog.inputs import listing_name
 
@@ -48,15 +49,36 @@ def price_range(low: Money | None, high: Money | None) -> dict[str, Any] | None:
 class Floor:
     def __init__(self, backends: Backends, cursors: CursorCodec) -> None:
         self.catalog = backends.catalog
+        self.carts = backends.carts
         self.search_port = backends.search
         self.cursors = cursors
 
     async def home(self, variables: dict[str, Any]) -> dict[str, Any]:
         sort = ProductSortKey.BEST_SELLING
-        page = await self.catalog.list_products(ProductQuery(), sort, False, PageRequest(limit=variables["first"]))
+        request = PageRequest(limit=variables["first"])
+        listing = self.catalog.list_products(ProductQuery(), sort, False, request)
+        if variables.get("withCart"):
+            # The cart is read beside the listing; its variants once its lines are known (as the BFF does).
+            page, cart = await asyncio.gather(listing, self.cart_summary(variables["cartId"]))
+        else:
+            page, cart = await listing, None
         edges = [{"node": self.card(p)} for p in page.items]
         end = self.cursors.encode(listing_name(sort, False), page.keys[-1]) if page.keys else None
-        return {"products": {"edges": edges, "pageInfo": {"hasNextPage": page.has_more, "endCursor": end}}}
+        data: dict[str, Any] = {
+            "products": {"edges": edges, "pageInfo": {"hasNextPage": page.has_more, "endCursor": end}}
+        }
+        if variables.get("withCart"):
+            data["cart"] = cart
+        return data
+
+    async def cart_summary(self, cart_gid: str) -> dict[str, Any] | None:
+        cart = (await self.carts.get_carts([from_global_id(cart_gid, "Cart")[1]]))[0]
+        if cart is None:
+            return None
+        keys = list(dict.fromkeys(line.variant_id for line in cart.lines))
+        variants = dict(zip(keys, await self.catalog.get_variants(keys), strict=True)) if keys else {}
+        priced = price_cart(cart, variants)
+        return {"totalQuantity": priced.total_quantity, "cost": {"totalAmount": money(priced.total)}}
 
     @staticmethod
     def card(p: Product) -> dict[str, Any]:

@@ -41,7 +41,7 @@ class OneByOne(Generic[K, R]):
     async def load_many(self, keys: Sequence[K]) -> list[R]:
         return list(await asyncio.gather(*(self.load(k) for k in keys)))
 
-    def prime(self, key: K, value: R) -> None:
+    def prime(self, key: K, value: R, force: bool = False) -> None:
         return None
 
 
@@ -55,6 +55,7 @@ def naive_loaders(backends: Backends) -> DataLoaders:
         "category_by_id": catalog.get_categories,
         "category_by_handle": catalog.get_categories_by_handle,
         "child_categories": catalog.get_child_categories,
+        "cart_by_id": backends.carts.get_carts,
     }
     return DataLoaders(**{name: OneByOne(fetch) for name, fetch in fetches.items()})  # type: ignore[arg-type]
 

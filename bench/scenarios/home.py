@@ -1,15 +1,18 @@
-"""Home page: a grid of 24 best sellers (title, handle, image, price range, availability).
+"""Home page: a grid of 24 best sellers (title, handle, image, price range, availability), and the cart
+summary a storefront shows in its header (item count, total) when the shopper has a cart.
 
-Recommendations and the cart summary join this document when those capabilities exist.
+Recommendations join this document when that capability exists. The cart is read beside the listing; its
+variants (for today's prices) once its lines are known.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from bench.scenarios import Scenario
+from bench.scenarios import Probe, Scenario
 
-DOCUMENT = """query Home($first: Int!) {
+# What every anonymous visitor without a cart gets: the document the public response cache serves.
+CATALOG_DOCUMENT = """query Home($first: Int!) {
   products(first: $first, sortKey: BEST_SELLING) {
     edges {
       node {
@@ -28,6 +31,39 @@ DOCUMENT = """query Home($first: Int!) {
   }
 }"""
 
+DOCUMENT = (
+    CATALOG_DOCUMENT.replace(
+        "query Home($first: Int!) {", 'query Home($first: Int!, $withCart: Boolean! = false, $cartId: ID! = "") {'
+    ).removesuffix("}")
+    + """  cart(id: $cartId) @include(if: $withCart) {
+    totalQuantity
+    cost { totalAmount { amount currencyCode } }
+  }
+}"""
+)
+
+CART_CREATE = """mutation($lines: [CartLineInput!]!) {
+  cartCreate(input: {lines: $lines}) { cart { id } userErrors { code } }
+}"""
+PICK = """{ products(first: 20, sortKey: BEST_SELLING) {
+  nodes { variants(first: 1) { nodes { id quantityAvailable } } }
+} }"""
+
+
+async def cart_with_lines(probe: Probe, count: int) -> tuple[str, list[str]]:
+    """A new cart holding ``count`` in-stock variants, and the other in-stock variants found."""
+    body = await probe(PICK, {})
+    variants = [v for p in body["data"]["products"]["nodes"] for v in p["variants"]["nodes"]]
+    stocked = [v["id"] for v in variants if 0 < v["quantityAvailable"] < 999]
+    lines = [{"merchandiseId": v, "quantity": 1} for v in stocked[:count]]
+    created = (await probe(CART_CREATE, {"lines": lines}))["data"]["cartCreate"]
+    return created["cart"]["id"], stocked[count:]
+
+
+async def prepare(probe: Probe) -> dict[str, Any]:
+    cart_id, _ = await cart_with_lines(probe, 3)
+    return {"withCart": True, "cartId": cart_id}
+
 
 def expect(data: dict[str, Any]) -> str:
     edges = data["products"]["edges"]
@@ -35,6 +71,8 @@ def expect(data: dict[str, Any]) -> str:
         return f"expected 24 products, got {len(edges)}"
     if not all(e["node"]["title"] and e["node"]["priceRange"] for e in edges):
         return "a product card lacks its title or price range"
+    if "cart" in data and (data["cart"] is None or data["cart"]["totalQuantity"] != 3):
+        return f"expected the 3-line cart's summary, got {data['cart']}"
     return ""
 
 
@@ -43,6 +81,7 @@ scenario = Scenario(
     document=DOCUMENT,
     operation_name="Home",
     variables={"first": 24},
+    prepare=prepare,
     expect=expect,
     requires=("products",),
     max_backend_calls=6,
