@@ -21,6 +21,7 @@ from bff.cursors import CursorCodec
 from bff.domain.catalog import PageRequest, ProductQuery, ProductSortKey
 from bff.errors import ServiceUnavailable
 from bff.graphql.endpoint import GraphQLEndpoint
+from bff.ids import to_global_id
 from bff.logs import configure_logging
 from bff.middleware import AccessLogMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from bff.routes import routes
@@ -30,20 +31,23 @@ from bff.state import AppState
 log = logging.getLogger("bff")
 
 
-async def _example_handles(catalog: CatalogStore) -> tuple[str, str]:
-    """A real product and category handle, so GraphiQL's examples run as they are.
+async def _example_handles(catalog: CatalogStore) -> tuple[str, str, str]:
+    """A real product and category handle and a variant id in stock, so GraphiQL's examples run as they are.
 
-    None when the catalog cannot be read: the app starts anyway, and ``/readyz`` says why it is not ready."""
+    Empty when the catalog cannot be read: the app starts anyway, and ``/readyz`` says why it is not ready."""
     first = PageRequest(limit=1)
     try:
         products = await catalog.list_products(ProductQuery(), ProductSortKey.BEST_SELLING, False, first)
         categories = await catalog.list_categories(None, False, first)
+        variants = (await catalog.get_variants_by_product([products.items[0].id]))[0] if products.items else []
     except ServiceUnavailable as error:
         log.warning("the catalog could not be read at start-up (see /readyz): %s", error.message)
-        return "", ""
+        return "", "", ""
     product = products.items[0].handle if products.items else ""
     category = categories.items[0].handle if categories.items else ""
-    return product, category
+    stocked = [v for v in variants if v.quantity_available > 0] or variants
+    variant = to_global_id("ProductVariant", stocked[0].id) if stocked else ""
+    return product, category, variant
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -54,8 +58,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with build_backends(settings) as backends:
-            product, category = await _example_handles(backends.catalog)
-            page = graphiql.render_page("/graphql", product, category)
+            product, category, variant = await _example_handles(backends.catalog)
+            page = graphiql.render_page("/graphql", product, category, variant)
             state = AppState(
                 settings=settings,
                 backends=backends,

@@ -133,6 +133,78 @@ EXAMPLES: list[tuple[str, str, str]] = [
     ),
 ]
 
+CART_FIELDS = """    id
+    totalQuantity
+    cost {
+      subtotalAmount { amount currencyCode }
+      totalAmount { amount currencyCode }
+    }
+    discountCodes { code applicable }
+    lines(first: 50) {
+      nodes {
+        id
+        quantity
+        merchandise { id title product { title } }
+        cost { amountPerQuantity { amount currencyCode } totalAmount { amount currencyCode } }
+      }
+    }"""
+CART_PAYLOAD = f"""cart {{
+{CART_FIELDS}
+  }}
+  userErrors {{ field message code }}
+  warnings {{ code message target }}"""
+PASTE = "paste the cart id cartCreate answered"
+# The cart flow: create a cart (keep its id), then change it; prices always come from the catalog.
+CART_EXAMPLES: list[tuple[str, str, str]] = [
+    (
+        "Cart: create with a line (keep the id it answers)",
+        f"""mutation CartCreate($variant: ID!) {{
+  cartCreate(input: {{ lines: [{{ merchandiseId: $variant, quantity: 2 }}], note: "Gift wrap, please" }}) {{
+  {CART_PAYLOAD}
+  }}
+}}""",
+        '{"variant": "$variant"}',
+    ),
+    (
+        "Cart: add a line (stock clamps it with a warning)",
+        f"""mutation CartLinesAdd($cartId: ID!, $variant: ID!) {{
+  cartLinesAdd(cartId: $cartId, lines: [{{ merchandiseId: $variant, quantity: 1 }}]) {{
+  {CART_PAYLOAD}
+  }}
+}}""",
+        f'{{"cartId": "{PASTE}", "variant": "$variant"}}',
+    ),
+    (
+        "Cart: change a line's quantity (0 removes it)",
+        f"""mutation CartLinesUpdate($cartId: ID!, $lineId: ID!) {{
+  cartLinesUpdate(cartId: $cartId, lines: [{{ id: $lineId, quantity: 3 }}]) {{
+  {CART_PAYLOAD}
+  }}
+}}""",
+        f'{{"cartId": "{PASTE}", "lineId": "paste a line id"}}',
+    ),
+    (
+        "Cart: discount codes (a code that does not apply stays, not applicable)",
+        f"""mutation CartDiscountCodesUpdate($cartId: ID!) {{
+  cartDiscountCodesUpdate(cartId: $cartId, discountCodes: ["WELCOME10"]) {{
+  {CART_PAYLOAD}
+  }}
+}}""",
+        f'{{"cartId": "{PASTE}"}}',
+    ),
+    (
+        "Cart: sign in (attach the cart to a customer, merging with their cart)",
+        f"""mutation CartBuyerIdentityUpdate($cartId: ID!, $token: String) {{
+  cartBuyerIdentityUpdate(cartId: $cartId, buyerIdentity: {{ customerAccessToken: $token, countryCode: "US" }}) {{
+  {CART_PAYLOAD}
+  }}
+}}""",
+        f'{{"cartId": "{PASTE}", "token": null}}',
+    ),
+]
+EXAMPLES += CART_EXAMPLES
+
+
 _PAGE = """<!doctype html>
 <html lang="en">
 <head>
@@ -162,17 +234,22 @@ def vendor_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "static" / VENDOR_PACKAGE
 
 
-def render_page(endpoint: str = "/graphql", product: str = "", category: str = "") -> Callable[[], Response]:
+def render_page(
+    endpoint: str = "/graphql", product: str = "", category: str = "", variant: str = ""
+) -> Callable[[], Response]:
     """The IDE page, as a maker of one fresh response per request (rendered once).
 
-    ``product``/``category`` are handles that make the examples' variables real. A response object is never
+    ``product``/``category`` are handles and ``variant`` a variant's global id that make the examples'
+    variables real. A response object is never
     served twice: middleware (gzip) rewrites the headers of the one it sends, so a shared one would go out
     the second time with the first one's ``Content-Length`` and ``Content-Encoding``.
     """
     tabs = [
         {
             "query": f"# {title}\n{query}",
-            "variables": variables.replace("$product", product).replace("$category", category),
+            "variables": variables.replace("$product", product)
+            .replace("$category", category)
+            .replace("$variant", variant),
         }
         for title, query, variables in EXAMPLES
     ]

@@ -46,3 +46,22 @@ async def test_the_examples_show_search_with_facets_and_predictive_search(client
     body = await run(client, search)
     facets = body["data"]["search"]["productFilters"]
     assert facets and all(f["values"] for f in facets)
+
+
+async def test_the_cart_flow_starts_with_a_real_cart(client: httpx.AsyncClient) -> None:
+    tabs = await preloaded_tabs(client)
+
+    create = next(t for t in tabs if "cartCreate(" in t["query"])
+    payload = (await run(client, create))["data"]["cartCreate"]
+    assert payload["userErrors"] == [] and payload["cart"]["totalQuantity"] >= 1
+    later = [t for t in tabs if "cartId" in t["variables"]]
+    assert {"cartLinesAdd(", "cartLinesUpdate(", "cartDiscountCodesUpdate(", "cartBuyerIdentityUpdate("} <= {
+        name
+        for name in ("cartLinesAdd(", "cartLinesUpdate(", "cartDiscountCodesUpdate(", "cartBuyerIdentityUpdate(")
+        if any(name in t["query"] for t in later)
+    }
+    # Run with the id the first tab answered, the next tab changes that cart.
+    add = next(t for t in later if "cartLinesAdd(" in t["query"])
+    add = {**add, "variables": add["variables"].replace("paste the cart id cartCreate answered", payload["cart"]["id"])}
+    added = (await run(client, add))["data"]["cartLinesAdd"]
+    assert added["userErrors"] == [] and added["cart"]["totalQuantity"] > payload["cart"]["totalQuantity"]
