@@ -39,7 +39,7 @@ from bff.domain.error_codes import Problem
 from bff.domain.identity import Identity
 from bff.errors import BadUserInput, Conflict
 from bff.ids import from_global_id
-from bff.ownership import check_cart_owner
+from bff.ownership import check_cart_owner, is_capability_id
 from bff.services.conflicts import retry_on_conflict
 
 # A cart is one record that a storefront may change from several tabs (or a script) at once: more tries
@@ -159,9 +159,10 @@ def new_line_id() -> str:
 def cart_key(cart_gid: str) -> str | None:
     """The store key of a Cart global id; None for anything else (answered as an unknown cart)."""
     try:
-        return from_global_id(cart_gid, "Cart", field="cartId")[1]
+        key = from_global_id(cart_gid, "Cart", field="cartId")[1]
     except BadUserInput:
         return None
+    return key if is_capability_id(key) else None  # never made here: no lookup
 
 
 def unknown_cart() -> Problem:

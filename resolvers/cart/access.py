@@ -7,7 +7,7 @@ from datetime import timedelta
 from bff import privacy
 from bff.context import Context
 from bff.domain.cart_change import CartLimits
-from bff.ownership import check_cart_owner
+from bff.ownership import check_cart_owner, is_capability_id
 from bff.services.cart_edit import CartEditor
 from resolvers.cart.types import Cart
 
@@ -34,6 +34,8 @@ async def load_cart(ctx: Context, key: str) -> Cart | None:
     """The cart with store key ``key`` for the caller; None when there is none (or it expired), ``FORBIDDEN``
     when it is another customer's. Its response is never cached."""
     privacy.mark_private()
+    if not is_capability_id(key):  # no cart ever had such an id: no lookup
+        return None
     record = await ctx.loaders.cart_by_id.load(key)
     if record is None:
         return None
