@@ -105,7 +105,7 @@ def price_cart(cart: Cart, variants: Mapping[str, Variant | None], discounts: Di
                 shares,
             )
         )
-    subtotal = sum((p.subtotal.amount for p in priced), Decimal(0))
+    # Shopify's subtotal: what the lines cost after their own discounts, before the cart-level ones.
     after_lines = sum((p.total.amount for p in priced), Decimal(0))
     order_off = min(sum((s.amount.amount for s in discounts.order), Decimal(0)), after_lines)
     codes = tuple((code, bool(discounts.applicable.get(code, False))) for code in cart.discount_codes)
@@ -113,7 +113,7 @@ def price_cart(cart: Cart, variants: Mapping[str, Variant | None], discounts: Di
         cart,
         tuple(priced),
         currency,
-        _money(subtotal, currency),
+        _money(after_lines, currency),
         _money(after_lines - order_off, currency),
         codes,
         discounts.order,

@@ -13,6 +13,7 @@ from bff.domain import cart as domain
 from bff.domain import cart_pricing as pricing
 from bff.domain.cart_change import CartErrorCode, CartWarningCode, Notice, line_global_id
 from bff.ids import to_global_id
+from bff.services.cart_discounts import discounts_for
 from bff.services.cart_pricing import priced
 from resolvers.catalog.types import ProductVariant
 from resolvers.common import Money, Node, accepts_instances
@@ -151,8 +152,11 @@ class Pricing:
 
     async def get(self) -> pricing.PricedCart:
         if self._task is None:
-            loader = self._ctx.loaders.variant_by_id
-            self._task = asyncio.ensure_future(priced(self._record, loader.load_many))
+            loaders = self._ctx.loaders
+            discounts = discounts_for(
+                self._ctx.backends.discounts, loaders.product_by_id.load_many, loaders.category_by_id.load_many
+            )
+            self._task = asyncio.ensure_future(priced(self._record, loaders.variant_by_id.load_many, discounts))
         return await self._task
 
 
