@@ -57,6 +57,15 @@ REMOTE_DEFAULTS: dict[str, CallPolicy] = {
         breaker_failures=5,
         breaker_reset_seconds=10,
     ),
+    # Carts too (one item per cart in the same table, the same client settings).
+    "carts": CallPolicy(
+        timeout_seconds=2.0,
+        attempts=3,
+        backoff_initial_seconds=0.05,
+        backoff_max_seconds=0.5,
+        breaker_failures=5,
+        breaker_reset_seconds=10,
+    ),
     "search": CallPolicy(
         timeout_seconds=1.5,
         attempts=3,
