@@ -39,6 +39,7 @@ def test_a_complete_production_configuration_is_accepted() -> None:
         ({"cors_origins": ["http://localhost:3000"]}, "BFF_CORS_ORIGINS"),
         ({"catalog_backend": "sqlite"}, "BFF_CATALOG_BACKEND=sqlite"),
         ({"search_backend": "embedded"}, "BFF_SEARCH_BACKEND=embedded"),
+        ({"cart_backend": "sqlite"}, "BFF_CART_BACKEND=sqlite"),
         ({"expose_metrics": True}, "BFF_EXPOSE_METRICS"),
         ({"aws_endpoint_url": "http://127.0.0.1:5000"}, "BFF_AWS_ENDPOINT_URL"),
     ],
