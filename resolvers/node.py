@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 
 from bff.context import Info
-from bff.errors import BadUserInput
+from bff.errors import BadUserInput, Forbidden
 from bff.ids import from_global_id
 from resolvers.cart.access import load_cart
 from resolvers.common import Node
@@ -33,7 +33,7 @@ async def _load(info: Info, global_id: str, field: str) -> object | None:
 async def _load_or_error(info: Info, global_id: str, field: str) -> object | None:
     try:
         return await _load(info, global_id, field)
-    except BadUserInput as error:
+    except (BadUserInput, Forbidden) as error:  # another customer's cart: that slot alone
         return error
 
 

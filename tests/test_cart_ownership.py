@@ -116,3 +116,13 @@ async def test_a_cart_is_never_served_from_the_public_response_cache(shop: Shop)
         # A catalog-only node is still public.
         product = await http.get("/graphql", params={"query": f'{{ node(id: "{a["id"]}") {{ id }} }}'})
         assert product.headers["cache-control"].startswith("public")
+
+
+async def test_nodes_answers_another_customers_cart_as_forbidden_in_its_slot_only(shop: Shop) -> None:
+    a = (await shop.variants())[0]
+    cart = await shop.new_cart([{"merchandiseId": a["id"]}])
+    await attach(shop, shop.http, cart["id"], fresh("alice"))
+    query = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }"
+    body = await shop.send(query, shop.as_user(fresh("bob")), ids=[a["id"], cart["id"]])
+    assert body["data"]["nodes"] == [{"id": a["id"]}, None]
+    assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [(["nodes", 1], "FORBIDDEN")]
