@@ -247,6 +247,7 @@ async def test_adding_a_line_costs_three_backend_calls(shop: Shop) -> None:
 async def test_create_rejects_bad_input_whole(shop: Shop) -> None:
     body = await shop.send(CREATE, input={"lines": [{"merchandiseId": "bad", "quantity": 1}], "note": "x"})
     assert codes(body["data"]["cartCreate"]) == ["INVALID_MERCHANDISE_LINE"]
+    assert body["data"]["cartCreate"]["userErrors"][0]["field"] == ["input", "lines", "0", "merchandiseId"]
     assert body["data"]["cartCreate"]["cart"] is None
 
 

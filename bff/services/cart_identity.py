@@ -72,7 +72,7 @@ async def create_cart(editor: CartEditor, new: NewCart) -> CartResult:
     buyer = new.buyer or BuyerIdentityChange()
     problems += _identity_problems(buyer, ("buyerIdentity",))
     if problems:
-        return CartResult(None, problems)
+        return CartResult(None, [replace(p, field=("input", *p.field)) for p in problems])
     now = datetime.now(UTC)
     cart = _with_identity(Cart(id=new_capability_id(), created_at=now, updated_at=now), buyer)
     if buyer.customer is not None:
@@ -89,7 +89,8 @@ async def create_cart(editor: CartEditor, new: NewCart) -> CartResult:
     cart, more = set_discount_codes(cart, new.discount_codes, editor.limits)
     problems += more
     if problems:
-        return CartResult(None, problems)
+        # cartCreate's fields sit under its `input` argument (Shopify's paths).
+        return CartResult(None, [replace(p, field=("input", *p.field)) for p in problems])
     return CartResult(await editor.store.save_cart(editor.stamped(cart, now), None), [], notices)
 
 
