@@ -18,8 +18,10 @@ from typing import Any
 from bff.backends import dynamodb_schema as s
 from bff.backends.cart_codec import cart_from_dict, cart_to_dict, epoch
 from bff.backends.dynamodb_client import DynamoRequests, aioboto3_caller
+from bff.backends.dynamodb_config import NO_DEADLINE, open_client
 from bff.backends.dynamodb_items import Item, to_wire
 from bff.domain.cart import Cart
+from bff.settings import CallPolicy
 
 CART = "CART"
 CART_PREFIX = "CART#"
@@ -60,16 +62,13 @@ class DynamoCartStore:
         self._stack = stack
 
     @classmethod
-    async def open(cls, table: str, region: str, endpoint_url: str | None = None) -> DynamoCartStore:
-        import aioboto3
-        from botocore.config import Config
-
+    async def open(
+        cls, table: str, region: str, endpoint_url: str | None = None, policy: CallPolicy | None = None
+    ) -> DynamoCartStore:
+        """The store over ``table``; its client follows ``policy`` as the catalog's does (``dynamodb_config``)."""
         stack = AsyncExitStack()
-        config = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=2, read_timeout=5)
-        client = await stack.enter_async_context(
-            aioboto3.Session().client("dynamodb", region_name=region, endpoint_url=endpoint_url, config=config)
-        )
-        return cls(DynamoRequests(table, aioboto3_caller(client)), stack)
+        client = await open_client(stack, region, endpoint_url, policy or NO_DEADLINE)
+        return cls(DynamoRequests(table, aioboto3_caller(client), capability="carts"), stack)
 
     async def close(self) -> None:
         if self._stack is not None:

@@ -104,7 +104,10 @@ async def _open_carts(settings: Settings) -> CartStore:
     if settings.carts_backend == "dynamodb":
         from bff.backends.dynamodb_carts import DynamoCartStore
 
-        return await DynamoCartStore.open(settings.dynamodb_table, settings.aws_region, settings.aws_endpoint_url)
+        policy = policy_for(settings, CARTS.capability, remote=True)
+        return await DynamoCartStore.open(
+            settings.dynamodb_table, settings.aws_region, settings.aws_endpoint_url, policy=policy
+        )
     from bff.backends.local.sqlite_carts import SqliteCartStore
 
     return await SqliteCartStore.open(settings.cart_db_path)
@@ -259,7 +262,10 @@ async def build_backends(settings: Settings) -> AsyncIterator[Backends]:
             from bff.backends.catalog_counts import SearchCountedReads
 
             catalog_reads = SearchCountedReads(catalog_reads, search)
-        carts = _boundary(settings, await _open_carts(settings), CARTS, remote=settings.carts_backend != "sqlite")
+        dynamo_carts = settings.carts_backend == "dynamodb"
+        carts = _boundary(
+            settings, await _open_carts(settings), CARTS, remote=dynamo_carts, client_retries=dynamo_carts
+        )
         stack.push_async_callback(carts.close)
         cart_listeners: tuple[CartListener, ...] = ()
         yield Backends(
