@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bff.settings import Settings
+
+if TYPE_CHECKING:
+    from bff.backends.catalog import CatalogReader
+    from bff.backends.stores import StoreLocator
 
 app = typer.Typer(help="Storefront BFF: a GraphQL backend-for-frontend for headless storefronts.", no_args_is_help=True)
 
@@ -54,8 +58,10 @@ def seed(
     if_empty: Annotated[
         bool, typer.Option(help="Leave a catalog that has products, and discount codes already seeded, as they are.")
     ] = False,
+    stores: Annotated[int, typer.Option(min=0, max=100_000, help="How many demo stores to generate (0: none).")] = 200,
 ) -> None:
-    """Generate a deterministic demo catalog and the demo discount codes into the configured backends."""
+    """Generate a deterministic demo catalog, the demo discount codes and demo stores in real cities into the
+    configured backends."""
     from bff.catalog_io import seed_catalog, seed_discounts
 
     async def run() -> None:
@@ -72,8 +78,21 @@ def seed(
                 return
             report = await seed_catalog(store, products=products, seed=seed, progress=sys.stderr.isatty())
             typer.echo(str(report))
+            if stores:
+                typer.echo(await seed_demo_stores(store, backends.stores, stores, seed))
 
     asyncio.run(run())
+
+
+async def seed_demo_stores(catalog: CatalogReader, locator: StoreLocator, count: int, seed: int) -> str:
+    """Demo stores holding pickup stock of the catalog's variants (the first 1,000 products')."""
+    from bff.domain.catalog import PageRequest, ProductQuery, ProductSortKey
+    from bff.services.stores_seed import seed_stores
+
+    page = await catalog.list_products(ProductQuery(), ProductSortKey.ID, False, PageRequest(limit=1000))
+    variants = await catalog.get_variants_by_product([p.id for p in page.items])
+    variant_ids = [v.id for group in variants for v in group]
+    return str(await seed_stores(locator, count, seed=seed, variant_ids=variant_ids))
 
 
 @app.command(name="import")
@@ -82,10 +101,16 @@ def import_(
     format: Annotated[
         str | None, typer.Option(help="jsonl, json, yaml, csv or retail-demo-store (default: by file name).")
     ] = None,
+    stores: Annotated[
+        bool, typer.Option("--stores", help="FILE is a stores feed (docs/stores.md), not a catalog feed.")
+    ] = False,
 ) -> None:
-    """Import a catalog feed (products, categories, discount codes); good records land, rejected ones are
-    listed with their line and reason."""
+    """Import a catalog feed (products, categories, discount codes) or a stores feed (`--stores`); good records
+    land, rejected ones are listed with their line and reason."""
     from bff.catalog_io import import_feed
+
+    if stores:
+        raise typer.Exit(asyncio.run(_import_stores(file)))
 
     async def run() -> int:
         from bff.backends.registry import build_backends
@@ -99,6 +124,16 @@ def import_(
         return 1 if report.rejected else 0
 
     raise typer.Exit(asyncio.run(run()))
+
+
+async def _import_stores(file: Path) -> int:
+    from bff.backends.registry import open_stores
+    from bff.services.stores_feed import import_stores
+
+    async with open_stores(Settings()) as locator:
+        report = await import_stores(locator, file)
+    typer.echo(str(report))
+    return 1 if report.rejected else 0
 
 
 @app.command()

@@ -116,6 +116,38 @@ class Settings(BaseSettings):
     # at most 4; 0: searches share the writer's thread, one at a time.
     search_readers: int | None = Field(None, ge=0, le=64)
 
+    # Store locator (docs/stores.md). Stores live in the catalog's kind of store unless set: "sqlite" in the
+    # data dir, "dynamodb" in the single table.
+    stores_backend: Literal["sqlite", "dynamodb"] | None = None
+    # "embedded": offline city/region geocoding (GeoNames); "location": Amazon Location Service `geo-places`.
+    geocoder_backend: Literal["embedded", "location"] = "embedded"
+    # "none": straight-line distances only; "location": driving times from `geo-routes` CalculateRouteMatrix.
+    routes_backend: Literal["none", "location"] = "none"
+    # Preferred language of Location Service labels (BCP 47, e.g. "en"); none: the service's default.
+    location_language: str | None = Field(None, min_length=2, max_length=35)
+    # Route times are asked for the nearest this many stores of a page (one CalculateRouteMatrix each page).
+    stores_route_candidates: int = Field(20, ge=1, le=100)
+    stores_default_radius_km: float = Field(50.0, gt=0)
+    stores_max_radius_km: float = Field(500.0, gt=0, le=20_000)
+    # `first` of `stores` and `storeAvailability`, and how deep `after` may page.
+    stores_max_results: int = Field(50, ge=1, le=250)
+    # How often the DynamoDB store adapter re-reads the stores it searches in memory.
+    stores_refresh_seconds: float = Field(60.0, gt=0)
+
+    # Chat assistant (docs/assistant.md): "embedded" trains from the bot definition in process; "lex" calls an
+    # Amazon Lex V2 bot built from the same definition (`lexv2-runtime` RecognizeText).
+    assistant_backend: Literal["embedded", "lex"] = "embedded"
+    lex_bot_id: str | None = Field(None, pattern=r"^[0-9A-Z]{10}$")
+    lex_bot_alias_id: str | None = Field(None, pattern=r"^[0-9A-Z]{10}$|^TSTALIASID$")
+    lex_locale_id: str = "en_US"
+    # Longest message a shopper may send (Lex V2 takes at most 1,024 characters).
+    assistant_max_text_chars: int = Field(1024, ge=1, le=1024)
+    # Below this confidence the embedded classifier answers with the fallback intent.
+    assistant_confidence_threshold: float = Field(0.45, ge=0, le=1)
+    # Embedded dialogs kept in memory: at most this many sessions, each forgotten after this long unused.
+    assistant_max_sessions: int = Field(10_000, ge=1)
+    assistant_session_ttl_seconds: float = Field(900.0, gt=0)
+
     # HTTP
     cors_origins: list[str] = ["http://localhost:3000", "http://127.0.0.1:3000"]
     graphiql: bool = True
@@ -224,6 +256,13 @@ class Settings(BaseSettings):
     def carts_backend(self) -> Literal["sqlite", "dynamodb"]:
         """Where carts live: ``cart_backend``, or the catalog's backend when it is not set."""
         return self.cart_backend or self.catalog_backend
+    def stores_db_path(self) -> Path:
+        return self.data_dir / "stores.sqlite3"
+
+    @property
+    def stores_store(self) -> Literal["sqlite", "dynamodb"]:
+        """Where stores live: ``stores_backend``, else beside the catalog."""
+        return self.stores_backend or self.catalog_backend
 
     @property
     def search_db_path(self) -> Path:
@@ -265,6 +304,12 @@ class Settings(BaseSettings):
                 raise ValueError("BFF_COGNITO_TOKEN_USE must allow `id`, `access` or both")
         return self
 
+    @model_validator(mode="after")
+    def _lex_needs_a_bot(self) -> Settings:
+        if self.assistant_backend == "lex" and not (self.lex_bot_id and self.lex_bot_alias_id):
+            raise ValueError("BFF_ASSISTANT_BACKEND=lex needs BFF_LEX_BOT_ID and BFF_LEX_BOT_ALIAS_ID")
+        return self
+
     @property
     def is_production(self) -> bool:
         return self.env == "production"
@@ -292,6 +337,10 @@ class Settings(BaseSettings):
             problems.append("BFF_CART_BACKEND=sqlite is embedded (set BFF_ALLOW_EMBEDDED_BACKENDS=true to mean it)")
         if self.search_backend == "embedded" and not self.allow_embedded_backends:
             problems.append("BFF_SEARCH_BACKEND=embedded is embedded (set BFF_ALLOW_EMBEDDED_BACKENDS=true)")
+        if self.stores_store == "sqlite" and not self.allow_embedded_backends:
+            problems.append("stores in SQLite are embedded (BFF_STORES_BACKEND; or BFF_ALLOW_EMBEDDED_BACKENDS=true)")
+        if self.assistant_backend == "embedded" and not self.allow_embedded_backends:
+            problems.append("BFF_ASSISTANT_BACKEND=embedded keeps dialogs in one process (or allow embedded)")
         if self.expose_metrics:
             problems.append("BFF_EXPOSE_METRICS is a development aid")
         if self.metrics_endpoint and len(self.metrics_token.get_secret_value() if self.metrics_token else "") < 32:

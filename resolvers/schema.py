@@ -14,10 +14,11 @@ from resolvers.catalog.types import Category, Product, ProductVariant
 from resolvers.identity.queries import IdentityQuery
 from resolvers.node import NodeQuery
 from resolvers.search.queries import SearchQuery
+from resolvers.stores.queries import StoresQuery
 
 
 @strawberry.type(description="The storefront's read API: catalog, and more as capabilities land.")
-class Query(NodeQuery, CatalogQuery, IdentityQuery, SearchQuery, CartQuery):
+class Query(NodeQuery, CatalogQuery, IdentityQuery, SearchQuery, CartQuery, StoresQuery):
     pass
 
 

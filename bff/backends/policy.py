@@ -74,6 +74,13 @@ REMOTE_DEFAULTS: dict[str, CallPolicy] = {
         breaker_failures=5,
         breaker_reset_seconds=10,
     ),
+    # The stores' own data (DynamoDB; searched in memory, so calls are rare reloads and by-id reads).
+    "stores": CallPolicy(timeout_seconds=2.0, attempts=1, breaker_failures=5, breaker_reset_seconds=10),
+    # Amazon Location Service: a page waits little for it, then falls back (embedded geocoder, straight lines).
+    "geocoder": CallPolicy(timeout_seconds=1.0, attempts=2, backoff_max_seconds=0.2, breaker_failures=5),
+    "routes": CallPolicy(timeout_seconds=1.5, attempts=1, breaker_failures=5),
+    # Amazon Lex V2: never retried (a message moves the dialog on); a friendly fallback answers instead.
+    "assistant": CallPolicy(timeout_seconds=3.0, attempts=1, breaker_failures=5),
     # A cache is an optimisation: its callers read the source of truth sooner than a retry would answer.
     "cache": CallPolicy(timeout_seconds=0.5, attempts=1, breaker_failures=3, breaker_reset_seconds=5),
 }

@@ -9,6 +9,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
+from bff.backends.assistant import ASSISTANT, Assistant, load_bot_definition
 from bff.backends.auth import TokenVerifier
 from bff.backends.cache import CACHE, Cache
 from bff.backends.cache_generation import GenerationBump
@@ -19,10 +20,12 @@ from bff.backends.catalog import CATALOG, CatalogReader, CatalogStore
 from bff.backends.catalog_events import CatalogListener, ObservedCatalogStore
 from bff.backends.catalog_watch import CatalogWatch
 from bff.backends.discounts import DISCOUNTS, DiscountStore
+from bff.backends.geocoder import GEOCODER, ROUTES, Geocoder, RoutePlanner
 from bff.backends.policy import policy_for
 from bff.backends.ports import PortSpec, instrument
 from bff.backends.search import SEARCH, ProductSearch
 from bff.backends.search_indexer import SearchIndexer
+from bff.backends.stores import STORES, StoreLocator
 from bff.settings import Settings
 
 if TYPE_CHECKING:
@@ -56,6 +59,15 @@ class Backends:
     carts: ObservedCartStore
     # Writes to one cart take turns within this process (the store's conditional write decides between processes).
     cart_locks: CartLocks
+    # Stores and nearest-store search (docs/stores.md).
+    stores: StoreLocator
+    # Text -> position: the configured geocoder, and the embedded one it falls back to when it is remote.
+    geocoder: Geocoder
+    fallback_geocoder: Geocoder | None
+    # Driving times (Amazon Location `geo-routes`); None: straight-line distances only.
+    routes: RoutePlanner | None
+    # The chat assistant (docs/assistant.md).
+    assistant: Assistant
 
 
 async def _open_catalog(settings: Settings) -> CatalogStore:
@@ -179,6 +191,62 @@ def _open_auth(settings: Settings) -> tuple[TokenVerifier, LocalIssuer | None]:
     return cognito, None
 
 
+async def _open_stores(settings: Settings) -> StoreLocator:
+    if settings.stores_store == "dynamodb":
+        from bff.backends.stores_dynamodb import DynamoStoreLocator
+
+        return await DynamoStoreLocator.open(
+            settings.dynamodb_table,
+            settings.aws_region,
+            settings.aws_endpoint_url,
+            refresh_seconds=settings.stores_refresh_seconds,
+        )
+    from bff.backends.local.stores_sqlite import SqliteStoreLocator
+
+    return await SqliteStoreLocator.open(settings.stores_db_path)
+
+
+async def _open_location(settings: Settings) -> tuple[Geocoder, Geocoder | None, RoutePlanner | None]:
+    from bff.backends.local.geocoder_places import EmbeddedGeocoder
+
+    geocoder: Geocoder = EmbeddedGeocoder()
+    fallback: Geocoder | None = None
+    routes: RoutePlanner | None = None
+    if settings.geocoder_backend == "location":
+        from bff.backends.location_service import LocationGeocoder
+
+        fallback = geocoder
+        geocoder = await LocationGeocoder.open(
+            settings.aws_region, settings.aws_endpoint_url, settings.location_language
+        )
+    if settings.routes_backend == "location":
+        from bff.backends.location_service import LocationRoutePlanner
+
+        routes = await LocationRoutePlanner.open(settings.aws_region, settings.aws_endpoint_url)
+    return geocoder, fallback, routes
+
+
+async def _open_assistant(settings: Settings) -> Assistant:
+    if settings.assistant_backend == "lex":
+        from bff.backends.lex import LexAssistant
+
+        assert settings.lex_bot_id and settings.lex_bot_alias_id  # checked by Settings
+        return await LexAssistant.open(
+            settings.lex_bot_id,
+            settings.lex_bot_alias_id,
+            settings.lex_locale_id,
+            settings.aws_region,
+            settings.aws_endpoint_url,
+        )
+    from bff.backends.local.assistant_embedded import EmbeddedAssistant
+
+    return EmbeddedAssistant(
+        load_bot_definition(),
+        max_sessions=settings.assistant_max_sessions,
+        ttl_seconds=settings.assistant_session_ttl_seconds,
+    )
+
+
 def _read_through(settings: Settings, catalog: CatalogStore, cache: Cache) -> CachedCatalogReads | None:
     """The loaders' by-key reads through the shared cache, unless catalog and cache are both embedded."""
     read_through = settings.catalog_read_through
@@ -237,6 +305,21 @@ async def build_backends(settings: Settings) -> AsyncIterator[Backends]:
             settings, await _open_search(settings, catalog), SEARCH, remote=settings.search_backend != "embedded"
         )
         stack.push_async_callback(search.close)
+        stores = _boundary(settings, await _open_stores(settings), STORES, remote=settings.stores_store != "sqlite")
+        stack.push_async_callback(stores.close)
+        geocoder, fallback_geocoder, routes = await _open_location(settings)
+        remote_geocoder = settings.geocoder_backend != "embedded"
+        geocoder = _boundary(settings, geocoder, GEOCODER, remote=remote_geocoder)
+        stack.push_async_callback(geocoder.close)
+        if fallback_geocoder is not None:
+            fallback_geocoder = _boundary(settings, fallback_geocoder, GEOCODER, remote=False)
+        if routes is not None:
+            routes = _boundary(settings, routes, ROUTES, remote=True)
+            stack.push_async_callback(routes.close)
+        assistant = _boundary(
+            settings, await _open_assistant(settings), ASSISTANT, remote=settings.assistant_backend != "embedded"
+        )
+        stack.push_async_callback(assistant.close)
         reads = _read_through(settings, catalog, cache)
         listeners: list[CatalogListener] = [
             # First, so the cached responses later listeners retire are never refilled from a stale index.
@@ -279,6 +362,11 @@ async def build_backends(settings: Settings) -> AsyncIterator[Backends]:
             discounts=discounts,
             carts=ObservedCartStore(carts, cart_listeners),
             cart_locks=CartLocks(),
+            stores=stores,
+            geocoder=geocoder,
+            fallback_geocoder=fallback_geocoder,
+            routes=routes,
+            assistant=assistant,
         )
 
 
@@ -287,3 +375,13 @@ async def open_catalog(settings: Settings) -> AsyncIterator[CatalogStore]:
     """The catalog with every listener attached, for commands (seed, import) that write to it."""
     async with build_backends(settings) as backends:
         yield backends.catalog
+
+
+@asynccontextmanager
+async def open_stores(settings: Settings) -> AsyncIterator[StoreLocator]:
+    """The stores' data alone, for commands (seed, import) that write to it."""
+    stores = _boundary(settings, await _open_stores(settings), STORES, remote=settings.stores_store != "sqlite")
+    try:
+        yield stores
+    finally:
+        await stores.close()

@@ -1,0 +1,1 @@
+"""The store locator: ``stores(near: ...)`` and ``store(id)``."""
