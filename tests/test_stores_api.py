@@ -1,0 +1,242 @@
+"""``stores``, ``store`` over GraphQL: the embedded locator and geocoder, bad input, and Amazon Location's
+geo-routes and geo-places (botocore's Stubber on the app's own aioboto3 clients) with their degradation."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from botocore.stub import ANY, Stubber
+
+from bff.backends.local.stores_sqlite import SqliteStoreLocator
+from bff.backends.ports import unwrap
+from bff.services.stores_seed import generate_stores
+from tests.conftest import app_client, error_codes, gql, make_settings
+from tests.stand_ins import AWS_ENV
+
+PARIS = {"latitude": 48.8566, "longitude": 2.3522}
+STORES = """
+query Stores($near: StoreNearInput!, $radius: Float, $first: Int, $after: String, $open: Boolean! = false,
+             $service: StoreServiceKind) {
+  stores(near: $near, radiusKm: $radius, first: $first, after: $after, openNow: $open, service: $service) {
+    edges { cursor node { id name distanceKm openNow nextOpening timeZone services
+                          position { latitude longitude } travelTime { durationSeconds distanceKm } } }
+    pageInfo { hasNextPage }
+    origin { latitude longitude } originLabel reason distanceMethod
+  }
+}
+"""
+
+
+def haversine(a: dict[str, float], b: dict[str, float]) -> float:
+    p1, p2 = math.radians(a["latitude"]), math.radians(b["latitude"])
+    h = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(b["longitude"] - a["longitude"]) / 2) ** 2
+    )
+    return 2 * 6371.0088 * math.asin(math.sqrt(h))
+
+
+@pytest.fixture(scope="module")
+async def stores_dir(seeded_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shared catalog's data dir with 400 demo stores (only France and the UK, to be dense)."""
+    locator = await SqliteStoreLocator.open(make_settings(seeded_dir).stores_db_path)
+    if await locator.count_stores() == 0:
+        stores = generate_stores(400, seed=5, countries=("FR", "GB"), variant_ids=("v-1", "v-2"))
+        await locator.upsert_stores(stores)
+    await locator.close()
+    return seeded_dir
+
+
+@pytest.fixture(scope="module")
+async def http(stores_dir: Path) -> AsyncIterator[httpx.AsyncClient]:
+    async with app_client(make_settings(stores_dir)) as client:
+        yield client
+
+
+async def stores(http: httpx.AsyncClient, **variables: Any) -> dict[str, Any]:
+    body = await gql(http, STORES, **variables)
+    assert "errors" not in body, body
+    result: dict[str, Any] = body["data"]["stores"]
+    return result
+
+
+async def test_stores_near_a_position_come_nearest_first_with_checked_distances(http: httpx.AsyncClient) -> None:
+    found = await stores(http, near=PARIS, radius=300, first=20)
+    nodes = [e["node"] for e in found["edges"]]
+    assert len(nodes) == 20
+    distances = [n["distanceKm"] for n in nodes]
+    assert distances == sorted(distances)
+    for node in nodes:
+        assert node["distanceKm"] == pytest.approx(haversine(PARIS, node["position"]), abs=0.002)
+        assert node["travelTime"] is None
+        assert node["timeZone"] == "Europe/Paris" or node["timeZone"].startswith("Europe/")
+        assert node["openNow"] is (node["nextOpening"] is None)
+    assert found["distanceMethod"] == "STRAIGHT_LINE"
+    assert found["origin"] == PARIS and found["reason"] is None
+
+
+async def test_pages_continue_where_the_last_one_stopped(http: httpx.AsyncClient) -> None:
+    whole = await stores(http, near=PARIS, radius=400, first=10)
+    first = await stores(http, near=PARIS, radius=400, first=4)
+    assert first["pageInfo"]["hasNextPage"] is True
+    second = await stores(http, near=PARIS, radius=400, first=6, after=first["edges"][-1]["cursor"])
+    ids = [e["node"]["id"] for e in (*first["edges"], *second["edges"])]
+    assert ids == [e["node"]["id"] for e in whole["edges"]]
+    # A cursor from another search is refused.
+    other = await gql(http, STORES, near=PARIS, radius=100, first=4, after=first["edges"][-1]["cursor"])
+    assert error_codes(other) == ["BAD_USER_INPUT"]
+
+
+async def test_an_address_is_geocoded_offline_and_filters_apply(http: httpx.AsyncClient) -> None:
+    found = await stores(http, near={"address": "Lyon, France"}, radius=100, first=5, service="PICKUP")
+    assert found["originLabel"].startswith("Lyon")
+    assert found["edges"] and all("PICKUP" in e["node"]["services"] for e in found["edges"])
+    assert all(e["node"]["distanceKm"] <= 100 for e in found["edges"])
+    open_now = await stores(http, near=PARIS, radius=500, first=50, open=True)
+    assert all(e["node"]["openNow"] for e in open_now["edges"])
+
+
+async def test_an_address_that_geocodes_to_nothing_is_an_empty_result_with_a_reason(http: httpx.AsyncClient) -> None:
+    found = await stores(http, near={"address": "Qxzvwplk Zzyzzx"})
+    assert found["edges"] == [] and found["reason"] == "ADDRESS_NOT_FOUND" and found["origin"] is None
+
+
+@pytest.mark.parametrize(
+    ("variables", "field"),
+    [
+        ({"near": {"latitude": 91, "longitude": 0}}, "near.latitude"),
+        ({"near": {"latitude": 0, "longitude": 181}}, "near.longitude"),
+        ({"near": PARIS, "radius": 0}, "radiusKm"),
+        ({"near": PARIS, "radius": -5}, "radiusKm"),
+        ({"near": PARIS, "radius": 5000}, "radiusKm"),
+        ({"near": PARIS, "first": 500}, "first"),
+        ({"near": PARIS, "first": -1}, "first"),
+        ({"near": {**PARIS, "address": "Lyon"}}, "near"),
+        ({"near": {}}, "near"),
+        ({"near": {"latitude": 3}}, "near"),
+        ({"near": {"address": "x" * 201}}, "near.address"),
+    ],
+)
+async def test_bad_input_is_bad_user_input(http: httpx.AsyncClient, variables: dict[str, Any], field: str) -> None:
+    body = await gql(http, STORES, **variables)
+    assert error_codes(body) == ["BAD_USER_INPUT"], body
+    assert body["data"] is None or body["data"].get("stores") is None
+
+
+async def test_a_store_by_id_and_a_bad_id(http: httpx.AsyncClient) -> None:
+    found = await stores(http, near=PARIS, first=1)
+    store_id = found["edges"][0]["node"]["id"]
+    query = "query($id: ID!) { store(id: $id) { id name distanceKm openingHours { day periods { opens closes } } "
+    query += "specialHours { date periods { opens } } address { formatted country } } }"
+    body = await gql(http, query, id=store_id)
+    store = body["data"]["store"]
+    assert store["id"] == store_id and store["distanceKm"] is None
+    assert len(store["openingHours"]) == 7 and store["specialHours"][0]["periods"] == []
+    assert store["address"]["country"] in ("FR", "GB")
+    missing = await gql(http, query, id="U3RvcmUvbm9uZQ")  # Store/none
+    assert missing["data"]["store"] is None
+    assert error_codes(await gql(http, query, id="not-an-id")) == ["BAD_USER_INPUT"]
+
+
+# -- Amazon Location Service, stubbed on the app's own clients ---------------------------------------------
+
+
+@pytest.fixture
+async def aws_http(stores_dir: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[app_client]:
+    for key, value in AWS_ENV.items():
+        monkeypatch.setenv(key, value)
+    settings = make_settings(stores_dir, geocoder_backend="location", routes_backend="location")
+    client = app_client(settings)
+    await client.__aenter__()
+    try:
+        yield client
+    finally:
+        await client.__aexit__(None, None, None)
+
+
+def stubber(port: object) -> Stubber:
+    adapter: Any = unwrap(port)
+    stub = Stubber(adapter.client)
+    stub.activate()
+    return stub
+
+
+def matrix(destinations: int) -> dict[str, Any]:
+    row = [{"Distance": 1000 * (i + 1), "Duration": 120 * (i + 1)} for i in range(destinations)]
+    return {"ErrorCount": 0, "PricingBucket": "Core", "RouteMatrix": [row], "RoutingBoundary": {"Unbounded": True}}
+
+
+async def test_twenty_stores_with_travel_times_make_one_route_matrix_call(aws_http: app_client) -> None:
+    routes = stubber(aws_http.state.backends.routes)
+    routes.add_response(
+        "calculate_route_matrix",
+        matrix(20),
+        {
+            "Origins": [{"Position": [PARIS["longitude"], PARIS["latitude"]]}],
+            "Destinations": ANY,
+            "RoutingBoundary": {"Unbounded": True},
+            "TravelMode": "Car",
+            "DepartNow": True,
+        },
+    )
+    response = await aws_http.http.post(
+        "/graphql", json={"query": STORES, "variables": {"near": PARIS, "first": 20, "radius": 400}}
+    )
+    body = response.json()
+    found = body["data"]["stores"]
+    assert found["distanceMethod"] == "ROUTE"
+    travel = [e["node"]["travelTime"] for e in found["edges"]]
+    assert travel[0] == {"durationSeconds": 120, "distanceKm": 1.0} and travel[19]["durationSeconds"] == 2400
+    assert body["extensions"]["backendCalls"]["routes.travel_times"] == 1
+    routes.assert_no_pending_responses()
+
+
+async def test_failing_routes_degrade_to_straight_lines_with_a_warning(aws_http: app_client) -> None:
+    routes = stubber(aws_http.state.backends.routes)
+    routes.add_client_error("calculate_route_matrix", service_error_code="ThrottlingException", http_status_code=429)
+    response = await aws_http.http.post("/graphql", json={"query": STORES, "variables": {"near": PARIS, "first": 5}})
+    body = response.json()
+    assert response.status_code == 200 and "errors" not in body
+    assert body["data"]["stores"]["distanceMethod"] == "STRAIGHT_LINE"
+    assert all(e["node"]["travelTime"] is None for e in body["data"]["stores"]["edges"])
+    assert [w["capability"] for w in body["extensions"]["warnings"]] == ["routes"]
+
+
+async def test_an_address_goes_to_geo_places_and_falls_back_offline_when_it_fails(aws_http: app_client) -> None:
+    places = stubber(aws_http.state.backends.geocoder)
+    stub_routes = stubber(aws_http.state.backends.routes)
+    places.add_response(
+        "geocode",
+        {
+            "PricingBucket": "Core",
+            "ResultItems": [
+                {
+                    "PlaceId": "p1",
+                    "PlaceType": "PostalCode",
+                    "Title": "69002 Lyon",
+                    "Position": [4.8320, 45.7578],
+                    "Address": {"Label": "69002 Lyon, France", "Country": {"Code2": "FR", "Code3": "FRA"}},
+                }
+            ],
+        },
+        {"QueryText": "69002", "MaxResults": 1},
+    )
+    stub_routes.add_response("calculate_route_matrix", matrix(3), None)
+    variables = {"near": {"address": "69002"}, "first": 3, "radius": 200}
+    body = (await aws_http.http.post("/graphql", json={"query": STORES, "variables": variables})).json()
+    assert body["data"]["stores"]["originLabel"] == "69002 Lyon, France"
+    assert body["data"]["stores"]["origin"] == {"latitude": 45.7578, "longitude": 4.832}
+    # Location Service down: the embedded geocoder answers the city, the response says it degraded.
+    places.add_client_error("geocode", service_error_code="InternalServerException", http_status_code=500)
+    places.add_client_error("geocode", service_error_code="InternalServerException", http_status_code=500)
+    stub_routes.add_response("calculate_route_matrix", matrix(3), None)
+    variables = {"near": {"address": "Lyon, FR"}, "first": 3, "radius": 200}
+    body = (await aws_http.http.post("/graphql", json={"query": STORES, "variables": variables})).json()
+    assert body["data"]["stores"]["originLabel"].startswith("Lyon")
+    assert "geocoder" in [w["capability"] for w in body["extensions"]["warnings"]]
+    places.assert_no_pending_responses()
