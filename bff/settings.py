@@ -142,8 +142,6 @@ class Settings(BaseSettings):
     lex_locale_id: str = "en_US"
     # Longest message a shopper may send (Lex V2 takes at most 1,024 characters).
     assistant_max_text_chars: int = Field(1024, ge=1, le=1024)
-    # Below this confidence the embedded classifier answers with the fallback intent.
-    assistant_confidence_threshold: float = Field(0.45, ge=0, le=1)
     # Embedded dialogs kept in memory: at most this many sessions, each forgotten after this long unused.
     assistant_max_sessions: int = Field(10_000, ge=1)
     assistant_session_ttl_seconds: float = Field(900.0, gt=0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
+from resolvers.assistant.mutations import AssistantMutation
 from resolvers.cart.mutations import CartMutation
 from resolvers.cart.queries import CartQuery
 from resolvers.cart.types import Cart
@@ -23,7 +24,7 @@ class Query(NodeQuery, CatalogQuery, IdentityQuery, SearchQuery, CartQuery, Stor
 
 
 @strawberry.type(description="The storefront's write API: each domain adds its mutations as a mixin.")
-class Mutation(CatalogAdminMutation, CartMutation):
+class Mutation(CatalogAdminMutation, CartMutation, AssistantMutation):
     pass
 
 
