@@ -53,9 +53,15 @@ async def stores_dir(seeded_dir: Path, tmp_path_factory: pytest.TempPathFactory)
 
 
 @pytest.fixture(scope="module")
-async def http(stores_dir: Path) -> AsyncIterator[httpx.AsyncClient]:
-    async with app_client(make_settings(stores_dir)) as client:
-        yield client
+async def app(stores_dir: Path) -> AsyncIterator[app_client]:
+    running = app_client(make_settings(stores_dir))
+    async with running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def http(app: app_client) -> httpx.AsyncClient:
+    return app.http
 
 
 async def stores(http: httpx.AsyncClient, **variables: Any) -> dict[str, Any]:
@@ -141,6 +147,50 @@ async def test_a_store_by_id_and_a_bad_id(http: httpx.AsyncClient) -> None:
     missing = await gql(http, query, id="U3RvcmUvbm9uZQ")  # Store/none
     assert missing["data"]["store"] is None
     assert error_codes(await gql(http, query, id="not-an-id")) == ["BAD_USER_INPUT"]
+
+
+AVAILABILITY = """
+query($handle: String!, $near: PickupNearInput!, $first: Int!) {
+  product(handle: $handle) { variants(first: 1) { nodes { id storeAvailability(near: $near, first: $first) {
+    available quantityAvailable location { id name distanceKm } } } } }
+}
+"""
+
+
+async def test_pickup_stock_of_a_variant_at_the_nearest_pickup_stores(app: app_client) -> None:
+    from dataclasses import replace
+
+    from bff.domain.stores import StoreService
+
+    product = await gql(app.http, "{ products(first: 1) { nodes { handle variants(first: 1) { nodes { id } } } } }")
+    handle = product["data"]["products"]["nodes"][0]["handle"]
+    variant = (await app.state.backends.catalog.get_products_by_handle([handle]))[0]
+    assert variant is not None
+    variant_id = (await app.state.backends.catalog.get_variants_by_product([variant.id]))[0][0].id
+    template = generate_stores(1, seed=9, countries=("FR",))[0]
+    pickup = frozenset({StoreService.PICKUP})
+    near_stock = replace(
+        template,
+        id="pick-1",
+        position=replace(template.position, latitude=48.8570, longitude=2.3530),
+        services=pickup,
+        pickup_stock={variant_id: 4},
+    )
+    near_none = replace(
+        near_stock,
+        id="pick-2",
+        position=replace(template.position, latitude=48.8600, longitude=2.3600),
+        pickup_stock={},
+    )
+    await app.state.backends.stores.upsert_stores([near_stock, near_none])
+    body = await gql(app.http, AVAILABILITY, handle=handle, near=PARIS, first=2)
+    found = body["data"]["product"]["variants"]["nodes"][0]["storeAvailability"]
+    assert [(f["available"], f["quantityAvailable"]) for f in found] == [(True, 4), (False, 0)]
+    assert found[0]["location"]["distanceKm"] < found[1]["location"]["distanceKm"] < 1
+    bad = await gql(app.http, AVAILABILITY, handle=handle, near={"latitude": 100, "longitude": 0}, first=2)
+    assert error_codes(bad) == ["BAD_USER_INPUT"]
+    too_many = await gql(app.http, AVAILABILITY, handle=handle, near=PARIS, first=51)
+    assert error_codes(too_many) == ["BAD_USER_INPUT"]
 
 
 # -- Amazon Location Service, stubbed on the app's own clients ---------------------------------------------

@@ -21,6 +21,7 @@ from resolvers.catalog.inputs import (
     SelectedOptionInput,
 )
 from resolvers.catalog.listing import product_connection
+from resolvers.catalog.store_availability import Near, PickupFirst, StoreAvailability, store_availability
 from resolvers.common import Image, Money, Node, accepts_instances
 from resolvers.connection import Connection, known_count
 from resolvers.pagination import (
@@ -79,6 +80,18 @@ class ProductVariant(Node):
         product = await info.context.loaders.product_by_id.load(root.product_id)
         assert product is not None, "a variant's product is always in the catalog"
         return product  # type: ignore[return-value]
+
+    @strawberry.field(
+        description=(
+            "Pickup stock at the nearest stores that offer pickup, nearest first (within the locator's largest "
+            "radius); an address that geocodes to nothing gives an empty list."
+        )
+    )
+    @staticmethod
+    async def store_availability(
+        root: strawberry.Parent[domain.Variant], info: Info, near: Near, first: PickupFirst = 5
+    ) -> list[StoreAvailability]:
+        return await store_availability(info, root.id, near, first)
 
     is_type_of = accepts_instances(domain.Variant)
 
