@@ -328,5 +328,31 @@ def register_persisted_queries(
     typer.echo(f"{len(added)} operation(s) added to {target}")
 
 
+assistant = typer.Typer(help="The chat assistant's bot definition (bff/assistant/bot.yaml).")
+app.add_typer(assistant, name="assistant")
+BOT_TEMPLATE = Path("infra/bot/assistant.yaml")
+
+
+@assistant.command("cloudformation")
+def assistant_cloudformation(
+    path: Annotated[Path, typer.Argument(help="Where to write the template.")] = BOT_TEMPLATE,
+    check: Annotated[bool, typer.Option(help="Fail if the file differs from the definition's template.")] = False,
+) -> None:
+    """Write the Amazon Lex V2 bot (AWS::Lex::Bot, version, alias, role) generated from the bot definition."""
+    from bff.backends.assistant import load_bot_definition
+    from bff.backends.lex_bot import bot_template_yaml
+
+    text = bot_template_yaml(load_bot_definition())
+    if check:
+        if (path.read_text() if path.exists() else "") != text:
+            typer.echo(f"{path} is out of date: run `bff assistant cloudformation`", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"{path} is current")
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    typer.echo(f"wrote {path}")
+
+
 def main() -> None:
     app()

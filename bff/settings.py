@@ -337,8 +337,6 @@ class Settings(BaseSettings):
             problems.append("BFF_SEARCH_BACKEND=embedded is embedded (set BFF_ALLOW_EMBEDDED_BACKENDS=true)")
         if self.stores_store == "sqlite" and not self.allow_embedded_backends:
             problems.append("stores in SQLite are embedded (BFF_STORES_BACKEND; or BFF_ALLOW_EMBEDDED_BACKENDS=true)")
-        if self.assistant_backend == "embedded" and not self.allow_embedded_backends:
-            problems.append("BFF_ASSISTANT_BACKEND=embedded keeps dialogs in one process (or allow embedded)")
         if self.expose_metrics:
             problems.append("BFF_EXPOSE_METRICS is a development aid")
         if self.metrics_endpoint and len(self.metrics_token.get_secret_value() if self.metrics_token else "") < 32:

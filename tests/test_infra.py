@@ -194,9 +194,9 @@ def test_task_role_grants_only_the_listed_actions():
         "sqs:SendMessage",
         "personalize:GetRecommendations",
         "personalize:GetPersonalizedRanking",
-        "geo:SearchPlaceIndexForText",
-        "geo:SearchPlaceIndexForPosition",
-        "geo:CalculateRoute",
+        "geo-places:Geocode",
+        "geo-places:ReverseGeocode",
+        "geo-routes:CalculateRouteMatrix",
         "lex:RecognizeText",
         "es:ESHttp*",
     } <= actions

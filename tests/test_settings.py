@@ -17,9 +17,6 @@ PRODUCTION = {
     "auth_backend": "cognito",
     "cognito_user_pool_id": "us-east-1_Example",
     "cognito_app_client_ids": ["storefront-web"],
-    "assistant_backend": "lex",
-    "lex_bot_id": "ABCDEFGHIJ",
-    "lex_bot_alias_id": "TSTALIASID",
 }
 
 
