@@ -84,13 +84,26 @@ async def seed(kind: str, products: int, env: dict[str, str]) -> str:
                 await create_table(table.requests)
             finally:
                 await table.close()
+        stores = await seed_stores()
         async with open_catalog(Settings()) as store:
             if kind == "generated":
                 report = await seed_catalog(store, products=products, seed=7, progress=False)
-                return f"generated demo catalog ({report.products} products, {report.variants} variants, seed 7)"
+                return (
+                    f"generated demo catalog ({report.products} products, {report.variants} variants, seed 7), {stores}"
+                )
             imported = await import_feed(store, RETAIL_FEED, fmt="retail-demo-store", progress=False)
             imported.path = datasets.display(RETAIL_FEED)  # the report names no folder of this machine
-            return f"retail-demo-store ({imported})".replace("\n", " ")
+            return f"retail-demo-store ({imported}), {stores}".replace("\n", " ")
+
+
+async def seed_stores(count: int = 1000) -> str:
+    """Demo stores for the store locator scenario (in the environment's stores backend)."""
+    from bff.backends.registry import open_stores
+    from bff.services import stores_seed
+    from bff.settings import Settings
+
+    async with open_stores(Settings()) as locator:
+        return str(await stores_seed.seed_stores(locator, count, seed=7))
 
 
 # --- requests -------------------------------------------------------------------------------------------

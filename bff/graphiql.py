@@ -123,6 +123,52 @@ EXAMPLES: list[tuple[str, str, str]] = [
         '{"query": "linen s"}',
     ),
     (
+        "Store locator: nearest stores, open now, driving time",
+        """query StoreLocator($address: String!, $after: String) {
+  stores(near: { address: $address }, radiusKm: 100, first: 10, after: $after, service: PICKUP) {
+    originLabel
+    reason
+    distanceMethod
+    edges {
+      node {
+        id
+        name
+        address { formatted }
+        distanceKm
+        travelTime { durationSeconds distanceKm }
+        openNow
+        nextOpening
+        timeZone
+        openingHours { day periods { opens closes } }
+        specialHours { date periods { opens closes } }
+        services
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}""",
+        '{"address": "Lyon, France"}',
+    ),
+    (
+        "Assistant: one message (send sessionState.sessionId back to go on)",
+        """mutation Assistant($text: String!, $sessionId: String) {
+  assistantMessage(input: { text: $text, sessionId: $sessionId }) {
+    messages
+    intent { name confidence }
+    slots { name value }
+    sessionState { sessionId dialogAction slotToElicit intentState }
+    cards {
+      __typename
+      ... on AssistantProductCard { product { title handle priceRange { minVariantPrice { amount currencyCode } } } }
+      ... on AssistantStoreCard { storeId name address distanceKm openNow }
+      ... on AssistantOrderStatusCard { orderNumber status }
+    }
+    userErrors { field message code }
+  }
+}""",
+        '{"text": "show me black jackets under 200"}',
+    ),
+    (
         "Category tree",
         """query Categories {
   categories(first: 50, topLevel: true) {

@@ -209,3 +209,24 @@ def test_the_offline_geocoder_reads_cities_with_typos_and_country_hints() -> Non
     near = places.reverse(GeoPoint(48.86, 2.34))
     assert near is not None and near.label.startswith("Paris")
     assert places.reverse(GeoPoint(0.0, -140.0)) is None  # mid-Pacific
+
+
+def test_the_vectorised_open_now_filter_agrees_with_the_domain_rule() -> None:
+    import numpy as np
+
+    from bff.backends.local.stores_hours import OpeningTable
+    from bff.services.stores_seed import generate_stores
+
+    stores = generate_stores(300, seed=12, year=2026)
+    late = tuple((parse_period("21:00-03:00"), parse_period("10:00-14:00")) for _ in range(7))
+    stores[0] = store("late", 0, 0, timezone="Asia/Kolkata", hours=late, exceptions={date(2026, 12, 24): ()})
+    table = OpeningTable(stores)
+    positions = np.arange(len(stores))
+    rng = random.Random(1)
+    instants = [datetime(2026, 12, 25, 1, 0, tzinfo=UTC), datetime(2026, 12, 31, 23, 30, tzinfo=UTC)]
+    instants += [
+        datetime(2026, rng.randint(1, 12), rng.randint(1, 28), rng.randint(0, 23), rng.randint(0, 59), tzinfo=UTC)
+        for _ in range(40)
+    ]
+    for at in instants:
+        assert table.open_mask(positions, at).tolist() == [is_open(s, at) for s in stores], at

@@ -191,7 +191,11 @@ def local_time(store: Store, at: datetime) -> datetime:
 
 def is_open(store: Store, at: datetime) -> bool:
     """Whether the store is open at the instant ``at`` (timezone-aware), on its own wall clock."""
-    local = local_time(store, at)
+    return is_open_locally(store, local_time(store, at))
+
+
+def is_open_locally(store: Store, local: datetime) -> bool:
+    """``is_open`` given the instant already on the store's wall clock (searches convert once per zone)."""
     minute = local.hour * 60 + local.minute
     for period in store.periods_on(local.date()):
         closes = DAY_MINUTES if period.spans_midnight else period.closes

@@ -14,7 +14,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from bff.domain.stores import EARTH_RADIUS_KM, GeoPoint, NearbyQuery, NearbyStore, Store, is_open
+from bff.backends.local.stores_hours import OpeningTable
+from bff.domain.stores import EARTH_RADIUS_KM, GeoPoint, NearbyQuery, NearbyStore, Store, StoreService
 
 KM_PER_DEGREE_LATITUDE = math.pi * EARTH_RADIUS_KM / 180
 
@@ -65,10 +66,10 @@ class PointIndex:
         origin: GeoPoint,
         radius_km: float,
         limit: int,
-        accept: Callable[[int], bool] | None = None,
+        keep: Callable[[NDArray[np.int64]], NDArray[np.bool_]] | None = None,
     ) -> list[tuple[int, float]]:
         """Up to ``limit`` (original position, distance km) within ``radius_km``, nearest first (ties: by
-        position); ``accept`` filters by original position, asked in distance order."""
+        position); ``keep`` filters the candidates (original positions in, a mask out) all at once."""
         if limit <= 0 or not len(self):
             return []
         positions = self.candidates(origin, radius_km)
@@ -78,19 +79,15 @@ class PointIndex:
         inside = distances <= radius_km
         positions, distances = positions[inside], distances[inside]
         originals = self._order[positions]
-        if accept is None and len(distances) > limit:
+        if keep is not None:
+            kept = keep(originals)
+            originals, distances = originals[kept], distances[kept]
+        if len(distances) > limit:
             # Only the `limit` nearest need sorting.
-            keep = np.argpartition(distances, limit - 1)[:limit]
-            originals, distances = originals[keep], distances[keep]
+            chosen = np.argpartition(distances, limit - 1)[:limit]
+            originals, distances = originals[chosen], distances[chosen]
         ranked = np.lexsort((originals, distances))
-        found: list[tuple[int, float]] = []
-        for i in ranked:
-            original = int(originals[i])
-            if accept is None or accept(original):
-                found.append((original, float(distances[i])))
-                if len(found) == limit:
-                    break
-        return found
+        return [(int(originals[i]), float(distances[i])) for i in ranked]
 
 
 class StoreSet:
@@ -100,17 +97,27 @@ class StoreSet:
         self.stores = list(stores)
         self.by_id = {store.id: store for store in self.stores}
         self.index = PointIndex([store.position for store in self.stores])
+        self.offers = {
+            service: np.fromiter((service in s.services for s in self.stores), dtype=bool, count=len(self.stores))
+            for service in StoreService
+        }
+        self._hours: OpeningTable | None = None
+
+    @property
+    def hours(self) -> OpeningTable:
+        if self._hours is None:  # built on the first open-now search
+            self._hours = OpeningTable(self.stores)
+        return self._hours
 
     def nearest(self, query: NearbyQuery) -> list[NearbyStore]:
-        stores = self.stores
         service, open_at = query.service, query.open_at
 
-        def accept(position: int) -> bool:
-            store = stores[position]
-            if service is not None and service not in store.services:
-                return False
-            return open_at is None or is_open(store, open_at)
+        def keep(positions: NDArray[np.int64]) -> NDArray[np.bool_]:
+            mask = np.ones(len(positions), dtype=bool) if service is None else self.offers[service][positions]
+            if open_at is not None and mask.any():
+                mask[mask] = self.hours.open_mask(positions[mask], open_at)
+            return mask
 
         plain = service is None and open_at is None
-        found = self.index.nearest(query.origin, query.radius_km, query.limit, None if plain else accept)
-        return [NearbyStore(stores[position], distance) for position, distance in found]
+        found = self.index.nearest(query.origin, query.radius_km, query.limit, None if plain else keep)
+        return [NearbyStore(self.stores[position], distance) for position, distance in found]
