@@ -78,3 +78,25 @@ async def test_a_stores_feed_lands_its_good_records_and_names_the_bad_ones(tmp_p
         assert await locator.count_stores() == 2
     finally:
         await locator.close()
+
+
+def test_the_cli_seeds_demo_stores_and_imports_a_stores_feed(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BFF_")} | {"BFF_DATA_DIR": str(tmp_path)}
+    bff = str(Path(sys.executable).parent / "bff")
+    seeded = subprocess.run(
+        [bff, "seed", "--products", "12", "--stores", "15"], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert seeded.returncode == 0, seeded.stderr
+    assert "15 stores in" in seeded.stdout
+    feed = tmp_path / "feed.jsonl"
+    good = store_to_dict(generate_stores(1, seed=99, countries=("NL",))[0])
+    feed.write_text(json.dumps({**good, "id": "nl-1"}) + "\n" + json.dumps({**good, "latitude": "north"}) + "\n")
+    imported = subprocess.run(
+        [bff, "import", "--stores", str(feed)], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert imported.returncode == 1  # one record rejected
+    assert "1 stores imported, 1 rejected" in imported.stdout and "record 2: latitude" in imported.stdout

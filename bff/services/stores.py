@@ -66,6 +66,18 @@ async def geocode(geocoders: Geocoders, text: str, country: str | None = None) -
         return await geocoders.fallback.geocode(text, country)
 
 
+async def reverse_geocode(geocoders: Geocoders, position: GeoPoint) -> Place | None:
+    """A label for a position: the configured geocoder, else the embedded one, else none (a label is a nicety)."""
+    for geocoder in (geocoders.primary, geocoders.fallback):
+        if geocoder is None:
+            continue
+        try:
+            return await geocoder.reverse_geocode(position)
+        except ServiceUnavailable:  # the port boundary has recorded the warning
+            continue
+    return None
+
+
 async def origin_of(geocoders: Geocoders, position: GeoPoint | None, address: str | None) -> Origin:
     if position is not None:
         return Origin(position)

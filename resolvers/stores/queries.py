@@ -7,6 +7,7 @@ Pages are offsets into the distance order, so a cursor is the signed offset boun
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 import orjson
@@ -135,7 +136,8 @@ class StoresQuery:
             page_info=page_info,
             count=_counter(ctx, found.origin.position, radius, service, open_now),
             origin=GeoPosition(latitude=position.latitude, longitude=position.longitude) if position else None,
-            origin_label=found.origin.label,
+            known_label=found.origin.label,
+            origin_label_of=_reverse_label(ctx, position if found.origin.label is None else None),
             reason=StoreSearchReason(found.origin.reason) if found.origin.reason else None,
             distance_method=DistanceMethod(found.distance_method),
         )
@@ -165,3 +167,15 @@ def _counter(
         return len(await ctx.backends.stores.nearest(query))
 
     return count
+
+
+def _reverse_label(ctx: Context, position: domain.GeoPoint | None) -> Callable[[], Awaitable[str | None]]:
+    """The "near me" label of a position, looked up only when `originLabel` is selected."""
+
+    async def label() -> str | None:
+        if position is None:
+            return None
+        place = await stores_service.reverse_geocode(geocoders(ctx), position)
+        return place.label if place is not None else None
+
+    return label

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import enum
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 
 import strawberry
@@ -176,6 +177,17 @@ class Store:
 @strawberry.type(description="Stores nearest first (Relay connection), with where the search was centred.")
 class StoreSearchConnection(Connection[Store]):
     origin: GeoPosition | None = strawberry.field(description="The position searched around; null when none.")
-    origin_label: str | None = strawberry.field(description="The geocoded address's label, when `address` was given.")
+    known_label: strawberry.Private[str | None]
+    origin_label_of: strawberry.Private[Callable[[], Awaitable[str | None]]]
+
+    @strawberry.field(
+        description=(
+            "What the origin is called: the geocoded address's label, or, for a position, the place near it "
+            "(reverse geocoding, only when asked for; null when nothing is near)."
+        )
+    )
+    async def origin_label(self) -> str | None:
+        return self.known_label if self.known_label is not None else await self.origin_label_of()
+
     reason: StoreSearchReason | None = strawberry.field(description="Why the result is empty, when it is for a reason.")
     distance_method: DistanceMethod = strawberry.field(description="Whether driving times came with the distances.")

@@ -58,7 +58,7 @@ class OpeningTable:
         before = (day - 1) % 7
         opens, closes = self.opens[positions, before], self.closes[positions, before]
         last_night = (opens >= 0) & (closes <= opens) & (now < closes)
-        mask: NDArray[np.bool_] = today.any(axis=1) | last_night.any(axis=1)
+        mask: NDArray[np.bool_] = np.asarray(today.any(axis=1) | last_night.any(axis=1), dtype=bool)
         # Holiday exceptions on the local date or the day before: the domain's own check.
         dates = set(local_dates.values())
         special = {i for d in dates for e in (d, d - timedelta(days=1)) for i in self.exceptions.get(e, ())}
