@@ -74,8 +74,16 @@ REMOTE_DEFAULTS: dict[str, CallPolicy] = {
         breaker_failures=5,
         breaker_reset_seconds=10,
     ),
-    # The stores' own data (DynamoDB; searched in memory, so calls are rare reloads and by-id reads).
-    "stores": CallPolicy(timeout_seconds=2.0, attempts=1, breaker_failures=5, breaker_reset_seconds=10),
+    # The stores' own data (DynamoDB, the catalog's client settings). Searches run in memory, so calls are
+    # reloads of the whole set (a Query per country, every BFF_STORES_REFRESH_SECONDS): a longer deadline.
+    "stores": CallPolicy(
+        timeout_seconds=5.0,
+        attempts=3,
+        backoff_initial_seconds=0.05,
+        backoff_max_seconds=0.5,
+        breaker_failures=5,
+        breaker_reset_seconds=10,
+    ),
     # Amazon Location Service: a page waits little for it, then falls back (embedded geocoder, straight lines).
     "geocoder": CallPolicy(timeout_seconds=1.0, attempts=2, backoff_max_seconds=0.2, breaker_failures=5),
     "routes": CallPolicy(timeout_seconds=1.5, attempts=1, breaker_failures=5),

@@ -200,6 +200,7 @@ async def _open_stores(settings: Settings) -> StoreLocator:
             settings.aws_region,
             settings.aws_endpoint_url,
             refresh_seconds=settings.stores_refresh_seconds,
+            policy=policy_for(settings, STORES.capability, remote=True),
         )
     from bff.backends.local.stores_sqlite import SqliteStoreLocator
 
@@ -305,7 +306,10 @@ async def build_backends(settings: Settings) -> AsyncIterator[Backends]:
             settings, await _open_search(settings, catalog), SEARCH, remote=settings.search_backend != "embedded"
         )
         stack.push_async_callback(search.close)
-        stores = _boundary(settings, await _open_stores(settings), STORES, remote=settings.stores_store != "sqlite")
+        on_dynamodb = settings.stores_store == "dynamodb"
+        stores = _boundary(
+            settings, await _open_stores(settings), STORES, remote=on_dynamodb, client_retries=on_dynamodb
+        )
         stack.push_async_callback(stores.close)
         geocoder, fallback_geocoder, routes = await _open_location(settings)
         remote_geocoder = settings.geocoder_backend != "embedded"
@@ -380,7 +384,8 @@ async def open_catalog(settings: Settings) -> AsyncIterator[CatalogStore]:
 @asynccontextmanager
 async def open_stores(settings: Settings) -> AsyncIterator[StoreLocator]:
     """The stores' data alone, for commands (seed, import) that write to it."""
-    stores = _boundary(settings, await _open_stores(settings), STORES, remote=settings.stores_store != "sqlite")
+    on_dynamodb = settings.stores_store == "dynamodb"
+    stores = _boundary(settings, await _open_stores(settings), STORES, remote=on_dynamodb, client_retries=on_dynamodb)
     try:
         yield stores
     finally:

@@ -20,9 +20,11 @@ import orjson
 
 from bff.backends import dynamodb_schema as s
 from bff.backends.dynamodb_client import DynamoRequests, aioboto3_caller
+from bff.backends.dynamodb_config import NO_DEADLINE, open_client
 from bff.backends.dynamodb_items import to_wire
 from bff.backends.local.stores_index import StoreSet
 from bff.domain.stores import NearbyQuery, NearbyStore, Store, store_from_dict, store_to_dict
+from bff.settings import CallPolicy
 
 STORE = "STORE"
 STORES = "STORES"
@@ -56,17 +58,18 @@ class DynamoStoreLocator:
 
     @classmethod
     async def open(
-        cls, table: str, region: str, endpoint_url: str | None = None, *, refresh_seconds: float = 60.0
+        cls,
+        table: str,
+        region: str,
+        endpoint_url: str | None = None,
+        *,
+        refresh_seconds: float = 60.0,
+        policy: CallPolicy | None = None,
     ) -> DynamoStoreLocator:
-        import aioboto3
-        from botocore.config import Config
-
+        """The stores in ``table``; the client follows ``policy`` as the catalog's does (``dynamodb_config``)."""
         stack = AsyncExitStack()
-        config = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=2, read_timeout=5)
-        client = await stack.enter_async_context(
-            aioboto3.Session().client("dynamodb", region_name=region, endpoint_url=endpoint_url, config=config)
-        )
-        return cls(DynamoRequests(table, aioboto3_caller(client)), stack, refresh_seconds)
+        client = await open_client(stack, region, endpoint_url, policy or NO_DEADLINE)
+        return cls(DynamoRequests(table, aioboto3_caller(client), capability="stores"), stack, refresh_seconds)
 
     async def _countries(self) -> list[str]:
         request = {"TableName": self.requests.table, "Key": to_wire(countries_key())}
