@@ -5,15 +5,11 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from bff.settings import Settings
-
-if TYPE_CHECKING:
-    from bff.backends.catalog import CatalogReader
-    from bff.backends.stores import StoreLocator
 
 app = typer.Typer(help="Storefront BFF: a GraphQL backend-for-frontend for headless storefronts.", no_args_is_help=True)
 
@@ -79,20 +75,11 @@ def seed(
             report = await seed_catalog(store, products=products, seed=seed, progress=sys.stderr.isatty())
             typer.echo(str(report))
             if stores:
-                typer.echo(await seed_demo_stores(store, backends.stores, stores, seed))
+                from bff.services.stores_seed import seed_demo_stores
+
+                typer.echo(await seed_demo_stores(store, backends.stores, stores, seed=seed))
 
     asyncio.run(run())
-
-
-async def seed_demo_stores(catalog: CatalogReader, locator: StoreLocator, count: int, seed: int) -> str:
-    """Demo stores holding pickup stock of the catalog's variants (the first 1,000 products')."""
-    from bff.domain.catalog import PageRequest, ProductQuery, ProductSortKey
-    from bff.services.stores_seed import seed_stores
-
-    page = await catalog.list_products(ProductQuery(), ProductSortKey.ID, False, PageRequest(limit=1000))
-    variants = await catalog.get_variants_by_product([p.id for p in page.items])
-    variant_ids = [v.id for group in variants for v in group]
-    return str(await seed_stores(locator, count, seed=seed, variant_ids=variant_ids))
 
 
 @app.command(name="import")

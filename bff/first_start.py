@@ -3,7 +3,7 @@
 ``bff serve --seed-if-empty`` (the container image's command) calls :func:`seed_if_empty` before it serves,
 so ``docker run`` shows a store with products rather than an empty one. A catalog that has any product is
 left alone, and production never gets demo data. The demo discount codes are written when none of them is
-stored yet.
+stored yet, and demo stores (``bff.services.stores_seed``) when there are none.
 """
 
 from __future__ import annotations
@@ -25,4 +25,9 @@ async def seed_if_empty(settings: Settings, products: int = 1000, seed: int = 42
         store = backends.catalog
         if await store.count_products(ProductQuery()) > 0:
             return None
-        return await seed_catalog(store, products=products, seed=seed, progress=False)
+        report = await seed_catalog(store, products=products, seed=seed, progress=False)
+        if await backends.stores.count_stores() == 0:
+            from bff.services.stores_seed import DEMO_STORES, seed_demo_stores
+
+            await seed_demo_stores(store, backends.stores, DEMO_STORES, seed=seed)
+        return report

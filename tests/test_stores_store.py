@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bff.backends.dynamodb_catalog import create_table
+from bff.backends.local.sqlite_catalog import SqliteCatalogStore
 from bff.backends.local.stores_sqlite import SqliteStoreLocator
 from bff.backends.stores_dynamodb import DynamoStoreLocator
 from bff.domain.stores import GeoPoint, NearbyQuery, store_to_dict
@@ -100,3 +101,24 @@ def test_the_cli_seeds_demo_stores_and_imports_a_stores_feed(tmp_path: Path) -> 
     )
     assert imported.returncode == 1  # one record rejected
     assert "1 stores imported, 1 rejected" in imported.stdout and "record 2: latitude" in imported.stdout
+
+
+async def test_a_first_start_seeds_demo_stores_holding_catalog_variants(tmp_path: Path) -> None:
+    from bff.first_start import seed_if_empty
+    from bff.services.stores_seed import DEMO_STORES
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path)
+    assert await seed_if_empty(settings, products=10) is not None
+    locator = await SqliteStoreLocator.open(settings.stores_db_path)
+    try:
+        stores = await locator.list_stores("FR") + await locator.list_stores("US")
+        assert await locator.count_stores() == DEMO_STORES
+        stocked = sorted({variant for s in stores for variant in s.pickup_stock})
+        catalog = await SqliteCatalogStore.open(settings.catalog_db_path)
+        try:
+            assert stocked and None not in await catalog.get_variants(stocked)  # the catalog's own variants
+        finally:
+            await catalog.close()
+    finally:
+        await locator.close()

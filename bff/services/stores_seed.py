@@ -15,10 +15,14 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
+from bff.backends.catalog import CatalogReader
 from bff.backends.local.geocoder_places import City, gazetteer
 from bff.backends.stores import StoreLocator
+from bff.domain.catalog import PageRequest, ProductQuery, ProductSortKey
 from bff.domain.stores import Address, GeoPoint, Period, Store, StoreService, parse_period
 
+# How many stores `bff seed` and a first start write by default.
+DEMO_STORES = 200
 DEFAULT_COUNTRIES = ("US", "CA", "GB", "IE", "FR", "DE", "NL", "BE", "ES", "IT", "AU", "NZ", "JP")
 STREETS = ("High", "Market", "Station", "Church", "Park", "Mill", "King", "Queen", "Bridge", "Harbour", "Oak")
 STREET_KINDS = ("Street", "Road", "Avenue", "Lane", "Square", "Way")
@@ -132,3 +136,11 @@ async def seed_stores(
         len({(s.address.country, s.address.city) for s in stores}),
         len({s.address.country for s in stores}),
     )
+
+
+async def seed_demo_stores(catalog: CatalogReader, locator: StoreLocator, count: int, *, seed: int = 42) -> str:
+    """Demo stores holding pickup stock of the catalog's variants (the first 1,000 products')."""
+    page = await catalog.list_products(ProductQuery(), ProductSortKey.ID, False, PageRequest(limit=1000))
+    variants = await catalog.get_variants_by_product([p.id for p in page.items])
+    variant_ids = [v.id for group in variants for v in group]
+    return str(await seed_stores(locator, count, seed=seed, variant_ids=variant_ids))
