@@ -156,13 +156,19 @@ def gazetteer() -> Gazetteer:
 
 
 class EmbeddedGeocoder:
+    def __init__(self) -> None:
+        self._places: Gazetteer | None = None
+
+    async def _gazetteer(self) -> Gazetteer:
+        if self._places is None:  # the first use loads it, off the event loop
+            self._places = await asyncio.to_thread(gazetteer)
+        return self._places
+
     async def geocode(self, text: str, country: str | None = None) -> Place | None:
-        places = await asyncio.to_thread(gazetteer)
-        return places.geocode(text, country)
+        return (await self._gazetteer()).geocode(text, country)
 
     async def reverse_geocode(self, position: GeoPoint) -> Place | None:
-        places = await asyncio.to_thread(gazetteer)
-        return places.reverse(position)
+        return (await self._gazetteer()).reverse(position)
 
     async def close(self) -> None:
         return None
