@@ -136,6 +136,7 @@ def variable_sets(document: str, samples: dict[str, Any]) -> list[dict[str, Any]
             "first": 5,
             "n": 4,
             "q": "shirt",
+            "address": "Lyon, France",
             "query": "shirt",
             "id": samples[flavour]["id"],
             "ids": samples["ids"],
