@@ -12,6 +12,7 @@ import pytest
 
 from bff.backends.local.geocoder_places import gazetteer
 from bff.backends.local.stores_index import PointIndex, StoreSet
+from bff.domain.store_records import store_from_dict, store_to_dict
 from bff.domain.stores import (
     Address,
     GeoPoint,
@@ -21,8 +22,6 @@ from bff.domain.stores import (
     is_open,
     next_opening,
     parse_period,
-    store_from_dict,
-    store_to_dict,
 )
 from bff.errors import BadUserInput
 

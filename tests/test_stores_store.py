@@ -10,7 +10,8 @@ from bff.backends.dynamodb_catalog import create_table
 from bff.backends.local.sqlite_catalog import SqliteCatalogStore
 from bff.backends.local.stores_sqlite import SqliteStoreLocator
 from bff.backends.stores_dynamodb import DynamoStoreLocator
-from bff.domain.stores import GeoPoint, NearbyQuery, store_to_dict
+from bff.domain.store_records import store_to_dict
+from bff.domain.stores import GeoPoint, NearbyQuery
 from bff.services.stores_feed import import_stores
 from bff.services.stores_seed import generate_stores
 

@@ -23,7 +23,8 @@ from bff.backends.dynamodb_client import DynamoRequests, aioboto3_caller
 from bff.backends.dynamodb_config import NO_DEADLINE, open_client
 from bff.backends.dynamodb_items import to_wire
 from bff.backends.local.stores_index import StoreSet
-from bff.domain.stores import NearbyQuery, NearbyStore, Store, store_from_dict, store_to_dict
+from bff.domain.store_records import store_from_dict, store_to_dict
+from bff.domain.stores import NearbyQuery, NearbyStore, Store
 from bff.settings import CallPolicy
 
 STORE = "STORE"

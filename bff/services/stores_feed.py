@@ -15,7 +15,8 @@ from pathlib import Path
 import yaml
 
 from bff.backends.stores import StoreLocator
-from bff.domain.stores import Store, store_from_dict
+from bff.domain.store_records import store_from_dict
+from bff.domain.stores import Store
 
 BATCH = 500
 

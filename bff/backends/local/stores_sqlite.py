@@ -16,7 +16,8 @@ import orjson
 
 from bff.backends.local.sqlite_worker import SqliteWorker
 from bff.backends.local.stores_index import StoreSet
-from bff.domain.stores import NearbyQuery, NearbyStore, Store, store_from_dict, store_to_dict
+from bff.domain.store_records import store_from_dict, store_to_dict
+from bff.domain.stores import NearbyQuery, NearbyStore, Store
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS stores (
