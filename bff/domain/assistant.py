@@ -192,6 +192,9 @@ def _intent(data: Mapping[str, object], known_types: set[str] | frozenset[str]) 
         unknown = set(SLOT_REFERENCE.findall(utterance)) - slot_names
         if unknown:
             raise ValueError(f"intent {name}: utterance {utterance!r} names unknown slots {sorted(unknown)}")
+    response = str(data.get("response") or "")
+    if set(SLOT_REFERENCE.findall(response)) - slot_names:
+        raise ValueError(f"intent {name}: the response names slots the intent does not have")
     if any(s.required and not s.prompt for s in slots):
         raise ValueError(f"intent {name}: a required slot needs a prompt")
     return Intent(

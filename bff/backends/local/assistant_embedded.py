@@ -24,6 +24,7 @@ from bff.domain.assistant import (
     FAILED,
     IN_PROGRESS,
     READY,
+    SLOT_REFERENCE,
     AssistantTurn,
     BotDefinition,
     Intent,
@@ -148,7 +149,8 @@ class EmbeddedAssistant:
                 intent_state=IN_PROGRESS,
             )
             return turn, dialog
-        message = intent.response.format_map({k: v or "" for k, v in dialog.slots.items()})
+        filled = dialog.slots
+        message = SLOT_REFERENCE.sub(lambda m: filled.get(m.group(1)) or "", intent.response)
         turn = AssistantTurn(
             session_id=session_id,
             messages=(message,) if message else (),
