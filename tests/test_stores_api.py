@@ -296,3 +296,24 @@ async def test_an_address_goes_to_geo_places_and_falls_back_offline_when_it_fail
     assert body["data"]["stores"]["originLabel"].startswith("Lyon")
     assert "geocoder" in [w["capability"] for w in body["extensions"]["warnings"]]
     places.assert_no_pending_responses()
+
+
+async def test_only_the_nearest_route_candidates_are_routed(stores_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in AWS_ENV.items():
+        monkeypatch.setenv(key, value)
+    settings = make_settings(stores_dir, routes_backend="location", stores_route_candidates=3)
+    app = app_client(settings)
+    async with app as http:
+        planner: Any = unwrap(app.state.backends.routes)
+        sent: list[dict[str, Any]] = []
+        planner.client.meta.events.register_first(
+            "before-parameter-build.geo-routes.CalculateRouteMatrix", lambda params, **_: sent.append(params)
+        )
+        routes = stubber(app.state.backends.routes)
+        routes.add_response("calculate_route_matrix", matrix(3), None)
+        body = await gql(http, STORES_BY_POSITION, near=PARIS, first=8, radius=400)
+    edges = body["data"]["stores"]["edges"]
+    assert len(edges) == 8 and len(sent) == 1 and len(sent[0]["Destinations"]) == 3
+    nearest = [[e["node"]["position"]["longitude"], e["node"]["position"]["latitude"]] for e in edges[:3]]
+    assert [d["Position"] for d in sent[0]["Destinations"]] == nearest
+    assert [e["node"]["travelTime"] is not None for e in edges] == [True] * 3 + [False] * 5
