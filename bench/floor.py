@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -23,9 +24,11 @@ from bff.cursors import CursorCodec
 from bff.domain.cart_pricing import price_cart
 from bff.domain.catalog import Image, Money, PageRequest, Product, ProductQuery, ProductSortKey, Variant
 from bff.domain.search import FACET_CATEGORY, SearchRequest
+from bff.domain.stores import GeoPoint, NearbyQuery, is_open, next_opening
 from bff.ids import from_global_id, to_global_id
 from bff.settings import Settings
 from resolvers.catalog.inputs import listing_name
+from resolvers.stores.queries import search_listing
 
 
 def money(m: Money | None) -> dict[str, Any] | None:
@@ -51,6 +54,7 @@ class Floor:
         self.catalog = backends.catalog
         self.carts = backends.carts
         self.search_port = backends.search
+        self.stores = backends.stores
         self.cursors = cursors
 
     async def home(self, variables: dict[str, Any]) -> dict[str, Any]:
@@ -184,6 +188,36 @@ class Floor:
         ]
         return {"search": {"totalCount": max(result.total, 0), "edges": edges, "productFilters": filters}}
 
+    async def store_locator(self, variables: dict[str, Any]) -> dict[str, Any]:
+        origin, radius, first = GeoPoint(variables["latitude"], variables["longitude"]), 500.0, variables["first"]
+        found = await self.stores.nearest(NearbyQuery(origin, radius, first + 1))
+        page = found[:first]
+        now = datetime.now(UTC)
+        days = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
+        edges = []
+        for n in page:
+            store, opening = n.store, next_opening(n.store, now)
+            hours = [
+                {"day": day, "periods": [{"opens": p.text()[:5], "closes": p.text()[6:]} for p in periods]}
+                for day, periods in zip(days, store.hours, strict=True)
+            ]
+            node = {
+                "id": to_global_id("Store", store.id),
+                "name": store.name,
+                "distanceKm": round(n.distance_km, 3),
+                "openNow": is_open(store, now),
+                "nextOpening": opening.isoformat() if opening else None,
+                "phone": store.phone,
+                "address": {"formatted": store.address.label()},
+                "position": {"latitude": store.position.latitude, "longitude": store.position.longitude},
+                "openingHours": hours,
+            }
+            edges.append({"node": node})
+        listing = search_listing(origin, None, radius, False, None)
+        end = self.cursors.encode(listing, (len(page) - 1, page[-1].store.id)) if page else None
+        page_info = {"hasNextPage": len(found) > first, "endCursor": end}
+        return {"stores": {"edges": edges, "pageInfo": page_info, "distanceMethod": "STRAIGHT_LINE"}}
+
     @staticmethod
     def variant(v: Variant) -> dict[str, Any]:
         return {
@@ -200,7 +234,12 @@ class Floor:
 
 
 Handler = Callable[[Floor, dict[str, Any]], Awaitable[dict[str, Any]]]
-HANDLERS: dict[str, Handler] = {"home": Floor.home, "product_page": Floor.product_page, "search": Floor.search}
+HANDLERS: dict[str, Handler] = {
+    "home": Floor.home,
+    "product_page": Floor.product_page,
+    "search": Floor.search,
+    "store_locator": Floor.store_locator,
+}
 
 
 def create_floor(settings: Settings | None = None) -> Starlette:

@@ -72,7 +72,7 @@ def geocoders(ctx: Context) -> stores_service.Geocoders:
     return stores_service.Geocoders(ctx.backends.geocoder, ctx.backends.fallback_geocoder)
 
 
-def _listing(point: object, address: str | None, radius: float, open_now: bool, kind: object) -> str:
+def search_listing(point: object, address: str | None, radius: float, open_now: bool, kind: object) -> str:
     digest = hashlib.sha256(orjson.dumps([repr(point), address, radius, open_now, repr(kind)])).hexdigest()[:20]
     return f"stores:{digest}"
 
@@ -105,7 +105,7 @@ class StoresQuery:
         point, address = near_point(near)
         radius = domain.check_radius(ctx.settings.stores_default_radius_km if radius_km is None else radius_km, bounds)
         size = domain.check_first(ctx.settings.default_page_size if first is None else first, bounds)
-        listing = _listing(point, address, radius, open_now, service)
+        listing = search_listing(point, address, radius, open_now, service)
         page = page_request(ctx, ConnectionArgs(first=size, after=after), listing)
         offset = 0
         if page.after is not None:
