@@ -254,6 +254,8 @@ class Settings(BaseSettings):
     def carts_backend(self) -> Literal["sqlite", "dynamodb"]:
         """Where carts live: ``cart_backend``, or the catalog's backend when it is not set."""
         return self.cart_backend or self.catalog_backend
+
+    @property
     def stores_db_path(self) -> Path:
         return self.data_dir / "stores.sqlite3"
 
