@@ -56,12 +56,14 @@ def seed(
     ] = False,
     stores: Annotated[int, typer.Option(min=0, max=100_000, help="How many demo stores to generate (0: none).")] = 200,
 ) -> None:
-    """Generate a deterministic demo catalog, the demo discount codes and demo stores in real cities into the
-    configured backends."""
+    """Generate a deterministic demo catalog, the demo discount codes, demo stores in real cities and, when the
+    recommender has no history yet, a shopping history (and the model built from it) into the configured
+    backends."""
     from bff.catalog_io import seed_catalog, seed_discounts
 
     async def run() -> None:
         from bff.backends.registry import build_backends
+        from bff.catalog_io.interaction_history import seed_interactions
         from bff.domain.catalog import ProductQuery
 
         async with build_backends(Settings()) as backends:
@@ -71,13 +73,19 @@ def seed(
             store = backends.catalog
             if if_empty and await store.count_products(ProductQuery()) > 0:
                 typer.echo("catalog already seeded; nothing to do")
-                return
-            report = await seed_catalog(store, products=products, seed=seed, progress=sys.stderr.isatty())
-            typer.echo(str(report))
-            if stores:
-                from bff.services.stores_seed import seed_demo_stores
+            else:
+                report = await seed_catalog(store, products=products, seed=seed, progress=sys.stderr.isatty())
+                typer.echo(str(report))
+                if stores:
+                    from bff.services.stores_seed import seed_demo_stores
 
-                typer.echo(await seed_demo_stores(store, backends.stores, stores, seed=seed))
+                    typer.echo(await seed_demo_stores(store, backends.stores, stores, seed=seed))
+            events = await seed_interactions(store, backends.embedded_model, seed=seed)
+            typer.echo(
+                f"seeded {events} shopper interactions and built the recommendation model"
+                if events
+                else "interaction history already present; left as it is"
+            )
 
     asyncio.run(run())
 
@@ -285,6 +293,27 @@ def aws_local_token(
         typer.echo("--use takes id or access", err=True)
         raise typer.Exit(2)
     typer.echo(tokens[use])
+
+
+recommender = typer.Typer(help="The embedded recommender (docs/recommendations.md).")
+app.add_typer(recommender, name="recommender")
+
+
+@recommender.command("rebuild")
+def recommender_rebuild() -> None:
+    """Fit the embedded model on the whole interaction history and the catalog; serving processes load it."""
+
+    async def run() -> str:
+        from bff.backends.registry import build_backends
+
+        async with build_backends(Settings()) as backends:
+            model = await backends.embedded_model.rebuild()
+        return (
+            f"model built from {model.interactions} interactions: {len(model.related)} products with related "
+            f"products, {len(model.bought_together)} bought with others, {len(model.for_shopper)} shoppers"
+        )
+
+    typer.echo(asyncio.run(run()))
 
 
 persisted_queries = typer.Typer(help="The persisted-query manifest (BFF_APQ_MODE=allowlist runs only these).")

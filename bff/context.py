@@ -8,7 +8,9 @@ import strawberry
 
 from bff.backends.registry import Backends
 from bff.cursors import CursorCodec
+from bff.domain.catalog import Product
 from bff.domain.identity import Identity
+from bff.services.recommend import rerank_ids
 from bff.settings import Settings
 from bff.state import AppState
 from loaders import DataLoaders
@@ -35,6 +37,20 @@ class Context:
             user=user,
             request_id=request_id,
         )
+
+    async def rerank(self, products: list[Product]) -> list[Product]:
+        """A page of products re-ranked for the signed-in shopper when re-ranking is on (the same products,
+        another order); as they are otherwise. Catalog and search pages call this, knowing nothing of how."""
+        settings = self.settings
+        if not settings.recommendation_rerank or self.user is None or len(products) < 2:
+            return products
+        configured = settings.recommender_backend == "personalize" and bool(settings.personalize_ranking_arn)
+        backends = self.backends
+        order = await rerank_ids(
+            [p.id for p in products], self.user.subject, backends.recommender, backends.embedded_recommender, configured
+        )
+        by_id = {p.id: p for p in products}
+        return [by_id[i] for i in order]
 
 
 Info = strawberry.Info[Context, None]

@@ -39,6 +39,11 @@ PORT_CALL_FAILURES = Counter(
     "bff_port_call_failures", "Port calls that failed on the backend's side.", ["capability", "operation", "reason"]
 )
 PORT_CALL_RETRIES = Counter("bff_port_call_retries", "Retries of idempotent port calls.", ["capability", "operation"])
+INTERACTIONS_DROPPED = Counter(
+    "bff_interactions_dropped",
+    "Shopper interactions dropped: the buffer was full or the recommender failed.",
+    ["reason"],
+)
 BREAKER_OPENED = Counter("bff_breaker_opened", "Times a capability's circuit breaker opened.", ["capability"])
 
 LISTENER_FAILURES = Counter(

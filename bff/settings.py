@@ -145,6 +145,38 @@ class Settings(BaseSettings):
     # Embedded dialogs kept in memory: at most this many sessions, each forgotten after this long unused.
     assistant_max_sessions: int = Field(10_000, ge=1)
     assistant_session_ttl_seconds: float = Field(900.0, gt=0)
+    # Recommendations (docs/recommendations.md). "embedded" is the model built from the store's own history
+    # (`bff recommender rebuild`); "personalize" asks Amazon Personalize for each use case given an ARN below
+    # (a recommender or a campaign ARN) and the embedded model for the others, and whenever Personalize fails.
+    recommender_backend: Literal["embedded", "personalize"] = "embedded"
+    personalize_for_you_arn: str | None = None
+    personalize_popular_arn: str | None = None
+    personalize_related_arn: str | None = None
+    personalize_bought_together_arn: str | None = None
+    # A personalized-ranking campaign: re-ranks search and category pages (with `recommendation_rerank`).
+    personalize_ranking_arn: str | None = None
+    # A filter applied to every list but recently viewed (e.g. exclude purchased, in stock only), and the
+    # values of its placeholders as Personalize expects them, e.g. {"IN_STOCK": "\"true\""}.
+    personalize_filter_arn: str | None = None
+    personalize_filter_values: dict[str, str] = {}
+    # The event tracker that `PutEvents` sends interactions to; none: interactions stay embedded.
+    personalize_tracking_id: str | None = None
+    # GetRecommendations calls in flight at once for one request (a page asking a list per product).
+    personalize_max_concurrency: int = Field(8, ge=1, le=64)
+    # Personalize's `context` sent with every list (keys as in the interactions schema), e.g. {"CHANNEL": "web"}.
+    recommendation_context: dict[str, str] = {}
+    # Re-rank `search` and `Category.products` pages for signed-in shoppers (same items, another order).
+    recommendation_rerank: bool = False
+    # How often a serving process refits the embedded model when new interactions arrived (0: never; then
+    # `bff recommender rebuild` does it).
+    recommender_rebuild_interval_seconds: float = Field(300.0, ge=0)
+    # Interactions wait in a bounded in-process buffer, sent in the background; past its size they are dropped
+    # (and counted: `bff_interactions_dropped`). A flush sends at most `interaction_batch` events.
+    interaction_buffer_size: int = Field(10_000, ge=1)
+    interaction_batch: int = Field(100, ge=1)
+    interaction_flush_seconds: float = Field(1.0, gt=0)
+    # Development and benchmarks only: every recommender call first waits this long (a slow recommender).
+    recommender_delay_seconds: float = Field(0.0, ge=0, le=10)
 
     # HTTP
     cors_origins: list[str] = ["http://localhost:3000", "http://127.0.0.1:3000"]
@@ -269,6 +301,21 @@ class Settings(BaseSettings):
         return self.data_dir / "search.sqlite3"
 
     @property
+    def recommender_db_path(self) -> Path:
+        return self.data_dir / "recommender.sqlite3"
+
+    @property
+    def personalize_arns(self) -> dict[str, str]:
+        """The ARN of each use case (intent name) that has one."""
+        arns = {
+            "FOR_YOU": self.personalize_for_you_arn,
+            "POPULAR": self.personalize_popular_arn,
+            "RELATED": self.personalize_related_arn,
+            "FREQUENTLY_BOUGHT_TOGETHER": self.personalize_bought_together_arn,
+        }
+        return {intent: arn for intent, arn in arns.items() if arn}
+
+    @property
     def persisted_queries_path(self) -> Path:
         return self.persisted_queries_manifest or self.data_dir / "persisted-queries.json"
 
@@ -345,6 +392,8 @@ class Settings(BaseSettings):
             problems.append(
                 "BFF_METRICS_ENDPOINT needs BFF_METRICS_TOKEN (at least 32 characters): /metrics is private"
             )
+        if self.recommender_delay_seconds:
+            problems.append("BFF_RECOMMENDER_DELAY_SECONDS slows the recommender down on purpose (benchmarks only)")
         if self.aws_endpoint_url:
             problems.append("BFF_AWS_ENDPOINT_URL points AWS clients at a local stand-in")
         if self.dax_endpoint and self.dax_endpoint.startswith(("http://", "https://")):

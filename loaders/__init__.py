@@ -11,6 +11,7 @@ from loaders.category_by_id import CategoryByIdLoader
 from loaders.child_categories import ChildCategoriesLoader
 from loaders.product_by_handle import ProductByHandleLoader
 from loaders.product_by_id import ProductByIdLoader
+from loaders.recommendations import RecommendationsLoader
 from loaders.variant_by_id import VariantByIdLoader
 from loaders.variants_by_product import VariantsByProductLoader
 
@@ -25,6 +26,7 @@ class DataLoaders:
     category_by_handle: CategoryByHandleLoader
     child_categories: ChildCategoriesLoader
     cart_by_id: CartByIdLoader
+    recommendations: RecommendationsLoader
 
     def release(self) -> None:
         """Forget every value loaded or primed (the request is over; see GraphQLEndpoint.run)."""
@@ -44,4 +46,5 @@ class DataLoaders:
             category_by_handle=CategoryByHandleLoader(catalog),
             child_categories=ChildCategoriesLoader(catalog),
             cart_by_id=CartByIdLoader(backends.carts),
+            recommendations=RecommendationsLoader(backends),
         )

@@ -14,18 +14,25 @@ from resolvers.catalog.queries import CatalogQuery
 from resolvers.catalog.types import Category, Product, ProductVariant
 from resolvers.identity.queries import IdentityQuery
 from resolvers.node import NodeQuery
+from resolvers.recommendations.mutations import RecommendationsMutation
+from resolvers.recommendations.product_field import extend_product
+from resolvers.recommendations.queries import RecommendationsQuery
 from resolvers.search.queries import SearchQuery
 from resolvers.stores.queries import StoresQuery
 
 
 @strawberry.type(description="The storefront's read API: catalog, and more as capabilities land.")
-class Query(NodeQuery, CatalogQuery, IdentityQuery, SearchQuery, CartQuery, StoresQuery):
+class Query(NodeQuery, CatalogQuery, IdentityQuery, SearchQuery, CartQuery, StoresQuery, RecommendationsQuery):
     pass
 
 
 @strawberry.type(description="The storefront's write API: each domain adds its mutations as a mixin.")
-class Mutation(CatalogAdminMutation, CartMutation, AssistantMutation):
+class Mutation(CatalogAdminMutation, CartMutation, AssistantMutation, RecommendationsMutation):
     pass
+
+
+# Domains add fields to the catalog's types here, so the catalog imports none of them.
+extend_product(Product)
 
 
 schema = strawberry.Schema(

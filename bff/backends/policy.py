@@ -89,6 +89,8 @@ REMOTE_DEFAULTS: dict[str, CallPolicy] = {
     "routes": CallPolicy(timeout_seconds=1.5, attempts=1, breaker_failures=5),
     # Amazon Lex V2: never retried (a message moves the dialog on); a friendly fallback answers instead.
     "assistant": CallPolicy(timeout_seconds=3.0, attempts=1, breaker_failures=5),
+    # Recommendations are optional: a slow recommender costs a page at most this long before its fallback.
+    "recommender": CallPolicy(timeout_seconds=0.3, attempts=1, breaker_failures=5, breaker_reset_seconds=10),
     # A cache is an optimisation: its callers read the source of truth sooner than a retry would answer.
     "cache": CallPolicy(timeout_seconds=0.5, attempts=1, breaker_failures=3, breaker_reset_seconds=5),
 }

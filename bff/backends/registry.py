@@ -21,8 +21,10 @@ from bff.backends.catalog_events import CatalogListener, ObservedCatalogStore
 from bff.backends.catalog_watch import CatalogWatch
 from bff.backends.discounts import DISCOUNTS, DiscountStore
 from bff.backends.geocoder import GEOCODER, ROUTES, Geocoder, RoutePlanner
+from bff.backends.interaction_buffer import InteractionBuffer
 from bff.backends.policy import policy_for
 from bff.backends.ports import PortSpec, instrument
+from bff.backends.recommender import RECOMMENDER, Recommender
 from bff.backends.search import SEARCH, ProductSearch
 from bff.backends.search_indexer import SearchIndexer
 from bff.backends.stores import STORES, StoreLocator
@@ -31,6 +33,7 @@ from bff.settings import Settings
 if TYPE_CHECKING:
     from bff.backends.catalog_cache import CachedCatalogReads
     from bff.backends.local.issuer import LocalIssuer
+    from bff.backends.local.recommender_embedded import EmbeddedRecommender
 
 P = TypeVar("P")
 # How long start-up waits for the search cluster to create its alias before serving without it.
@@ -68,6 +71,14 @@ class Backends:
     routes: RoutePlanner | None
     # The chat assistant (docs/assistant.md).
     assistant: Assistant
+    # The configured recommender (Personalize or the embedded model) and the embedded model itself, which
+    # serves what the configured one cannot (``bff.services.recommend``); the same port when embedded.
+    recommender: Recommender
+    embedded_recommender: Recommender
+    # The embedded model's adapter itself, for commands that rebuild or seed it.
+    embedded_model: EmbeddedRecommender
+    # Interactions on their way to the recommenders, sent in the background.
+    interactions: InteractionBuffer
 
 
 async def _open_catalog(settings: Settings) -> CatalogStore:
@@ -267,6 +278,44 @@ def _read_through(settings: Settings, catalog: CatalogStore, cache: Cache) -> Ca
     )
 
 
+async def _open_recommenders(
+    settings: Settings, catalog: CatalogReader, stack: AsyncExitStack
+) -> tuple[Recommender, Recommender, EmbeddedRecommender]:
+    """The configured recommender, the embedded one, each behind the boundary (closed by ``stack``), and the
+    embedded adapter."""
+    from bff.backends.local.recommender_embedded import EmbeddedRecommender
+
+    def delayed(adapter: Recommender) -> Recommender:
+        if not settings.recommender_delay_seconds:
+            return adapter
+        from bff.backends.recommender_delay import DelayedRecommender
+
+        return DelayedRecommender(adapter, settings.recommender_delay_seconds)
+
+    embedded_adapter = await EmbeddedRecommender.open(
+        settings.recommender_db_path, catalog, rebuild_interval=settings.recommender_rebuild_interval_seconds
+    )
+    stack.push_async_callback(embedded_adapter.close)
+    if settings.recommender_backend == "embedded":
+        embedded = _boundary(settings, delayed(embedded_adapter), RECOMMENDER, remote=False)
+        return embedded, embedded, embedded_adapter
+    embedded = _boundary(settings, embedded_adapter, RECOMMENDER, remote=False)
+    from bff.backends.personalize import PersonalizeConfig, PersonalizeRecommender
+    from bff.domain.recommendations import Intent
+
+    config = PersonalizeConfig(
+        arns={Intent[name]: arn for name, arn in settings.personalize_arns.items()},
+        ranking_arn=settings.personalize_ranking_arn,
+        filter_arn=settings.personalize_filter_arn,
+        filter_values=settings.personalize_filter_values,
+        tracking_id=settings.personalize_tracking_id,
+        max_concurrency=settings.personalize_max_concurrency,
+    )
+    personalize = await PersonalizeRecommender.open(config, settings.aws_region, settings.aws_endpoint_url)
+    stack.push_async_callback(personalize.close)
+    return _boundary(settings, delayed(personalize), RECOMMENDER, remote=True), embedded, embedded_adapter
+
+
 def _boundary(settings: Settings, adapter: P, spec: PortSpec[P], *, remote: bool, client_retries: bool = False) -> P:
     """``adapter`` behind the port boundary, under its capability's call policy (``bff.backends.policy``).
 
@@ -355,6 +404,16 @@ async def build_backends(settings: Settings) -> AsyncIterator[Backends]:
         )
         stack.push_async_callback(carts.close)
         cart_listeners: tuple[CartListener, ...] = ()
+        recommender, embedded_recommender, embedded_model = await _open_recommenders(settings, observed, stack)
+        sinks = [recommender] if recommender is embedded_recommender else [recommender, embedded_recommender]
+        interactions = InteractionBuffer(
+            sinks,
+            capacity=settings.interaction_buffer_size,
+            batch=settings.interaction_batch,
+            interval=settings.interaction_flush_seconds,
+        )
+        interactions.start()
+        stack.push_async_callback(interactions.close)
         yield Backends(
             catalog=observed,
             catalog_reads=catalog_reads,
@@ -371,6 +430,10 @@ async def build_backends(settings: Settings) -> AsyncIterator[Backends]:
             fallback_geocoder=fallback_geocoder,
             routes=routes,
             assistant=assistant,
+            recommender=recommender,
+            embedded_recommender=embedded_recommender,
+            embedded_model=embedded_model,
+            interactions=interactions,
         )
 
 

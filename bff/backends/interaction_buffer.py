@@ -1,0 +1,97 @@
+"""``InteractionBuffer``: shoppers' interactions leave the request at once and reach the recommenders later.
+
+``offer`` only appends to a bounded in-process queue (no I/O, so ``trackInteractions`` adds no latency);
+a background task started with the app sends what waits, at most ``batch`` events per send, to every sink
+(Personalize's ``PutEvents`` when configured, and always the embedded model's history). Past ``capacity``
+waiting events, new ones are dropped and counted (``dropped``, ``bff_interactions_dropped``): a recommender
+outage never grows the process. A sink that fails loses that batch (counted too); the others still get it.
+
+Hooks for what the store records by itself: cart changes (the cart store's listeners) and, once orders
+exist, ``record_purchases`` for a placed order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from bff.backends.recommender import Recommender
+from bff.domain.recommendations import EventType, Interaction
+from bff.errors import ServiceUnavailable
+from bff.observability import INTERACTIONS_DROPPED
+
+log = logging.getLogger("bff.recommender")
+
+
+class InteractionBuffer:
+    def __init__(
+        self, sinks: Sequence[Recommender], *, capacity: int = 10_000, batch: int = 100, interval: float = 1.0
+    ) -> None:
+        self.sinks = tuple(sinks)
+        self.capacity = capacity
+        self.batch = batch
+        self.interval = interval
+        self.waiting: deque[Interaction] = deque()
+        self.dropped = 0
+        self.sent = 0
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def offer(self, events: Sequence[Interaction]) -> int:
+        """Queue ``events`` for sending; how many were accepted (the rest are dropped: the buffer is full)."""
+        room = max(self.capacity - len(self.waiting), 0)
+        accepted = list(events[:room])
+        self.waiting.extend(accepted)
+        if len(accepted) < len(events):
+            self._drop(len(events) - len(accepted), "buffer_full")
+        if len(self.waiting) >= self.batch:
+            self._wake.set()
+        return len(accepted)
+
+    def record_purchases(self, user_id: str | None, session_id: str, product_ids: Sequence[str]) -> int:
+        """The hook for placed orders (not wired yet: orders do not exist): one PURCHASE per product."""
+        now = datetime.now(UTC)
+        return self.offer([Interaction(session_id, p, EventType.PURCHASE, now, user_id=user_id) for p in product_ids])
+
+    def start(self) -> None:
+        """Start sending in the background; call outside any request (the task must not inherit its context)."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="interaction-buffer")
+
+    async def flush(self) -> None:
+        """Send everything waiting now, ``batch`` at a time."""
+        while self.waiting:
+            events = [self.waiting.popleft() for _ in range(min(self.batch, len(self.waiting)))]
+            for sink in self.sinks:
+                try:
+                    await sink.record(events)
+                except (ServiceUnavailable, OSError) as error:
+                    self._drop(len(events), "unavailable")
+                    log.warning("%d interactions not recorded: %s", len(events), error)
+            self.sent += len(events)
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.interval)
+            self._wake.clear()
+            try:
+                await self.flush()
+            except Exception:  # never let the sender die: the next tick tries again
+                log.exception("sending interactions failed")
+
+    async def close(self) -> None:
+        """Stop the background task and send what still waits."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        await self.flush()
+
+    def _drop(self, count: int, reason: str) -> None:
+        self.dropped += count
+        INTERACTIONS_DROPPED.labels(reason).inc(count)

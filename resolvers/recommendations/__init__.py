@@ -1,0 +1,1 @@
+"""Recommendations: `recommendations`, `Product.recommendations` and `trackInteractions`."""

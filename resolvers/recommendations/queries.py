@@ -1,0 +1,121 @@
+"""``recommendations`` and ``Product.recommendations``: a list per intent, hydrated in one batch per request.
+
+Every list a request asks for is one key of the request's recommendations loader (one pass of the fallback
+chain for all of them, ``bff.services.recommend``); the products of every list are then read with one
+``product_by_id`` batch, never one lookup per item. The anchor product, sold-out products (except in
+recently viewed) and, once carts exist, what is in the shopper's cart are left out.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from bff.context import Context, Info
+from bff.domain import catalog as domain
+from bff.domain.recommendations import (
+    MAX_RECOMMENDATIONS,
+    SESSION_ID,
+    Intent,
+    RecommendationRequest,
+    Source,
+    keep,
+)
+from bff.errors import BadUserInput
+from bff.field_cost import cost
+from bff.ids import from_global_id
+from resolvers.recommendations.types import RecommendationIntent, Recommendations, RecommendationSource
+
+DEFAULT_FIRST = 8
+FirstArg = Annotated[int, strawberry.argument(description=f"How many products (1-{MAX_RECOMMENDATIONS}).")]
+SessionArg = Annotated[
+    str | None,
+    strawberry.argument(
+        description="The anonymous shopper's session id (1-64 of A-Z, 0-9, `_.:-`): its recent views shape the list."
+    ),
+]
+IntentArg = Annotated[RecommendationIntent, strawberry.argument(description="What the list is for.")]
+COST = cost(assumed_size=DEFAULT_FIRST, sized_fields=("items",))
+
+
+def _check(first: int, session_id: str | None) -> None:
+    if not 1 <= first <= MAX_RECOMMENDATIONS:
+        raise BadUserInput(f"`first` must be between 1 and {MAX_RECOMMENDATIONS}", field="first")
+    if session_id is not None and not SESSION_ID.match(session_id):
+        raise BadUserInput("`sessionId`: 1-64 characters of A-Z, a-z, 0-9, `_.:-`", field="sessionId")
+
+
+def _cart_product_ids(ctx: Context) -> frozenset[str]:
+    """What the shopper has in the cart, left out of suggestions (carts are not part of this build yet)."""
+    return frozenset()
+
+
+async def recommendation_list(
+    ctx: Context, intent: RecommendationIntent, first: int, product: domain.Product | None, session_id: str | None
+) -> Recommendations:
+    _check(first, session_id)
+    wanted = Intent[intent.name]
+    if wanted.needs_product and product is None:
+        raise BadUserInput(f"{intent.name} needs `productId`", field="productId")
+    exclude = _cart_product_ids(ctx) if wanted.excludes_cart else frozenset()
+    request = RecommendationRequest(
+        intent=wanted,
+        limit=first,
+        user_id=ctx.user.subject if ctx.user else None,
+        session_id=session_id,
+        product_id=product.id if product else None,
+        category_id=product.category_id if product else None,
+        exclude=exclude | {product.id} if product else exclude,
+        context=tuple(sorted(ctx.settings.recommendation_context.items())),
+    )
+    answer = await ctx.loaders.recommendations.load(request)
+    found = {p.id: p for p in await ctx.loaders.product_by_id.load_many(list(answer.item_ids)) if p is not None}
+    sold_out = frozenset(i for i, p in found.items() if not p.available_for_sale)
+    shown = keep((i for i in answer.item_ids if i in found), request, sold_out)
+    source = answer.source if shown else Source.NONE
+    return Recommendations(
+        source=RecommendationSource(source),
+        items=[found[i] for i in shown],  # type: ignore[misc]
+        recommendation_id=answer.recommendation_id,
+    )
+
+
+@strawberry.type
+class RecommendationsQuery:
+    @strawberry.field(
+        description=(
+            "Products recommended for an intent. Never fails the page: when the recommender is slow or down, a "
+            "fallback serves (`source` says which) and `extensions.warnings` names the `recommender`."
+        ),
+        metadata=COST,
+    )
+    async def recommendations(
+        self,
+        info: Info,
+        intent: IntentArg,
+        product_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="The product the list is about (RELATED, FREQUENTLY_BOUGHT_TOGETHER)."),
+        ] = None,
+        first: FirstArg = DEFAULT_FIRST,
+        session_id: SessionArg = None,
+    ) -> Recommendations:
+        ctx = info.context
+        product = None
+        if product_id is not None:
+            _, key = from_global_id(product_id, "Product", field="productId")
+            product = await ctx.loaders.product_by_id.load(key)
+            if product is None:
+                raise BadUserInput("no product has this id", field="productId")
+        return await recommendation_list(ctx, intent, first, product, session_id)
+
+
+async def product_recommendations(
+    root: strawberry.Parent[domain.Product],
+    info: Info,
+    intent: IntentArg = RecommendationIntent.RELATED,
+    first: FirstArg = DEFAULT_FIRST,
+    session_id: SessionArg = None,
+) -> Recommendations:
+    return await recommendation_list(info.context, intent, first, root, session_id)
