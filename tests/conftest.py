@@ -22,7 +22,7 @@ from bff.catalog_io import generate_catalog
 from bff.settings import Settings
 from bff.state import AppState
 
-pytest_plugins = ["tests.stand_ins", "tests.cart_fixtures"]
+pytest_plugins = ["tests.stand_ins", "tests.cart_fixtures", "tests.recommendation_fixtures"]
 
 SEED_PRODUCTS = 120
 
