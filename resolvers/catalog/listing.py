@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bff.context import Context
-from bff.domain.catalog import ProductSortKey
+from bff.domain.catalog import Page, ProductSortKey
 from resolvers.catalog.connections import ProductConnection
 from resolvers.catalog.inputs import ProductFilter, ProductSortKeys, listing_name, product_query
 from resolvers.connection import Connection
@@ -17,6 +17,7 @@ async def product_connection(
     sort_key: ProductSortKeys,
     reverse: bool,
     category_id: str | None = None,
+    rerank: bool = False,
 ) -> ProductConnection:
     sort = ProductSortKey[sort_key.name]
     listing = listing_name(sort, reverse)
@@ -28,6 +29,10 @@ async def product_connection(
     for product in page.items:
         # The page already holds these products: nested lookups by id must not fetch them again.
         ctx.loaders.product_by_id.prime(product.id, product)
+    if rerank:
+        # For a signed-in shopper when re-ranking is on: the same items in another order. The cursors stay
+        # in the listing's order, so the next page starts after this one whatever the order shown.
+        page = Page(await ctx.rerank(page.items), page.keys, page.has_more)
     edges, page_info = edges_and_page_info(ctx, page, request, listing)
 
     async def count() -> int:

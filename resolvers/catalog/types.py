@@ -237,7 +237,7 @@ class Category(Node):
         reverse: ReverseArg = False,
     ) -> ProductConnection:
         args = ConnectionArgs(first, after, last, before)
-        return await product_connection(info.context, args, filter, sort_key, reverse, category_id=root.id)
+        return await product_connection(info.context, args, filter, sort_key, reverse, category_id=root.id, rerank=True)
 
     @strawberry.field(description="Facets of this category's products (brand, type, price, stock) for a filter panel.")
     @staticmethod

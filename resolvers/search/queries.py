@@ -120,6 +120,9 @@ class SearchQuery:
         result = await ctx.backends.search.search(request) if text and wanted else _empty()
         products = await _hydrate(ctx, result.product_ids)
         keys: list[tuple[object, str]] = [(offset + i, p.id) for i, p in enumerate(products)]
+        # Re-ranked for a signed-in shopper when that is on: the same products; the cursors keep the
+        # engine's order, so the next page starts after this one.
+        products = await ctx.rerank(products)
         edges, page_info = edges_and_page_info(ctx, Page(products, keys, result.has_more), page, listing)
         return SearchResultConnection(
             edges=edges,  # type: ignore[arg-type]
