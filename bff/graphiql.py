@@ -76,6 +76,24 @@ EXAMPLES: list[tuple[str, str, str]] = [
         '{"handle": "$product"}',
     ),
     (
+        "Recommendations: for you, related, bought together",
+        """# `source` says which recipe served each list (PERSONALIZE, EMBEDDED_MODEL, POPULAR, ...); when the
+# recommender is slow or down a fallback serves and `extensions.warnings` names the `recommender`.
+# Sign in (`bff token --user alice@example.com`) for a persona's own picks, or pass a `sessionId`.
+query Recommendations($handle: String!, $session: String) {
+  forYou: recommendations(intent: FOR_YOU, first: 8, sessionId: $session) {
+    source
+    items { id title handle featuredImage { url altText } priceRange { minVariantPrice { amount currencyCode } } }
+  }
+  product(handle: $handle) {
+    title
+    related: recommendations(intent: RELATED, first: 12) { source items { title handle } }
+    together: recommendations(intent: FREQUENTLY_BOUGHT_TOGETHER, first: 4) { source items { title handle } }
+  }
+}""",
+        '{"handle": "$product", "session": "graphiql-demo"}',
+    ),
+    (
         "Category page: filters and pages",
         """query CategoryPage($handle: String!, $after: String) {
   category(handle: $handle) {
