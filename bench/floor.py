@@ -23,9 +23,11 @@ from bff.backends.registry import Backends, build_backends
 from bff.cursors import CursorCodec
 from bff.domain.cart_pricing import price_cart
 from bff.domain.catalog import Image, Money, PageRequest, Product, ProductQuery, ProductSortKey, Variant
+from bff.domain.recommendations import Intent, RecommendationRequest, Source, keep
 from bff.domain.search import FACET_CATEGORY, SearchRequest
 from bff.domain.stores import GeoPoint, NearbyQuery, is_open, next_opening
 from bff.ids import from_global_id, to_global_id
+from bff.services.recommend import recommend_many
 from bff.settings import Settings
 from resolvers.catalog.inputs import listing_name
 from resolvers.stores.queries import search_listing
@@ -56,20 +58,45 @@ class Floor:
         self.search_port = backends.search
         self.stores = backends.stores
         self.cursors = cursors
+        self.backends = backends
+
+    async def recommended(self, request: RecommendationRequest, full_image: bool) -> dict[str, Any]:
+        """One list as the BFF fills it: the fallback chain, one product batch, the same filters."""
+        b = self.backends
+        (answer,) = await recommend_many([request], b.recommender, b.embedded_recommender, b.catalog_reads)
+        found = {p.id: p for p in await b.catalog_reads.get_products(list(answer.item_ids)) if p is not None}
+        sold_out = frozenset(i for i, p in found.items() if not p.available_for_sale)
+        shown = keep((i for i in answer.item_ids if i in found), request, sold_out)
+        items = [
+            {
+                "id": to_global_id("Product", p.id),
+                "handle": p.handle,
+                "title": p.title,
+                "featuredImage": image(p.images[0] if p.images else None, full=full_image),
+                "priceRange": None if p.min_price is None else {"minVariantPrice": money(p.min_price)},
+            }
+            for p in (found[i] for i in shown)
+        ]
+        return {"source": (answer.source if shown else Source.NONE).value, "items": items}
 
     async def home(self, variables: dict[str, Any]) -> dict[str, Any]:
         sort = ProductSortKey.BEST_SELLING
         request = PageRequest(limit=variables["first"])
+        for_you = RecommendationRequest(Intent.FOR_YOU, 8, session_id=variables.get("session"))
         listing = self.catalog.list_products(ProductQuery(), sort, False, request)
+        recommended = self.recommended(for_you, full_image=True)
         if variables.get("withCart"):
             # The cart is read beside the listing; its variants once its lines are known (as the BFF does).
-            page, cart = await asyncio.gather(listing, self.cart_summary(variables["cartId"]))
+            page, for_you_list, cart = await asyncio.gather(
+                listing, recommended, self.cart_summary(variables["cartId"])
+            )
         else:
-            page, cart = await listing, None
+            (page, for_you_list), cart = await asyncio.gather(listing, recommended), None
         edges = [{"node": self.card(p)} for p in page.items]
         end = self.cursors.encode(listing_name(sort, False), page.keys[-1]) if page.keys else None
         data: dict[str, Any] = {
-            "products": {"edges": edges, "pageInfo": {"hasNextPage": page.has_more, "endCursor": end}}
+            "forYou": for_you_list,
+            "products": {"edges": edges, "pageInfo": {"hasNextPage": page.has_more, "endCursor": end}},
         }
         if variables.get("withCart"):
             data["cart"] = cart
@@ -99,8 +126,17 @@ class Floor:
         (product,) = await self.catalog.get_products_by_handle([variables["handle"]])
         if product is None:
             return {"product": None}
-        variants_of, category = await asyncio.gather(
-            self.catalog.get_variants_by_product([product.id]), self._category(product)
+        related = RecommendationRequest(
+            Intent.RELATED,
+            12,
+            product_id=product.id,
+            category_id=product.category_id,
+            exclude=frozenset({product.id}),
+        )
+        variants_of, category, recommended = await asyncio.gather(
+            self.catalog.get_variants_by_product([product.id]),
+            self._category(product),
+            self.recommended(related, full_image=False),
         )
         return {
             "product": {
@@ -118,6 +154,7 @@ class Floor:
                 "compareAtPriceRange": price_range(product.min_compare_at_price, product.max_compare_at_price),
                 "variants": {"edges": [{"node": self.variant(v)} for v in variants_of[0][:100]]},
                 "category": category,
+                "recommendations": recommended,
             }
         }
 
@@ -127,25 +164,10 @@ class Floor:
         (category,) = await self.catalog.get_categories([product.category_id])
         if category is None:
             return None
-        query = ProductQuery(category_id=category.id)
-        page = await self.catalog.list_products(query, ProductSortKey.BEST_SELLING, False, PageRequest(limit=12))
-        related = [
-            {
-                "node": {
-                    "id": to_global_id("Product", p.id),
-                    "handle": p.handle,
-                    "title": p.title,
-                    "featuredImage": image(p.images[0] if p.images else None, full=False),
-                    "priceRange": None if p.min_price is None else {"minVariantPrice": money(p.min_price)},
-                }
-            }
-            for p in page.items
-        ]
         return {
             "id": to_global_id("Category", category.id),
             "handle": category.handle,
             "title": category.title,
-            "products": {"edges": related},
         }
 
     async def search(self, variables: dict[str, Any]) -> dict[str, Any]:

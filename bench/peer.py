@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 from starlette.applications import Starlette
@@ -22,6 +23,7 @@ from strawberry.asgi import GraphQL
 from bff.backends.registry import Backends, build_backends
 from bff.context import Context
 from bff.cursors import CursorCodec
+from bff.services.recommend import recommend_many
 from bff.settings import Settings
 from loaders import DataLoaders
 
@@ -56,6 +58,13 @@ def naive_loaders(backends: Backends) -> DataLoaders:
         "category_by_handle": catalog.get_categories_by_handle,
         "child_categories": catalog.get_child_categories,
         "cart_by_id": backends.carts.get_carts,
+        # One pass of the fallback chain per list (a batch of one).
+        "recommendations": partial(
+            recommend_many,
+            recommender=backends.recommender,
+            embedded=backends.embedded_recommender,
+            catalog=backends.catalog,
+        ),
     }
     return DataLoaders(**{name: OneByOne(fetch) for name, fetch in fetches.items()})  # type: ignore[arg-type]
 

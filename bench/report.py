@@ -34,8 +34,10 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
             )
         if "n_plus_one" in cat:
             counts = cat["n_plus_one"]
-            ok = counts["first_5"] == counts["first_50"] and (counts["first_50"] or 99) <= 6
-            add(name, "home backend calls <= 6, equal for 5 and 50 products", counts, ok)
+            # More products never cost more calls; they may cost fewer: a listing that already holds a
+            # recommended product saves the product batch for it.
+            ok = (counts["first_50"] or 99) <= (counts["first_5"] or 0) <= 6
+            add(name, "home backend calls <= 6, no more for 50 products than for 5", counts, ok)
         if "cached_home" in rows and "to_floor" in rows["cached_home"]["ratios"]:
             ratio = rows["cached_home"]["ratios"]["to_floor"]
             add(name, "cached home >= 0.5x the floor's throughput", ratio, ratio >= 0.5)

@@ -66,8 +66,9 @@ def environment(env: dict[str, str]) -> Iterator[None]:
 
 async def seed(kind: str, products: int, env: dict[str, str]) -> str:
     """Fill the catalog ``env`` points at; a description of what is in it."""
-    from bff.backends.registry import open_catalog
+    from bff.backends.registry import build_backends
     from bff.catalog_io import import_feed, seed_catalog
+    from bff.catalog_io.interaction_history import seed_interactions
     from bff.settings import Settings
 
     # The AWS SDK reads its credentials from the environment when the client opens: keep it for the whole seed.
@@ -85,15 +86,19 @@ async def seed(kind: str, products: int, env: dict[str, str]) -> str:
             finally:
                 await table.close()
         stores = await seed_stores()
-        async with open_catalog(Settings()) as store:
+        async with build_backends(Settings()) as backends:
+            store = backends.catalog
             if kind == "generated":
                 report = await seed_catalog(store, products=products, seed=7, progress=False)
-                return (
-                    f"generated demo catalog ({report.products} products, {report.variants} variants, seed 7), {stores}"
-                )
-            imported = await import_feed(store, RETAIL_FEED, fmt="retail-demo-store", progress=False)
-            imported.path = datasets.display(RETAIL_FEED)  # the report names no folder of this machine
-            return f"retail-demo-store ({imported}), {stores}".replace("\n", " ")
+                described = f"generated demo catalog ({report.products} products, {report.variants} variants, seed 7)"
+            else:
+                imported = await import_feed(store, RETAIL_FEED, fmt="retail-demo-store", progress=False)
+                imported.path = datasets.display(RETAIL_FEED)  # the report names no folder of this machine
+                described = f"retail-demo-store ({imported})".replace("\n", " ")
+            # A shopping history and the model built from it, as `bff seed` writes them: recommendations
+            # come from the embedded model, not from its fallbacks.
+            events = await seed_interactions(store, backends.embedded_model, seed=7)
+            return f"{described}, {stores}, {events} generated shopper interactions"
 
 
 async def seed_stores(count: int = 1000) -> str:
@@ -284,7 +289,8 @@ async def schema_root_fields(server: Server) -> set[str]:
 
 
 async def n_plus_one(server: Server, scenario: Scenario) -> dict[str, Any]:
-    """Backend calls of the home document for 5 and for 50 products: batching means they are equal."""
+    """Backend calls of the home document for 5 and for 50 products: batching means 50 cost no more (they
+    may cost one less: a recommended product the longer listing holds is not read again)."""
     counts = {}
     async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
         for first in (5, 50):

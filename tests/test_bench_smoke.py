@@ -40,7 +40,7 @@ async def test_a_short_run_reports_every_number_and_correct_answers(tmp_path: Pa
     assert set(home["ratios"]) == {"to_floor", "to_peer"}
     assert home["floor_identical"] is True
     assert home["peer_same_data"] is True
-    assert catalog["n_plus_one"]["first_5"] == catalog["n_plus_one"]["first_50"]
+    assert catalog["n_plus_one"]["first_50"] <= catalog["n_plus_one"]["first_5"] <= 6
     assert {c["target"] for c in result["targets"]} >= {"home uncached >= 5x the peer's throughput"}
     assert written.read_text().startswith("# Benchmark")
     assert written.with_suffix(".json").exists()

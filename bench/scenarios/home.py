@@ -1,8 +1,9 @@
-"""Home page: a grid of 24 best sellers (title, handle, image, price range, availability), and the cart
-summary a storefront shows in its header (item count, total) when the shopper has a cart.
+"""Home page: a grid of 24 best sellers (title, handle, image, price range, availability), 8 "for you"
+recommendations for an anonymous shopper's session (from its recent views; the seeded history has them), and
+the cart summary a storefront shows in its header (item count, total) when the shopper has a cart.
 
-Recommendations join this document when that capability exists. The cart is read beside the listing; its
-variants (for today's prices) once its lines are known.
+Backend calls: the listing, the recommender and the cart in the first round; one product batch for the
+recommendations and the cart's variants (for today's prices) in the second.
 """
 
 from __future__ import annotations
@@ -11,8 +12,22 @@ from typing import Any
 
 from bench.scenarios import Probe, Scenario
 
-# What every anonymous visitor without a cart gets: the document the public response cache serves.
-CATALOG_DOCUMENT = """query Home($first: Int!) {
+# A session of the seeded history (bff/catalog_io/interaction_history.py): its views shape "for you".
+SESSION = "seed-0-0"
+
+# What every anonymous visitor without a cart gets: the document the public response cache serves (a
+# session's recommendations are cached apart: the session id is a variable).
+CATALOG_DOCUMENT = """query Home($first: Int!, $session: String) {
+  forYou: recommendations(intent: FOR_YOU, first: 8, sessionId: $session) {
+    source
+    items {
+      id
+      handle
+      title
+      featuredImage { url altText width height }
+      priceRange { minVariantPrice { amount currencyCode } }
+    }
+  }
   products(first: $first, sortKey: BEST_SELLING) {
     edges {
       node {
@@ -33,7 +48,8 @@ CATALOG_DOCUMENT = """query Home($first: Int!) {
 
 DOCUMENT = (
     CATALOG_DOCUMENT.replace(
-        "query Home($first: Int!) {", 'query Home($first: Int!, $withCart: Boolean! = false, $cartId: ID! = "") {'
+        "query Home($first: Int!, $session: String) {",
+        'query Home($first: Int!, $session: String, $withCart: Boolean! = false, $cartId: ID! = "") {',
     ).removesuffix("}")
     + """  cart(id: $cartId) @include(if: $withCart) {
     totalQuantity
@@ -71,6 +87,8 @@ def expect(data: dict[str, Any]) -> str:
         return f"expected 24 products, got {len(edges)}"
     if not all(e["node"]["title"] and e["node"]["priceRange"] for e in edges):
         return "a product card lacks its title or price range"
+    if len(data["forYou"]["items"]) != 8:
+        return f"expected 8 recommendations, got {len(data['forYou']['items'])}"
     if "cart" in data and (data["cart"] is None or data["cart"]["totalQuantity"] != 3):
         return f"expected the 3-line cart's summary, got {data['cart']}"
     return ""
@@ -80,7 +98,7 @@ scenario = Scenario(
     name="home",
     document=DOCUMENT,
     operation_name="Home",
-    variables={"first": 24},
+    variables={"first": 24, "session": SESSION},
     prepare=prepare,
     expect=expect,
     requires=("products",),

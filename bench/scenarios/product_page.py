@@ -1,7 +1,8 @@
-"""Product page: one product with all its variants, images and options, and 12 related products.
+"""Product page: one product with all its variants, images and options, its category, and 12 related
+products from the recommender (RELATED).
 
-There is no recommender yet, so "related" is the first 12 products of the product's category (best
-sellers); when the recommendations capability lands, this document asks it instead.
+Backend calls: the product by handle; then its variants, its category and the recommender; then one product
+batch for the related products.
 """
 
 from __future__ import annotations
@@ -40,20 +41,15 @@ DOCUMENT = f"""query ProductPage($handle: String!) {{
         }}
       }}
     }}
-    category {{
-      id
-      handle
-      title
-      products(first: 12) {{
-        edges {{
-          node {{
-            id
-            handle
-            title
-            featuredImage {{ url altText }}
-            priceRange {{ minVariantPrice {MONEY} }}
-          }}
-        }}
+    category {{ id handle title }}
+    recommendations(intent: RELATED, first: 12) {{
+      source
+      items {{
+        id
+        handle
+        title
+        featuredImage {{ url altText }}
+        priceRange {{ minVariantPrice {MONEY} }}
       }}
     }}
   }}
@@ -73,8 +69,8 @@ def expect(data: dict[str, Any]) -> str:
         return "the product is missing"
     if not product["variants"]["edges"]:
         return "the product has no variants"
-    if product["category"] is None or not product["category"]["products"]["edges"]:
-        return "no related products"
+    if len(product["recommendations"]["items"]) != 12:
+        return f"expected 12 related products, got {len(product['recommendations']['items'])}"
     return ""
 
 
@@ -86,5 +82,5 @@ scenario = Scenario(
     expect=expect,
     requires=("product",),
     max_backend_calls=6,
-    notes="related = the category's first 12 products (no recommender yet)",
+    notes="related = 12 products from the recommender (RELATED)",
 )
