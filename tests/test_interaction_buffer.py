@@ -80,3 +80,17 @@ async def test_a_failing_recommender_loses_its_batch_the_others_still_record(emb
             stub.assert_no_pending_responses()
     assert dropped("unavailable") - before == 2
     assert await embedded.store.last_seq() == 2
+
+
+async def test_cart_and_order_hooks_record_their_events(embedded: EmbeddedRecommender) -> None:
+    buffer = InteractionBuffer([embedded])
+    assert buffer.record_cart_change("u-1", "s-1", added=["p-1", "p-2"], removed=["p-3"]) == 3
+    assert buffer.record_purchases("u-1", "s-1", ["p-1"]) == 1
+    await buffer.flush()
+    recorded = [(e.item_id, e.event_type, e.user_id) for e in await embedded.store.history()]
+    assert recorded == [
+        ("p-1", EventType.ADD_TO_CART, "u-1"),
+        ("p-2", EventType.ADD_TO_CART, "u-1"),
+        ("p-3", EventType.REMOVE_FROM_CART, "u-1"),
+        ("p-1", EventType.PURCHASE, "u-1"),
+    ]

@@ -108,3 +108,18 @@ async def test_a_slow_personalize_times_out_to_the_embedded_model(history_dir: P
         body = await gql(http, QUERY, intent="RELATED", id=product)
     assert body["data"]["recommendations"]["source"] == "EMBEDDED_MODEL"
     assert "did not answer in time" in body["extensions"]["warnings"][0]["message"]
+
+
+async def test_a_page_of_24_products_is_one_port_call_of_24_personalize_calls(app: tuple[app_client, Stubber]) -> None:
+    served, stub = app
+    for _ in range(24):
+        stub.add_response("get_recommendations", {"itemList": [{"itemId": "demo-00001"}, {"itemId": "demo-00002"}]})
+    body = await gql(
+        served.http, "{ products(first: 24) { nodes { id recommendations(first: 4) { source items { id } } } } }"
+    )
+    assert "errors" not in body, body
+    assert {n["recommendations"]["source"] for n in body["data"]["products"]["nodes"]} <= {"PERSONALIZE", "NONE"}
+    # Every stubbed response was used: one GetRecommendations per product; one port call, one product batch.
+    calls = body["extensions"]["backendCalls"]
+    assert calls["recommender.recommend"] == 1
+    assert calls["catalog.get_products"] <= 1

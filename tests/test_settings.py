@@ -42,6 +42,7 @@ def test_a_complete_production_configuration_is_accepted() -> None:
         ({"cart_backend": "sqlite"}, "BFF_CART_BACKEND=sqlite"),
         ({"expose_metrics": True}, "BFF_EXPOSE_METRICS"),
         ({"aws_endpoint_url": "http://127.0.0.1:5000"}, "BFF_AWS_ENDPOINT_URL"),
+        ({"recommender_delay_seconds": 0.05}, "BFF_RECOMMENDER_DELAY_SECONDS"),
     ],
 )
 def test_production_refuses_each_development_default(override: dict[str, object], complaint: str) -> None:

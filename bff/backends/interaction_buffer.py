@@ -6,8 +6,8 @@ a background task started with the app sends what waits, at most ``batch`` event
 waiting events, new ones are dropped and counted (``dropped``, ``bff_interactions_dropped``): a recommender
 outage never grows the process. A sink that fails loses that batch (counted too); the others still get it.
 
-Hooks for what the store records by itself: cart changes (the cart store's listeners) and, once orders
-exist, ``record_purchases`` for a placed order.
+Hooks for what the store records by itself, neither wired yet: ``record_cart_change`` for a cart store
+listener (carts are not part of this build yet) and ``record_purchases`` for a placed order (orders neither).
 """
 
 from __future__ import annotations
@@ -54,8 +54,20 @@ class InteractionBuffer:
 
     def record_purchases(self, user_id: str | None, session_id: str, product_ids: Sequence[str]) -> int:
         """The hook for placed orders (not wired yet: orders do not exist): one PURCHASE per product."""
+        return self._record(user_id, session_id, EventType.PURCHASE, product_ids)
+
+    def record_cart_change(
+        self, user_id: str | None, session_id: str, added: Sequence[str], removed: Sequence[str] = ()
+    ) -> int:
+        """The hook for cart changes (a cart store listener calls it with the products whose lines appeared
+        or went): an ADD_TO_CART per product added, a REMOVE_FROM_CART per product removed."""
+        return self._record(user_id, session_id, EventType.ADD_TO_CART, added) + self._record(
+            user_id, session_id, EventType.REMOVE_FROM_CART, removed
+        )
+
+    def _record(self, user_id: str | None, session_id: str, kind: EventType, product_ids: Sequence[str]) -> int:
         now = datetime.now(UTC)
-        return self.offer([Interaction(session_id, p, EventType.PURCHASE, now, user_id=user_id) for p in product_ids])
+        return self.offer([Interaction(session_id, p, kind, now, user_id=user_id) for p in product_ids])
 
     def start(self) -> None:
         """Start sending in the background; call outside any request (the task must not inherit its context)."""
