@@ -122,4 +122,16 @@ async def test_a_page_of_24_products_is_one_port_call_of_24_personalize_calls(ap
     # Every stubbed response was used: one GetRecommendations per product; one port call, one product batch.
     calls = body["extensions"]["backendCalls"]
     assert calls["recommender.recommend"] == 1
-    assert calls["catalog.get_products"] <= 1
+    assert calls.get("catalog.get_products", 0) <= 1
+
+
+async def test_repeated_failures_open_the_breaker_and_the_page_stops_waiting(app: tuple[app_client, Stubber]) -> None:
+    served, stub = app
+    product = await anchor(served)
+    for _ in range(5):  # the recommender's breaker opens after 5 consecutive failures
+        stub.add_client_error("get_recommendations", service_error_code="ThrottlingException", http_status_code=400)
+        body = await gql(served.http, QUERY, intent="RELATED", id=product)
+        assert "is unavailable" in body["extensions"]["warnings"][0]["message"]
+    body = await gql(served.http, QUERY, intent="RELATED", id=product)  # no call reaches Personalize now
+    assert body["data"]["recommendations"]["source"] == "EMBEDDED_MODEL"
+    assert "switched off after repeated failures" in body["extensions"]["warnings"][0]["message"]
