@@ -3,7 +3,8 @@
 ``bff serve --seed-if-empty`` (the container image's command) calls :func:`seed_if_empty` before it serves,
 so ``docker run`` shows a store with products rather than an empty one. A catalog that has any product is
 left alone, and production never gets demo data. The demo discount codes are written when none of them is
-stored yet, and demo stores (``bff.services.stores_seed``) when there are none.
+stored yet, demo stores (``bff.services.stores_seed``) when there are none, and a demo shopping history
+(with the recommendation model built from it) when the catalog was just seeded and the recommender has none.
 """
 
 from __future__ import annotations
@@ -30,4 +31,7 @@ async def seed_if_empty(settings: Settings, products: int = 1000, seed: int = 42
             from bff.services.stores_seed import DEMO_STORES, seed_demo_stores
 
             await seed_demo_stores(store, backends.stores, DEMO_STORES, seed=seed)
+        from bff.catalog_io.interaction_history import seed_interactions
+
+        await seed_interactions(store, backends.embedded_model, seed=seed)
         return report

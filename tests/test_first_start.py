@@ -41,6 +41,13 @@ async def test_an_empty_store_gets_the_demo_catalog_once(tmp_path: Path) -> None
     assert second is None
     assert await stored(settings) == (30, 30)
     assert await stored_codes(settings) == [r.code for r in demo_discounts()]
+    async with build_backends(settings) as backends:
+        # The demo store's recommendations come from a model of a generated history, not from fallbacks.
+        assert backends.embedded_model.model.trained
+        history = await backends.embedded_model.store.last_seq()
+    await seed_if_empty(settings, products=50)
+    async with build_backends(settings) as backends:
+        assert await backends.embedded_model.store.last_seq() == history
 
 
 async def test_production_never_gets_demo_data(tmp_path: Path) -> None:
