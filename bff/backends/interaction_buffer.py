@@ -37,7 +37,6 @@ class InteractionBuffer:
         self.interval = interval
         self.waiting: deque[Interaction] = deque()
         self.dropped = 0
-        self.sent = 0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -84,7 +83,6 @@ class InteractionBuffer:
                 except (ServiceUnavailable, OSError) as error:
                     self._drop(len(events), "unavailable")
                     log.warning("%d interactions not recorded: %s", len(events), error)
-            self.sent += len(events)
 
     async def _run(self) -> None:
         while True:

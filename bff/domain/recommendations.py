@@ -18,7 +18,6 @@ from bff.domain.error_codes import ErrorCode, Problem
 # A list holds at most this many items (`first`); a `trackInteractions` batch at most this many events.
 MAX_RECOMMENDATIONS = 50
 MAX_INTERACTIONS = 100
-MAX_SESSION_ID = 64
 SESSION_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 

@@ -82,7 +82,8 @@ def _from_best_sellers(request: RecommendationRequest, popular: list[tuple[str, 
     skip = set(request.exclude) | {request.product_id}
     candidates = [(item, category) for item, category in popular if item not in skip]
     same = [item for item, category in candidates if request.category_id and category == request.category_id]
-    rest = [item for item, category in candidates if item not in set(same)]
+    placed = set(same)
+    rest = [item for item, _ in candidates if item not in placed]
     if not candidates:
         return Recommendations.empty()
     source = Source.SAME_CATEGORY if same else Source.POPULAR

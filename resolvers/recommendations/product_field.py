@@ -23,8 +23,8 @@ def extend_product(product_type: type) -> None:
     field: StrawberryField = strawberry.field(  # type: ignore[assignment]
         resolver=product_recommendations,
         description=(
-            "Products recommended from this one (RELATED by default); never fails the page: a fallback "
-            "serves when the recommender cannot."
+            "Products recommended from this one (RELATED by default): a fallback serves when the recommender "
+            "cannot; null with an error only when the catalog itself is unavailable."
         ),
         metadata=COST,
     )

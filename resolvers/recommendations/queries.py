@@ -85,8 +85,9 @@ async def recommendation_list(
 class RecommendationsQuery:
     @strawberry.field(
         description=(
-            "Products recommended for an intent. Never fails the page: when the recommender is slow or down, a "
-            "fallback serves (`source` says which) and `extensions.warnings` names the `recommender`."
+            "Products recommended for an intent. When the recommender is slow or down, a fallback serves "
+            "(`source` says which) and `extensions.warnings` names the `recommender`; null with an error only "
+            "when the catalog itself is unavailable."
         ),
         metadata=COST,
     )
@@ -100,7 +101,7 @@ class RecommendationsQuery:
         ] = None,
         first: FirstArg = DEFAULT_FIRST,
         session_id: SessionArg = None,
-    ) -> Recommendations:
+    ) -> Recommendations | None:
         ctx = info.context
         product = None
         if product_id is not None:
@@ -117,5 +118,5 @@ async def product_recommendations(
     intent: IntentArg = RecommendationIntent.RELATED,
     first: FirstArg = DEFAULT_FIRST,
     session_id: SessionArg = None,
-) -> Recommendations:
+) -> Recommendations | None:
     return await recommendation_list(info.context, intent, first, root, session_id)
