@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,12 +13,14 @@ import pytest
 from botocore.stub import Stubber
 from prometheus_client import REGISTRY
 
+from bff.backends.cart_interactions import CartInteractions, cart_session
 from bff.backends.interaction_buffer import InteractionBuffer
 from bff.backends.local.recommender_embedded import EmbeddedRecommender
 from bff.backends.local.sqlite_catalog import SqliteCatalogStore
 from bff.backends.personalize import PersonalizeConfig, PersonalizeRecommender
 from bff.backends.ports import instrument
 from bff.backends.recommender import RECOMMENDER
+from bff.catalog_io import generate_catalog
 from bff.domain.recommendations import EventType, Interaction
 
 WHEN = datetime(2026, 5, 1, tzinfo=UTC)
@@ -82,15 +85,55 @@ async def test_a_failing_recommender_loses_its_batch_the_others_still_record(emb
     assert await embedded.store.last_seq() == 2
 
 
-async def test_cart_and_order_hooks_record_their_events(embedded: EmbeddedRecommender) -> None:
-    buffer = InteractionBuffer([embedded])
-    assert buffer.record_cart_change("u-1", "s-1", added=["p-1", "p-2"], removed=["p-3"]) == 3
-    assert buffer.record_purchases("u-1", "s-1", ["p-1"]) == 1
-    await buffer.flush()
-    recorded = [(e.item_id, e.event_type, e.user_id) for e in await embedded.store.history()]
+@dataclass(frozen=True)
+class Line:
+    variant_id: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class Cart:
+    id: str
+    customer_id: str | None
+    lines: tuple[Line, ...]
+
+
+@dataclass(frozen=True)
+class CartChanged:
+    """The cart store's change event, in the shape ``CartInteractions`` reads."""
+
+    cart: Cart
+    created: bool
+
+
+async def test_cart_changes_and_orders_become_interactions_of_their_products(tmp_path: Path) -> None:
+    catalog = await SqliteCatalogStore.open(tmp_path / "catalog.sqlite3")
+    categories, records = generate_catalog(products=3, seed=1)
+    await catalog.upsert_categories(categories)
+    await catalog.upsert_products(records)
+    embedded = await EmbeddedRecommender.open(tmp_path / "recommender.sqlite3", catalog)
+    try:
+        buffer = InteractionBuffer([embedded], catalog=catalog)
+        carts = CartInteractions(buffer)
+        (a, b, c) = (r.variants[0] for r in records)
+        await carts.cart_changed(CartChanged(Cart("secret-cart-id", "u-1", (Line(a.id, 1),)), created=True))
+        await carts.cart_changed(CartChanged(Cart("secret-cart-id", "u-1", (Line(a.id, 2), Line(b.id, 1))), False))
+        await carts.cart_changed(CartChanged(Cart("secret-cart-id", "u-1", (Line(b.id, 1),)), created=False))
+        # A cart this process never saw created: its change is unknown, nothing is recorded.
+        await carts.cart_changed(CartChanged(Cart("other-cart", None, (Line(c.id, 1),)), created=False))
+        buffer.record_purchases("u-1", "s-9", [b.product_id])
+        assert await embedded.store.last_seq() == 0  # nothing was read or written during the cart writes
+        await buffer.flush()
+        recorded = [(e.item_id, e.event_type, e.user_id, e.session_id) for e in await embedded.store.history()]
+    finally:
+        await embedded.close()
+        await catalog.close()
+    session = cart_session("secret-cart-id")
+    assert "secret-cart-id" not in session
     assert recorded == [
-        ("p-1", EventType.ADD_TO_CART, "u-1"),
-        ("p-2", EventType.ADD_TO_CART, "u-1"),
-        ("p-3", EventType.REMOVE_FROM_CART, "u-1"),
-        ("p-1", EventType.PURCHASE, "u-1"),
+        (b.product_id, EventType.PURCHASE, "u-1", "s-9"),
+        (a.product_id, EventType.ADD_TO_CART, "u-1", session),
+        (a.product_id, EventType.ADD_TO_CART, "u-1", session),
+        (b.product_id, EventType.ADD_TO_CART, "u-1", session),
+        (a.product_id, EventType.REMOVE_FROM_CART, "u-1", session),
     ]

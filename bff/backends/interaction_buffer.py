@@ -6,8 +6,9 @@ a background task started with the app sends what waits, at most ``batch`` event
 waiting events, new ones are dropped and counted (``dropped``, ``bff_interactions_dropped``): a recommender
 outage never grows the process. A sink that fails loses that batch (counted too); the others still get it.
 
-Hooks for what the store records by itself, neither wired yet: ``record_cart_change`` for a cart store
-listener (carts are not part of this build yet) and ``record_purchases`` for a placed order (orders neither).
+What the store records by itself: cart changes through ``CartInteractions`` (``cart_interactions``), a cart
+store listener whose events name variants (their products are read here, in the background, one catalog
+read per send); ``record_purchases`` is the hook for a placed order (orders are not built yet).
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
+from bff.backends.catalog import CatalogReader
 from bff.backends.recommender import Recommender
 from bff.domain.recommendations import EventType, Interaction
 from bff.errors import ServiceUnavailable
@@ -29,9 +32,18 @@ log = logging.getLogger("bff.recommender")
 
 class InteractionBuffer:
     def __init__(
-        self, sinks: Sequence[Recommender], *, capacity: int = 10_000, batch: int = 100, interval: float = 1.0
+        self,
+        sinks: Sequence[Recommender],
+        *,
+        capacity: int = 10_000,
+        batch: int = 100,
+        interval: float = 1.0,
+        catalog: CatalogReader | None = None,
     ) -> None:
         self.sinks = tuple(sinks)
+        # Reads the products of variant events (carts know variants) when they are sent, not in the request.
+        self.catalog = catalog
+        self.of_variants: deque[Interaction] = deque()
         self.capacity = capacity
         self.batch = batch
         self.interval = interval
@@ -40,29 +52,21 @@ class InteractionBuffer:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
-    def offer(self, events: Sequence[Interaction]) -> int:
-        """Queue ``events`` for sending; how many were accepted (the rest are dropped: the buffer is full)."""
-        room = max(self.capacity - len(self.waiting), 0)
+    def offer(self, events: Sequence[Interaction], *, variants: bool = False) -> int:
+        """Queue ``events`` for sending; how many were accepted (the rest are dropped: the buffer is full).
+        With ``variants``, the events' ``item_id`` are variant ids, replaced by their product's when sent."""
+        room = max(self.capacity - len(self.waiting) - len(self.of_variants), 0)
         accepted = list(events[:room])
-        self.waiting.extend(accepted)
+        (self.of_variants if variants else self.waiting).extend(accepted)
         if len(accepted) < len(events):
             self._drop(len(events) - len(accepted), "buffer_full")
-        if len(self.waiting) >= self.batch:
+        if len(self.waiting) + len(self.of_variants) >= self.batch:
             self._wake.set()
         return len(accepted)
 
     def record_purchases(self, user_id: str | None, session_id: str, product_ids: Sequence[str]) -> int:
         """The hook for placed orders (not wired yet: orders do not exist): one PURCHASE per product."""
         return self._record(user_id, session_id, EventType.PURCHASE, product_ids)
-
-    def record_cart_change(
-        self, user_id: str | None, session_id: str, added: Sequence[str], removed: Sequence[str] = ()
-    ) -> int:
-        """The hook for cart changes (a cart store listener calls it with the products whose lines appeared
-        or went): an ADD_TO_CART per product added, a REMOVE_FROM_CART per product removed."""
-        return self._record(user_id, session_id, EventType.ADD_TO_CART, added) + self._record(
-            user_id, session_id, EventType.REMOVE_FROM_CART, removed
-        )
 
     def _record(self, user_id: str | None, session_id: str, kind: EventType, product_ids: Sequence[str]) -> int:
         now = datetime.now(UTC)
@@ -75,6 +79,7 @@ class InteractionBuffer:
 
     async def flush(self) -> None:
         """Send everything waiting now, ``batch`` at a time."""
+        await self._products_of_variants()
         while self.waiting:
             events = [self.waiting.popleft() for _ in range(min(self.batch, len(self.waiting)))]
             for sink in self.sinks:
@@ -83,6 +88,24 @@ class InteractionBuffer:
                 except (ServiceUnavailable, OSError) as error:
                     self._drop(len(events), "unavailable")
                     log.warning("%d interactions not recorded: %s", len(events), error)
+
+    async def _products_of_variants(self) -> None:
+        """Variant events become their product's: one catalog read for all of them (unknown variants go)."""
+        if not self.of_variants:
+            return
+        events = list(self.of_variants)
+        self.of_variants.clear()
+        if self.catalog is None:
+            self._drop(len(events), "unavailable")
+            return
+        try:
+            found = await self.catalog.get_variants(sorted({e.item_id for e in events}))
+        except (ServiceUnavailable, OSError) as error:
+            self._drop(len(events), "unavailable")
+            log.warning("%d cart interactions not recorded: %s", len(events), error)
+            return
+        product_of = {v.id: v.product_id for v in found if v is not None}
+        self.waiting.extend(replace(e, item_id=product_of[e.item_id]) for e in events if e.item_id in product_of)
 
     async def _run(self) -> None:
         while True:

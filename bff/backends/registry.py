@@ -411,6 +411,7 @@ async def build_backends(settings: Settings) -> AsyncIterator[Backends]:
             capacity=settings.interaction_buffer_size,
             batch=settings.interaction_batch,
             interval=settings.interaction_flush_seconds,
+            catalog=catalog_reads,
         )
         interactions.start()
         stack.push_async_callback(interactions.close)

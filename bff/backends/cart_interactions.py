@@ -1,0 +1,88 @@
+"""``CartInteractions``: a cart store listener that records what shoppers add to and remove from their carts.
+
+Written against the shape of the cart store's change event (``event.cart`` with ``id``, ``customer_id`` and
+``lines`` of ``variant_id`` and ``quantity``; ``event.created``), so it subscribes to the cart store's
+listeners in the composition root without this module importing carts. Each cart write is compared with the
+last version of that cart this process saw (at most ``MAX_CARTS`` remembered): a line that appeared or grew is
+an ADD_TO_CART, a line that went a REMOVE_FROM_CART. A cart first seen in an update (another process wrote
+it before, or this one restarted) is remembered, not recorded: its change is unknown.
+
+Nothing waits on I/O here: the events go to the ``InteractionBuffer`` with variant ids, which reads their
+products in the background when it sends. The cart's id is a secret capability: the session an event names
+is a digest of it, never the id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Protocol
+
+from bff.backends.interaction_buffer import InteractionBuffer
+from bff.domain.recommendations import EventType, Interaction
+
+MAX_CARTS = 50_000
+
+
+class CartLineShape(Protocol):
+    @property
+    def variant_id(self) -> str: ...
+
+    @property
+    def quantity(self) -> int: ...
+
+
+class CartShape(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def customer_id(self) -> str | None: ...
+
+    @property
+    def lines(self) -> Sequence[CartLineShape]: ...
+
+
+class CartChangedShape(Protocol):
+    @property
+    def cart(self) -> CartShape: ...
+
+    @property
+    def created(self) -> bool: ...
+
+
+def cart_session(cart_id: str) -> str:
+    """The session id a cart's events are sent with: a digest, so the cart's capability id never leaves."""
+    return "cart-" + hashlib.sha256(cart_id.encode()).hexdigest()[:32]
+
+
+class CartInteractions:
+    def __init__(self, buffer: InteractionBuffer) -> None:
+        self.buffer = buffer
+        self.seen: OrderedDict[str, dict[str, int]] = OrderedDict()
+
+    async def cart_changed(self, event: CartChangedShape) -> None:
+        cart = event.cart
+        after: dict[str, int] = {}
+        for line in cart.lines:
+            after[line.variant_id] = after.get(line.variant_id, 0) + line.quantity
+        before = self.seen.pop(cart.id, None)
+        self.seen[cart.id] = after
+        if len(self.seen) > MAX_CARTS:
+            self.seen.popitem(last=False)
+        if before is None:
+            if not event.created:
+                return
+            before = {}
+        now = datetime.now(UTC)
+        session = cart_session(cart.id)
+
+        def interaction(variant: str, kind: EventType) -> Interaction:
+            return Interaction(session, variant, kind, now, user_id=cart.customer_id)
+
+        events = [interaction(v, EventType.ADD_TO_CART) for v, q in after.items() if q > before.get(v, 0)]
+        events += [interaction(v, EventType.REMOVE_FROM_CART) for v in before if v not in after]
+        if events:
+            self.buffer.offer(events, variants=True)
