@@ -39,6 +39,13 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     BFF_DATA_DIR=/data
 
+# The recommendation model's library (implicit) links to the system's OpenMP runtime, which slim images lack.
+# Unpinned: the base image is a build argument, and its Debian release decides the version.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libgomp1 \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN groupadd --system --gid 10001 bff \
     && useradd --system --uid 10001 --gid bff --no-create-home --home-dir /nonexistent \
        --shell /usr/sbin/nologin bff \
