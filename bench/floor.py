@@ -82,7 +82,7 @@ class Floor:
     async def home(self, variables: dict[str, Any]) -> dict[str, Any]:
         sort = ProductSortKey.BEST_SELLING
         request = PageRequest(limit=variables["first"])
-        for_you = RecommendationRequest(Intent.FOR_YOU, 8, session_id=variables.get("session"))
+        for_you = RecommendationRequest(Intent.FOR_YOU, 8)
         listing = self.catalog.list_products(ProductQuery(), sort, False, request)
         recommended = self.recommended(for_you, full_image=True)
         if variables.get("withCart"):

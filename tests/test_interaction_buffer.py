@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 from botocore.stub import Stubber
 from prometheus_client import REGISTRY
 
+from bff.backends.cart_events import CartChanged
 from bff.backends.cart_interactions import CartInteractions, cart_session
 from bff.backends.interaction_buffer import InteractionBuffer
 from bff.backends.local.recommender_embedded import EmbeddedRecommender
@@ -21,6 +21,7 @@ from bff.backends.personalize import PersonalizeConfig, PersonalizeRecommender
 from bff.backends.ports import instrument
 from bff.backends.recommender import RECOMMENDER
 from bff.catalog_io import generate_catalog
+from bff.domain.cart import Cart, CartLine
 from bff.domain.recommendations import EventType, Interaction
 
 WHEN = datetime(2026, 5, 1, tzinfo=UTC)
@@ -85,25 +86,14 @@ async def test_a_failing_recommender_loses_its_batch_the_others_still_record(emb
     assert await embedded.store.last_seq() == 2
 
 
-@dataclass(frozen=True)
-class Line:
-    variant_id: str
-    quantity: int
-
-
-@dataclass(frozen=True)
-class Cart:
-    id: str
-    customer_id: str | None
-    lines: tuple[Line, ...]
-
-
-@dataclass(frozen=True)
-class CartChanged:
-    """The cart store's change event, in the shape ``CartInteractions`` reads."""
-
-    cart: Cart
-    created: bool
+def cart(cart_id: str, customer: str | None, *lines: tuple[str, int]) -> Cart:
+    return Cart(
+        id=cart_id,
+        created_at=WHEN,
+        updated_at=WHEN,
+        lines=tuple(CartLine(id=f"l{n}", variant_id=v, quantity=q) for n, (v, q) in enumerate(lines)),
+        customer_id=customer,
+    )
 
 
 async def test_cart_changes_and_orders_become_interactions_of_their_products(tmp_path: Path) -> None:
@@ -116,11 +106,11 @@ async def test_cart_changes_and_orders_become_interactions_of_their_products(tmp
         buffer = InteractionBuffer([embedded], catalog=catalog)
         carts = CartInteractions(buffer)
         (a, b, c) = (r.variants[0] for r in records)
-        await carts.cart_changed(CartChanged(Cart("secret-cart-id", "u-1", (Line(a.id, 1),)), created=True))
-        await carts.cart_changed(CartChanged(Cart("secret-cart-id", "u-1", (Line(a.id, 2), Line(b.id, 1))), False))
-        await carts.cart_changed(CartChanged(Cart("secret-cart-id", "u-1", (Line(b.id, 1),)), created=False))
+        await carts.cart_changed(CartChanged(cart("secret-cart-id", "u-1", (a.id, 1)), created=True))
+        await carts.cart_changed(CartChanged(cart("secret-cart-id", "u-1", (a.id, 2), (b.id, 1)), created=False))
+        await carts.cart_changed(CartChanged(cart("secret-cart-id", "u-1", (b.id, 1)), created=False))
         # A cart this process never saw created: its change is unknown, nothing is recorded.
-        await carts.cart_changed(CartChanged(Cart("other-cart", None, (Line(c.id, 1),)), created=False))
+        await carts.cart_changed(CartChanged(cart("other-cart", None, (c.id, 1)), created=False))
         buffer.record_purchases("u-1", "s-9", [b.product_id])
         assert await embedded.store.last_seq() == 0  # nothing was read or written during the cart writes
         await buffer.flush()

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from bff.catalog_io.interaction_history import local_subject
-from bff.ids import to_global_id
+from bff.ids import from_global_id, to_global_id
 from tests.conftest import NO_COST_LIMIT, app_client, error_codes, gql, make_settings
 
 LIST = "source items { id availableForSale }"
@@ -211,3 +211,51 @@ async def test_an_untrained_store_recommends_best_sellers(tmp_path: Path, seeded
     assert body["data"]["related"]["source"] == "SAME_CATEGORY"
     assert body["data"]["related"]["items"][0]["category"] == product["category"]
     assert "warnings" not in body.get("extensions", {})
+
+
+POPULAR = """query($cart: ID) { recommendations(intent: POPULAR, first: 8, cartId: $cart) { items { id } } }"""
+CART_CREATE = """mutation($lines: [CartLineInput!]!) {
+    cartCreate(input: {lines: $lines}) { cart { id } userErrors { code } } }"""
+FIRST_VARIANT = """query($id: ID!) { product(id: $id) { variants(first: 1) { nodes { id } } } }"""
+
+
+async def test_products_in_the_cart_are_left_out_and_cart_writes_are_recorded(served: app_client) -> None:
+    http = served.http
+    before = [i["id"] for i in (await gql(http, POPULAR))["data"]["recommendations"]["items"]]
+    in_cart = before[:2]
+    variants = [
+        (await gql(http, FIRST_VARIANT, id=p))["data"]["product"]["variants"]["nodes"][0]["id"] for p in in_cart
+    ]
+    created = await gql(http, CART_CREATE, lines=[{"merchandiseId": v, "quantity": 1} for v in variants])
+    cart_id = created["data"]["cartCreate"]["cart"]["id"]
+    body = await gql(http, POPULAR, cart=cart_id)
+    after = [i["id"] for i in body["data"]["recommendations"]["items"]]
+    assert len(after) == 8
+    assert not set(in_cart) & set(after)
+    assert after[:6] == before[2:]
+    # The cart was read beside the recommender: one carts call and one variants batch, no extra recommender call.
+    assert calls(body)["recommender.recommend"] == 1
+    assert calls(body)["carts.get_carts"] == 1
+    # The cart's creation was recorded as add-to-cart interactions of its products, in the background.
+    await served.state.backends.interactions.flush()
+    history = await served.state.backends.embedded_model.store.recent(2)
+    assert [(e.item_id, e.event_type.value) for e in history] == [
+        (from_global_id(p)[1], "ADD_TO_CART") for p in in_cart
+    ]
+    assert cart_id not in history[0].session_id
+
+
+async def test_a_sessions_or_carts_list_is_never_publicly_cached(served: app_client) -> None:
+    http = served.http
+
+    async def get(query: str) -> httpx.Response:
+        return await http.get("/graphql", params={"query": query})
+
+    public = "{ recommendations(intent: POPULAR, first: 3) { items { id } } }"
+    session = '{ recommendations(intent: RECENTLY_VIEWED, first: 3, sessionId: "anon-42") { items { id } } }'
+    await get(public)
+    assert "recommender.recommend" not in (await get(public)).json()["extensions"]["backendCalls"]
+    await get(session)
+    again = await get(session)
+    assert again.json()["extensions"]["backendCalls"]["recommender.recommend"] == 1
+    assert "public" not in again.headers.get("cache-control", "")

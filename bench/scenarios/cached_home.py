@@ -7,13 +7,13 @@ the anonymous visitor's home, without a cart: a document holding a cart is never
 from __future__ import annotations
 
 from bench.scenarios import Scenario
-from bench.scenarios.home import CATALOG_DOCUMENT, SESSION, expect
+from bench.scenarios.home import CATALOG_DOCUMENT, expect
 
 scenario = Scenario(
     name="cached_home",
     document=CATALOG_DOCUMENT,
     operation_name="Home",
-    variables={"first": 24, "session": SESSION},
+    variables={"first": 24},
     transport="get-persisted",
     expect=expect,
     requires=("products",),

@@ -1,6 +1,6 @@
 """Home page: a grid of 24 best sellers (title, handle, image, price range, availability), 8 "for you"
-recommendations for an anonymous shopper's session (from its recent views; the seeded history has them), and
-the cart summary a storefront shows in its header (item count, total) when the shopper has a cart.
+recommendations (an anonymous first visit: the embedded model's time-decayed popularity), and the cart
+summary a storefront shows in its header (item count, total) when the shopper has a cart.
 
 Backend calls: the listing, the recommender and the cart in the first round; one product batch for the
 recommendations and the cart's variants (for today's prices) in the second.
@@ -12,13 +12,9 @@ from typing import Any
 
 from bench.scenarios import Probe, Scenario
 
-# A session of the seeded history (bff/catalog_io/interaction_history.py): its views shape "for you".
-SESSION = "seed-0-0"
-
-# What every anonymous visitor without a cart gets: the document the public response cache serves (a
-# session's recommendations are cached apart: the session id is a variable).
-CATALOG_DOCUMENT = """query Home($first: Int!, $session: String) {
-  forYou: recommendations(intent: FOR_YOU, first: 8, sessionId: $session) {
+# What every anonymous visitor without a cart gets: the document the public response cache serves.
+CATALOG_DOCUMENT = """query Home($first: Int!) {
+  forYou: recommendations(intent: FOR_YOU, first: 8) {
     source
     items {
       id
@@ -48,8 +44,7 @@ CATALOG_DOCUMENT = """query Home($first: Int!, $session: String) {
 
 DOCUMENT = (
     CATALOG_DOCUMENT.replace(
-        "query Home($first: Int!, $session: String) {",
-        'query Home($first: Int!, $session: String, $withCart: Boolean! = false, $cartId: ID! = "") {',
+        "query Home($first: Int!) {", 'query Home($first: Int!, $withCart: Boolean! = false, $cartId: ID! = "") {'
     ).removesuffix("}")
     + """  cart(id: $cartId) @include(if: $withCart) {
     totalQuantity
@@ -98,7 +93,7 @@ scenario = Scenario(
     name="home",
     document=DOCUMENT,
     operation_name="Home",
-    variables={"first": 24, "session": SESSION},
+    variables={"first": 24},
     prepare=prepare,
     expect=expect,
     requires=("products",),

@@ -1,9 +1,7 @@
 """``CartInteractions``: a cart store listener that records what shoppers add to and remove from their carts.
 
-Written against the shape of the cart store's change event (``event.cart`` with ``id``, ``customer_id`` and
-``lines`` of ``variant_id`` and ``quantity``; ``event.created``), so it subscribes to the cart store's
-listeners in the composition root without this module importing carts. Each cart write is compared with the
-last version of that cart this process saw (at most ``MAX_CARTS`` remembered): a line that appeared or grew is
+Subscribed to the cart store's listeners in the composition root (``registry``). Each cart write is compared
+with the last version of that cart this process saw (at most ``MAX_CARTS`` remembered): a line that appeared or grew is
 an ADD_TO_CART, a line that went a REMOVE_FROM_CART. A cart first seen in an update (another process wrote
 it before, or this one restarted) is remembered, not recorded: its change is unknown.
 
@@ -16,41 +14,13 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Protocol
 
+from bff.backends.cart_events import CartChanged
 from bff.backends.interaction_buffer import InteractionBuffer
 from bff.domain.recommendations import EventType, Interaction
 
 MAX_CARTS = 50_000
-
-
-class CartLineShape(Protocol):
-    @property
-    def variant_id(self) -> str: ...
-
-    @property
-    def quantity(self) -> int: ...
-
-
-class CartShape(Protocol):
-    @property
-    def id(self) -> str: ...
-
-    @property
-    def customer_id(self) -> str | None: ...
-
-    @property
-    def lines(self) -> Sequence[CartLineShape]: ...
-
-
-class CartChangedShape(Protocol):
-    @property
-    def cart(self) -> CartShape: ...
-
-    @property
-    def created(self) -> bool: ...
 
 
 def cart_session(cart_id: str) -> str:
@@ -63,7 +33,7 @@ class CartInteractions:
         self.buffer = buffer
         self.seen: OrderedDict[str, dict[str, int]] = OrderedDict()
 
-    async def cart_changed(self, event: CartChangedShape) -> None:
+    async def cart_changed(self, event: CartChanged) -> None:
         cart = event.cart
         after: dict[str, int] = {}
         for line in cart.lines:

@@ -14,6 +14,7 @@ from bff.backends.auth import TokenVerifier
 from bff.backends.cache import CACHE, Cache
 from bff.backends.cache_generation import GenerationBump
 from bff.backends.cart_events import CartListener, ObservedCartStore
+from bff.backends.cart_interactions import CartInteractions
 from bff.backends.cart_locks import CartLocks
 from bff.backends.carts import CARTS, CartStore
 from bff.backends.catalog import CATALOG, CatalogReader, CatalogStore
@@ -58,7 +59,7 @@ class Backends:
     catalog_watch: CatalogWatch
     # Discount codes, kept beside the catalog (its SQLite directory, or its DynamoDB table).
     discounts: DiscountStore
-    # Carts; their writes notify the listeners (none yet: recommendations and orders will).
+    # Carts; their writes notify the listeners (the recommenders' interactions; orders will too).
     carts: ObservedCartStore
     # Writes to one cart take turns within this process (the store's conditional write decides between processes).
     cart_locks: CartLocks
@@ -403,7 +404,6 @@ async def build_backends(settings: Settings) -> AsyncIterator[Backends]:
             settings, await _open_carts(settings), CARTS, remote=dynamo_carts, client_retries=dynamo_carts
         )
         stack.push_async_callback(carts.close)
-        cart_listeners: tuple[CartListener, ...] = ()
         recommender, embedded_recommender, embedded_model = await _open_recommenders(settings, observed, stack)
         sinks = [recommender] if recommender is embedded_recommender else [recommender, embedded_recommender]
         interactions = InteractionBuffer(
@@ -415,6 +415,8 @@ async def build_backends(settings: Settings) -> AsyncIterator[Backends]:
         )
         interactions.start()
         stack.push_async_callback(interactions.close)
+        # What shoppers add to and remove from their carts feeds the recommenders (in the background).
+        cart_listeners: tuple[CartListener, ...] = (CartInteractions(interactions),)
         yield Backends(
             catalog=observed,
             catalog_reads=catalog_reads,

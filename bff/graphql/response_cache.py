@@ -43,8 +43,8 @@ log = logging.getLogger("bff.response_cache")
 PREFIX = "resp:v1:"
 # Root fields whose answer is the same for every anonymous shopper. A new capability adds its public fields.
 PUBLIC_ROOT_FIELDS = frozenset(
-    # `recommendations`: an anonymous list depends only on its arguments (a `sessionId` among them, so each
-    # session's lists are cached apart, at most BFF_RESPONSE_CACHE_TTL_SECONDS old); signed-in answers never are.
+    # `recommendations`: an anonymous list without a session or a cart is the same for everyone; with either,
+    # the resolver marks the response private (bff.privacy).
     {"product", "products", "category", "categories", "node", "nodes", "search", "productRecommendations"}
     | {"recommendations"}
     | {"stores", "store", "__typename"}

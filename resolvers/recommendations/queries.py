@@ -3,15 +3,17 @@
 Every list a request asks for is one key of the request's recommendations loader (one pass of the fallback
 chain for all of them, ``bff.services.recommend``); the products of every list are then read with one
 ``product_by_id`` batch, never one lookup per item. The anchor product, sold-out products (except in
-recently viewed) and, once carts exist, what is in the shopper's cart are left out.
+recently viewed) and what is in the shopper's cart (``cartId``) are left out.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 import strawberry
 
+from bff import privacy
 from bff.context import Context, Info
 from bff.domain import catalog as domain
 from bff.domain.recommendations import (
@@ -25,6 +27,7 @@ from bff.domain.recommendations import (
 from bff.errors import BadUserInput
 from bff.field_cost import cost
 from bff.ids import from_global_id
+from bff.ownership import check_cart_owner, is_capability_id
 from resolvers.recommendations.types import RecommendationIntent, Recommendations, RecommendationSource
 
 DEFAULT_FIRST = 8
@@ -34,6 +37,10 @@ SessionArg = Annotated[
     strawberry.argument(
         description="The anonymous shopper's session id (1-64 of A-Z, 0-9, `_.:-`): its recent views shape the list."
     ),
+]
+CartArg = Annotated[
+    strawberry.ID | None,
+    strawberry.argument(description="The shopper's cart: its products are left out (all intents but RECENTLY_VIEWED)."),
 ]
 IntentArg = Annotated[RecommendationIntent, strawberry.argument(description="What the list is for.")]
 COST = cost(assumed_size=DEFAULT_FIRST, sized_fields=("items",))
@@ -46,19 +53,38 @@ def _check(first: int, session_id: str | None) -> None:
         raise BadUserInput("`sessionId`: 1-64 characters of A-Z, a-z, 0-9, `_.:-`", field="sessionId")
 
 
-def _cart_product_ids(ctx: Context) -> frozenset[str]:
-    """What the shopper has in the cart, left out of suggestions (carts are not part of this build yet)."""
-    return frozenset()
+async def _cart_product_ids(ctx: Context, cart_id: strawberry.ID | None) -> frozenset[str]:
+    """The products in the shopper's cart (left out of suggestions): the cart and its variants through the
+    request's loaders, so a page that also shows the cart reads them once. A cart that is not there (expired)
+    excludes nothing; another customer's is ``FORBIDDEN``, as everywhere."""
+    if cart_id is None:
+        return frozenset()
+    _, key = from_global_id(cart_id, "Cart", field="cartId")
+    if not is_capability_id(key):
+        return frozenset()
+    cart = await ctx.loaders.cart_by_id.load(key)
+    if cart is None:
+        return frozenset()
+    check_cart_owner(ctx.user, cart.customer_id)
+    variants = await ctx.loaders.variant_by_id.load_many(list(dict.fromkeys(line.variant_id for line in cart.lines)))
+    return frozenset(v.product_id for v in variants if v is not None)
 
 
 async def recommendation_list(
-    ctx: Context, intent: RecommendationIntent, first: int, product: domain.Product | None, session_id: str | None
+    ctx: Context,
+    intent: RecommendationIntent,
+    first: int,
+    product: domain.Product | None,
+    session_id: str | None,
+    cart_id: strawberry.ID | None = None,
 ) -> Recommendations:
     _check(first, session_id)
     wanted = Intent[intent.name]
     if wanted.needs_product and product is None:
         raise BadUserInput(f"{intent.name} needs `productId`", field="productId")
-    exclude = _cart_product_ids(ctx) if wanted.excludes_cart else frozenset()
+    if session_id is not None or cart_id is not None:
+        # One shopper's list (their session's views, their cart): never stored in the public response cache.
+        privacy.mark_private()
     request = RecommendationRequest(
         intent=wanted,
         limit=first,
@@ -66,13 +92,17 @@ async def recommendation_list(
         session_id=session_id,
         product_id=product.id if product else None,
         category_id=product.category_id if product else None,
-        exclude=exclude | {product.id} if product else exclude,
+        exclude=frozenset({product.id}) if product else frozenset(),
         context=tuple(sorted(ctx.settings.recommendation_context.items())),
     )
-    answer = await ctx.loaders.recommendations.load(request)
+    # The cart is read beside the recommender (its products are filtered after), so it adds no round.
+    answer, in_cart = await asyncio.gather(
+        ctx.loaders.recommendations.load(request),
+        _cart_product_ids(ctx, cart_id if wanted.excludes_cart else None),
+    )
     found = {p.id: p for p in await ctx.loaders.product_by_id.load_many(list(answer.item_ids)) if p is not None}
     sold_out = frozenset(i for i, p in found.items() if not p.available_for_sale)
-    shown = keep((i for i in answer.item_ids if i in found), request, sold_out)
+    shown = keep((i for i in answer.item_ids if i in found and i not in in_cart), request, sold_out)
     source = answer.source if shown else Source.NONE
     return Recommendations(
         source=RecommendationSource(source),
@@ -101,6 +131,7 @@ class RecommendationsQuery:
         ] = None,
         first: FirstArg = DEFAULT_FIRST,
         session_id: SessionArg = None,
+        cart_id: CartArg = None,
     ) -> Recommendations | None:
         ctx = info.context
         product = None
@@ -109,7 +140,7 @@ class RecommendationsQuery:
             product = await ctx.loaders.product_by_id.load(key)
             if product is None:
                 raise BadUserInput("no product has this id", field="productId")
-        return await recommendation_list(ctx, intent, first, product, session_id)
+        return await recommendation_list(ctx, intent, first, product, session_id, cart_id)
 
 
 async def product_recommendations(
@@ -118,5 +149,6 @@ async def product_recommendations(
     intent: IntentArg = RecommendationIntent.RELATED,
     first: FirstArg = DEFAULT_FIRST,
     session_id: SessionArg = None,
+    cart_id: CartArg = None,
 ) -> Recommendations | None:
-    return await recommendation_list(info.context, intent, first, root, session_id)
+    return await recommendation_list(info.context, intent, first, root, session_id, cart_id)
