@@ -111,6 +111,10 @@ async def test_cart_changes_and_orders_become_interactions_of_their_products(tmp
         await carts.cart_changed(CartChanged(cart("secret-cart-id", "u-1", (b.id, 1)), created=False))
         # A cart this process never saw created: its change is unknown, nothing is recorded.
         await carts.cart_changed(CartChanged(cart("other-cart", None, (c.id, 1)), created=False))
+        # Signing in merges the guest cart into the customer's: its lines were recorded as they were added.
+        guest = cart("other-cart", None, (c.id, 1))
+        merged = cart("other-cart-2", "u-2", (c.id, 1))
+        await carts.cart_changed(CartChanged(merged, created=True, dropped=guest))
         buffer.record_purchases("u-1", "s-9", [b.product_id])
         assert await embedded.store.last_seq() == 0  # nothing was read or written during the cart writes
         await buffer.flush()

@@ -3,7 +3,8 @@
 Subscribed to the cart store's listeners in the composition root (``registry``). Each cart write is compared
 with the last version of that cart this process saw (at most ``MAX_CARTS`` remembered): a line that appeared or grew is
 an ADD_TO_CART, a line that went a REMOVE_FROM_CART. A cart first seen in an update (another process wrote
-it before, or this one restarted) is remembered, not recorded: its change is unknown.
+it before, or this one restarted) is remembered, not recorded: its change is unknown; so is a merge of a guest
+cart into the customer's on sign-in, whose lines were recorded when they were added.
 
 Nothing waits on I/O here: the events go to the ``InteractionBuffer`` with variant ids, which reads their
 products in the background when it sends. The cart's id is a secret capability: the session an event names
@@ -42,6 +43,10 @@ class CartInteractions:
         self.seen[cart.id] = after
         if len(self.seen) > MAX_CARTS:
             self.seen.popitem(last=False)
+        if event.dropped is not None:
+            # A guest cart merged into the customer's on sign-in: its lines were recorded as they were added.
+            self.seen.pop(event.dropped.id, None)
+            return
         if before is None:
             if not event.created:
                 return
