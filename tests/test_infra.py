@@ -194,6 +194,7 @@ def test_task_role_grants_only_the_listed_actions():
         "sqs:SendMessage",
         "personalize:GetRecommendations",
         "personalize:GetPersonalizedRanking",
+        "personalize:PutEvents",
         "geo-places:Geocode",
         "geo-places:ReverseGeocode",
         "geo-routes:CalculateRouteMatrix",
