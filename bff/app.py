@@ -25,6 +25,7 @@ from bff.ids import to_global_id
 from bff.logs import configure_logging
 from bff.middleware import AccessLogMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from bff.routes import routes
+from bff.services.order_runtime import embedded_worker, order_steps, running
 from bff.settings import Settings
 from bff.state import AppState
 
@@ -74,9 +75,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 gc.collect()
                 gc.freeze()
             gc.set_threshold(*settings.gc_threshold)
+            steps = order_steps(backends.orders)
+            worker = embedded_worker(settings, backends.orders, steps) if settings.order_worker_in_app else None
+            app.state.order_steps = steps
             log.info("storefront BFF ready (env=%s, catalog=%s)", settings.env, settings.catalog_backend)
             try:
-                yield
+                async with running(worker):
+                    yield
             finally:
                 await app.state.graphql.close()
 

@@ -148,6 +148,40 @@ def token(
 
 
 @app.command()
+def worker(
+    concurrency: Annotated[
+        int | None, typer.Option(min=1, max=64, help="Runs advanced at once (default BFF_ORDER_WORKER_CONCURRENCY).")
+    ] = None,
+) -> None:
+    """Run the embedded order workflow (risk, payment, fulfilment) until stopped; any number of workers may run
+    on one data dir beside the app: each order is leased to one at a time."""
+    import signal
+
+    from bff.backends.registry import build_backends
+    from bff.services.order_runtime import embedded_worker, order_steps
+
+    settings = Settings()
+    if concurrency is not None:
+        settings = settings.model_copy(update={"order_worker_concurrency": concurrency})
+
+    async def run() -> int:
+        async with build_backends(settings) as backends:
+            runner = embedded_worker(settings, backends.orders, order_steps(backends.orders))
+            if runner is None:
+                typer.echo("the order workflow runs on Step Functions (BFF_ORDER_WORKFLOW_BACKEND=aws)", err=True)
+                return 2
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(signum, stop.set)
+            typer.echo(f"order worker {runner.owner} running", err=True)
+            await runner.serve(stop)
+        return 0
+
+    sys.exit(asyncio.run(run()))
+
+
+@app.command()
 def reindex() -> None:
     """Rebuild the search index from the catalog, then switch searches to it at once (no downtime)."""
 

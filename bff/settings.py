@@ -269,6 +269,34 @@ class Settings(BaseSettings):
     # An unknown `kid` refetches the JWKS at most this often, so made-up kids cannot hammer the issuer.
     jwks_min_refresh_seconds: float = Field(30.0, ge=0)
 
+    # Orders (docs/orders.md). Orders live beside the catalog: its SQLite file, or its DynamoDB table.
+    # The asynchronous workflow: "embedded" (runs in SQLite, run by a worker in the app and/or `bff worker`)
+    # or "aws" (SQS FIFO to the order management system + a Step Functions execution per order).
+    order_workflow_backend: Literal["embedded", "aws"] = "embedded"
+    # Run the embedded workflow's worker inside the app (off when only `bff worker` processes should run it).
+    order_worker_in_app: bool = True
+    # Runs one worker advances at once, how long a claimed run is its alone, how often an idle worker looks.
+    order_worker_concurrency: int = Field(4, ge=1, le=64)
+    order_lease_seconds: float = Field(30.0, gt=0)
+    order_poll_seconds: float = Field(0.5, gt=0)
+    # Multiplies every retry's backoff of the embedded workflow (tests shorten it; 1 = the ASL's intervals).
+    order_retry_scale: float = Field(1.0, ge=0)
+    # The SQS FIFO queue of order events and the state machine running the steps (order_workflow=aws).
+    order_queue_url: str | None = None
+    order_state_machine_arn: str | None = None
+    # Payments: "sandbox" is the embedded test provider (its tokens in docs/orders.md); never in production.
+    payment_backend: Literal["sandbox"] = "sandbox"
+    # How long the sandbox's `tok_sandbox_timeout` keeps a payment waiting before it fails.
+    payment_sandbox_timeout_seconds: float = Field(10.0, ge=0)
+    # Risk screening: embedded "rules", or a SageMaker endpoint's fraud score (deny/review thresholds in 0..1).
+    risk_backend: Literal["rules", "sagemaker"] = "rules"
+    risk_sagemaker_endpoint: str | None = None
+    risk_deny_threshold: float = Field(0.9, ge=0, le=1)
+    risk_review_threshold: float = Field(0.6, ge=0, le=1)
+    # Status-change notifications: "log" (plus the outbox every order keeps) or an SNS topic.
+    notifier_backend: Literal["log", "sns"] = "log"
+    order_topic_arn: str | None = None
+
     @property
     def catalog_db_path(self) -> Path:
         return self.data_dir / "catalog.sqlite3"
@@ -295,6 +323,15 @@ class Settings(BaseSettings):
     def stores_store(self) -> Literal["sqlite", "dynamodb"]:
         """Where stores live: ``stores_backend``, else beside the catalog."""
         return self.stores_backend or self.catalog_backend
+
+    @property
+    def orders_db_path(self) -> Path:
+        """The embedded orders: the catalog's own file, so checkout reserves stock in the order's transaction."""
+        return self.catalog_db_path
+
+    @property
+    def payments_sandbox_db_path(self) -> Path:
+        return self.data_dir / "payments-sandbox.sqlite3"
 
     @property
     def search_db_path(self) -> Path:
@@ -355,6 +392,18 @@ class Settings(BaseSettings):
     def _lex_needs_a_bot(self) -> Settings:
         if self.assistant_backend == "lex" and not (self.lex_bot_id and self.lex_bot_alias_id):
             raise ValueError("BFF_ASSISTANT_BACKEND=lex needs BFF_LEX_BOT_ID and BFF_LEX_BOT_ALIAS_ID")
+        return self
+
+    @model_validator(mode="after")
+    def _aws_orders_need_their_resources(self) -> Settings:
+        if self.order_workflow_backend == "aws" and not (self.order_queue_url and self.order_state_machine_arn):
+            raise ValueError("BFF_ORDER_WORKFLOW_BACKEND=aws needs BFF_ORDER_QUEUE_URL and BFF_ORDER_STATE_MACHINE_ARN")
+        if self.risk_backend == "sagemaker" and not self.risk_sagemaker_endpoint:
+            raise ValueError("BFF_RISK_BACKEND=sagemaker needs BFF_RISK_SAGEMAKER_ENDPOINT")
+        if self.notifier_backend == "sns" and not self.order_topic_arn:
+            raise ValueError("BFF_NOTIFIER_BACKEND=sns needs BFF_ORDER_TOPIC_ARN")
+        if self.risk_review_threshold > self.risk_deny_threshold:
+            raise ValueError("BFF_RISK_REVIEW_THRESHOLD must not exceed BFF_RISK_DENY_THRESHOLD")
         return self
 
     @property

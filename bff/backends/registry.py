@@ -23,6 +23,7 @@ from bff.backends.catalog_watch import CatalogWatch
 from bff.backends.discounts import DISCOUNTS, DiscountStore
 from bff.backends.geocoder import GEOCODER, ROUTES, Geocoder, RoutePlanner
 from bff.backends.interaction_buffer import InteractionBuffer
+from bff.backends.order_registry import OrderBackends, open_order_backends
 from bff.backends.policy import policy_for
 from bff.backends.ports import PortSpec, instrument
 from bff.backends.recommender import RECOMMENDER, Recommender
@@ -80,6 +81,8 @@ class Backends:
     embedded_model: EmbeddedRecommender
     # Interactions on their way to the recommenders, sent in the background.
     interactions: InteractionBuffer
+    # Orders, their workflow, payments, risk screening and notifications (``bff.backends.order_registry``).
+    orders: OrderBackends
 
 
 async def _open_catalog(settings: Settings) -> CatalogStore:
@@ -348,6 +351,7 @@ async def build_backends(settings: Settings) -> AsyncIterator[Backends]:
             client_retries=settings.catalog_backend == "dynamodb",
         )
         stack.push_async_callback(discounts.close)
+        orders = await open_order_backends(settings, stack)
         cache = _boundary(settings, await _open_cache(settings), CACHE, remote=settings.cache_backend != "memory")
         stack.push_async_callback(cache.close)
         token_verifier, local_issuer = _open_auth(settings)
@@ -437,6 +441,7 @@ async def build_backends(settings: Settings) -> AsyncIterator[Backends]:
             embedded_recommender=embedded_recommender,
             embedded_model=embedded_model,
             interactions=interactions,
+            orders=orders,
         )
 
 

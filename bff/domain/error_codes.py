@@ -46,3 +46,26 @@ class ProductErrorCode(ErrorCode):
         "The title is blank, too long, or holds control or invisible formatting characters.",
     )
     CONFLICT = "CONFLICT", "Other updates to the product kept coming first; nothing was written. Try again."
+
+
+class OrderErrorCode(ErrorCode):
+    INVALID_ID = "INVALID_ID", "The id is malformed or names another type."
+    ORDER_NOT_FOUND = "ORDER_NOT_FOUND", "No order of yours has this id."
+    ORDER_NOT_CANCELLABLE = "ORDER_NOT_CANCELLABLE", "The order is fulfilled or already cancelled."
+
+
+class CheckoutErrorCode(ErrorCode):
+    INVALID_ID = "INVALID_ID", "The id is malformed or names another type."
+    CART_NOT_FOUND = "CART_NOT_FOUND", "No cart of yours has this id (unknown, expired or another customer's)."
+    CART_ALREADY_CONVERTED = "CART_ALREADY_CONVERTED", "The cart was already checked out into an order."
+    EMPTY_CART = "EMPTY_CART", "The cart has no lines."
+    TOO_MANY_VARIANTS = "TOO_MANY_VARIANTS", "The cart holds more distinct variants than one order may (96)."
+    INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK", "A line asks for more units than are available; nothing was reserved."
+    VARIANT_NOT_FOUND = "VARIANT_NOT_FOUND", "A line's variant is no longer sold."
+    INVALID_EMAIL = "INVALID_EMAIL", "The email address is missing or malformed."
+    INVALID_ADDRESS = "INVALID_ADDRESS", "An address field is missing, too long or malformed."
+    INVALID_DELIVERY_METHOD = "INVALID_DELIVERY_METHOD", "The delivery method is not one the store offers."
+    INVALID_PAYMENT_TOKEN = "INVALID_PAYMENT_TOKEN", "The payment token is missing or malformed."
+    INVALID_IDEMPOTENCY_KEY = "INVALID_IDEMPOTENCY_KEY", "The idempotency key is missing or longer than 128 characters."
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED", "The idempotency key was already used for another cart."
+    CONFLICT = "CONFLICT", "The cart changed while it was checked out; nothing was written. Try again."

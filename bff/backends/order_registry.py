@@ -1,0 +1,116 @@
+"""Opening the order capabilities from settings (part of the composition root, ``bff.backends.registry``)."""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+from bff.backends.notifications import NOTIFIER, LogNotifier, Notifier
+from bff.backends.order_workflow import WORKFLOW, EmbeddedOrderWorkflow, OrderWorkflow
+from bff.backends.orders import ORDERS, OrderStore, RunQueue
+from bff.backends.payments import PAYMENTS, PaymentGateway
+from bff.backends.policy import policy_for
+from bff.backends.ports import PortSpec, instrument
+from bff.backends.risk import RISK, RiskAssessor
+from bff.settings import Settings
+
+
+class _Closeable(Protocol):
+    async def close(self) -> None: ...
+
+
+P = TypeVar("P", bound=_Closeable)
+
+
+@dataclass(slots=True)
+class OrderBackends:
+    orders: OrderStore
+    # The embedded workflow's runs (None when Step Functions runs the workflow).
+    runs: RunQueue | None
+    workflow: OrderWorkflow
+    # Set for the embedded workflow: checkout's `start` wakes the in-process workers through it.
+    embedded_workflow: EmbeddedOrderWorkflow | None
+    payments: PaymentGateway
+    risk: RiskAssessor
+    notifier: Notifier
+
+
+async def _orders(settings: Settings, stack: AsyncExitStack) -> tuple[OrderStore, RunQueue | None]:
+    if settings.catalog_backend != "sqlite":
+        raise NotImplementedError("orders on DynamoDB are not available in this build")
+    from bff.backends.local.sqlite_order_runs import SqliteRunQueue
+    from bff.backends.local.sqlite_orders import SqliteOrderStore
+
+    orders = await SqliteOrderStore.open(settings.orders_db_path)
+    stack.push_async_callback(orders.close)
+    runs = None
+    if settings.order_workflow_backend == "embedded":
+        runs = await SqliteRunQueue.open(settings.orders_db_path)
+        stack.push_async_callback(runs.close)
+    return orders, runs
+
+
+async def _payments(settings: Settings) -> PaymentGateway:
+    from bff.backends.local.sandbox_payments import SandboxPaymentGateway
+
+    return await SandboxPaymentGateway.open(
+        settings.payments_sandbox_db_path, timeout_seconds=settings.payment_sandbox_timeout_seconds
+    )
+
+
+async def _risk(settings: Settings) -> RiskAssessor:
+    if settings.risk_backend == "sagemaker" and settings.risk_sagemaker_endpoint:
+        from bff.backends.sagemaker_risk import SageMakerRiskAssessor
+
+        return await SageMakerRiskAssessor.open(
+            settings.risk_sagemaker_endpoint,
+            settings.risk_deny_threshold,
+            settings.risk_review_threshold,
+            settings.aws_region,
+            settings.aws_endpoint_url,
+        )
+    from bff.backends.local.rules_risk import RulesRiskAssessor
+
+    return RulesRiskAssessor()
+
+
+async def _notifier(settings: Settings) -> Notifier:
+    if settings.notifier_backend == "sns" and settings.order_topic_arn:
+        from bff.backends.sns_notifier import SnsNotifier
+
+        return await SnsNotifier.open(settings.order_topic_arn, settings.aws_region, settings.aws_endpoint_url)
+    return LogNotifier()
+
+
+async def _workflow(settings: Settings) -> tuple[OrderWorkflow, EmbeddedOrderWorkflow | None]:
+    if settings.order_workflow_backend == "aws" and settings.order_queue_url and settings.order_state_machine_arn:
+        from bff.backends.aws_order_workflow import AwsOrderWorkflow
+
+        workflow = await AwsOrderWorkflow.open(
+            settings.order_queue_url, settings.order_state_machine_arn, settings.aws_region, settings.aws_endpoint_url
+        )
+        return workflow, None
+    embedded = EmbeddedOrderWorkflow()
+    return embedded, embedded
+
+
+async def open_order_backends(settings: Settings, stack: AsyncExitStack) -> OrderBackends:
+    """Every order capability, each behind the port boundary; closed by ``stack``."""
+
+    def boundary(adapter: P, spec: PortSpec[P], remote: bool) -> P:
+        wrapped = instrument(adapter, spec, policy_for(settings, spec.capability, remote=remote), histograms=False)
+        stack.push_async_callback(wrapped.close)
+        return wrapped
+
+    orders, runs = await _orders(settings, stack)
+    workflow, embedded = await _workflow(settings)
+    return OrderBackends(
+        orders=instrument(orders, ORDERS, policy_for(settings, "orders", remote=settings.catalog_backend != "sqlite")),
+        runs=runs,
+        workflow=boundary(workflow, WORKFLOW, embedded is None),
+        embedded_workflow=embedded,
+        payments=boundary(await _payments(settings), PAYMENTS, False),
+        risk=boundary(await _risk(settings), RISK, settings.risk_backend != "rules"),
+        notifier=boundary(await _notifier(settings), NOTIFIER, settings.notifier_backend != "log"),
+    )
