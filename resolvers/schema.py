@@ -14,6 +14,9 @@ from resolvers.catalog.queries import CatalogQuery
 from resolvers.catalog.types import Category, Product, ProductVariant
 from resolvers.identity.queries import IdentityQuery
 from resolvers.node import NodeQuery
+from resolvers.orders.mutations import OrderMutation
+from resolvers.orders.queries import OrderQuery
+from resolvers.orders.types import Order
 from resolvers.recommendations.mutations import RecommendationsMutation
 from resolvers.recommendations.product_field import extend_product
 from resolvers.recommendations.queries import RecommendationsQuery
@@ -22,12 +25,14 @@ from resolvers.stores.queries import StoresQuery
 
 
 @strawberry.type(description="The storefront's read API: catalog, and more as capabilities land.")
-class Query(NodeQuery, CatalogQuery, IdentityQuery, SearchQuery, CartQuery, StoresQuery, RecommendationsQuery):
+class Query(
+    NodeQuery, CatalogQuery, IdentityQuery, SearchQuery, CartQuery, StoresQuery, RecommendationsQuery, OrderQuery
+):
     pass
 
 
 @strawberry.type(description="The storefront's write API: each domain adds its mutations as a mixin.")
-class Mutation(CatalogAdminMutation, CartMutation, AssistantMutation, RecommendationsMutation):
+class Mutation(CatalogAdminMutation, CartMutation, AssistantMutation, RecommendationsMutation, OrderMutation):
     pass
 
 
@@ -38,7 +43,7 @@ extend_product(Product)
 schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
-    types=[Product, ProductVariant, Category, Cart],
+    types=[Product, ProductVariant, Category, Cart, Order],
     config=StrawberryConfig(auto_camel_case=True),
 )
 

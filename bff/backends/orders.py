@@ -24,8 +24,8 @@ class OrderStore(Protocol):
     async def get_orders(self, ids: Sequence[str]) -> list[Order | None]:
         """Orders by id (strongly consistent), in the order asked; None for an unknown one."""
 
-    async def customer_orders(self, customer_id: str, first: int, after: str | None) -> OrderPage:
-        """A customer's orders, newest first, ``first`` of them after the cursor ``after``."""
+    async def customer_orders(self, customer_id: str, first: int, after: tuple[datetime, str] | None) -> OrderPage:
+        """A customer's orders, newest first: ``first`` of them, older than ``after`` (created at, order id)."""
 
     async def customer_history(
         self, customer_id: str | None, email: str, client_address: str | None, since: datetime, before: str

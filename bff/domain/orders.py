@@ -131,7 +131,7 @@ class Order:
 
 @dataclass(frozen=True, slots=True)
 class OrderPage:
-    """A customer's orders, newest first, and the cursor after the last one (None at the end)."""
+    """A page of a customer's orders, newest first, and whether older ones follow."""
 
     orders: tuple[Order, ...]
-    next_cursor: str | None
+    has_more: bool

@@ -129,6 +129,10 @@ class OrderSteps:
         moved = await self.orders.move_order(
             order.id, OrderStatus.PAID, self.clock(), expected=(OrderStatus.PENDING, OrderStatus.ON_HOLD), reason=reason
         )
+        if moved is None and (await self._order(data)).status == OrderStatus.CANCELLED:
+            # Cancelled by the shopper while the payment was being authorised: give the money back.
+            await self.payments.void(order.id)
+            return {**data, "outcome": "DECLINED", "reason": "order cancelled during payment"}
         await self._moved(moved, reason)
         return {**data, "outcome": "APPROVED", "paymentReference": result.reference}
 

@@ -21,7 +21,10 @@ class IdentityQuery:
         return None if user is None else Customer.from_identity(user)
 
     @strawberry.field(
-        description="The signed-in customer (Shopify's name for `me`): `customer { cart }` is their current cart."
+        description=(
+            "The signed-in customer (Shopify's name for `me`): `customer { cart }` is their current cart, "
+            "`customer { orders }` their order history."
+        )
     )
     def customer(self, info: Info) -> Customer | None:
         user = info.context.user

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from bff.context import Info
 from bff.domain.identity import Identity
 from bff.ownership import check_cart_owner
 from resolvers.cart.types import Cart
+from resolvers.connection import Connection
+from resolvers.orders.customer import customer_orders
+from resolvers.orders.types import Order
 
 
 @strawberry.type(description="The signed-in customer (or staff member), as their identity provider vouches.")
@@ -27,6 +32,15 @@ class Customer:
         check_cart_owner(ctx.user, record.customer_id)
         ctx.loaders.cart_by_id.prime(record.id, record)
         return Cart.of(record, ctx)
+
+    @strawberry.field(description="The customer's orders, newest first (placed a moment ago included).")
+    async def orders(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description="Orders per page (the page-size cap).")] = None,
+        after: Annotated[str | None, strawberry.argument(description="Cursor: the orders older than it.")] = None,
+    ) -> Connection[Order]:
+        return await customer_orders(info.context, str(self.id), first, after)
 
     @classmethod
     def from_identity(cls, identity: Identity) -> Customer:

@@ -141,18 +141,15 @@ class SqliteOrderStore:
         found = await self.worker.run(read)
         return [found.get(i) for i in ids]
 
-    async def customer_orders(self, customer_id: str, first: int, after: str | None) -> OrderPage:
+    async def customer_orders(self, customer_id: str, first: int, after: tuple[datetime, str] | None) -> OrderPage:
         def read(conn: sqlite3.Connection) -> OrderPage:
-            sql, args = "SELECT body, created_at FROM orders WHERE customer_id = ?", [customer_id]
+            sql, args = "SELECT body FROM orders WHERE customer_id = ?", [customer_id]
             if after:
-                created, _, order_id = after.partition("|")
                 sql += " AND (created_at, id) < (?, ?)"
-                args += [created, order_id]
+                args += [stamp(after[0]), after[1]]
             rows = conn.execute(f"{sql} ORDER BY created_at DESC, id DESC LIMIT ?", (*args, first + 1)).fetchall()
             orders = tuple(order_from_dict(json.loads(r["body"])) for r in rows[:first])
-            more = len(rows) > first
-            cursor = f"{rows[first - 1]['created_at']}|{orders[-1].id}" if more and orders else None
-            return OrderPage(orders, cursor)
+            return OrderPage(orders, len(rows) > first)
 
         return await self.worker.run(read)
 

@@ -1,0 +1,57 @@
+"""``OrderMutation``: ``orderCancel`` (and ``checkoutComplete``, ``resolvers.orders.checkout``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import strawberry
+
+from bff.context import Info
+from bff.domain.error_codes import OrderErrorCode, Problem
+from bff.errors import BadUserInput
+from bff.ids import from_global_id
+from bff.services.order_cancel import cancel_order
+from resolvers.orders.types import Order
+from resolvers.user_errors import error_code_enum
+
+if TYPE_CHECKING:
+    OrderUserErrorCode = OrderErrorCode
+else:
+    OrderUserErrorCode = error_code_enum(OrderErrorCode, "OrderUserErrorCode", "Why an order change was refused.")
+
+
+@strawberry.type(description="Why an order change was refused; nothing was changed.")
+class OrderUserError:
+    field: list[str] | None = strawberry.field(description="Path to the input field at fault.")
+    message: str = strawberry.field(description="What is wrong, for the buyer.")
+    code: OrderUserErrorCode = strawberry.field(description="What is wrong, for code.")
+
+
+@strawberry.type(description="The result of `orderCancel`.")
+class OrderCancelPayload:
+    order: Order | None = strawberry.field(description="The order as cancelled; null when refused.")
+    user_errors: list[OrderUserError] = strawberry.field(description="Why the cancel was refused, if it was.")
+
+
+def _error(problem: Problem) -> OrderUserError:
+    return OrderUserError(field=list(problem.field), message=problem.message, code=OrderErrorCode[problem.code.name])
+
+
+@strawberry.type
+class OrderMutation:
+    @strawberry.mutation(
+        description=(
+            "Cancel an order that is not fulfilled yet: its stock is released and an authorised payment voided. "
+            "The buyer's own order (an admin's: any)."
+        )
+    )
+    async def order_cancel(self, info: Info, id: strawberry.ID) -> OrderCancelPayload:
+        try:
+            _, key = from_global_id(id, "Order")
+        except BadUserInput as error:
+            problem = Problem(("id",), error.message, OrderErrorCode.INVALID_ID)
+            return OrderCancelPayload(order=None, user_errors=[_error(problem)])
+        result = await cancel_order(info.context.backends.orders, info.context.user, key)
+        if isinstance(result, Problem):
+            return OrderCancelPayload(order=None, user_errors=[_error(result)])
+        return OrderCancelPayload(order=result, user_errors=[])  # type: ignore[arg-type]
