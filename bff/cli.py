@@ -153,12 +153,17 @@ def worker(
         int | None, typer.Option(min=1, max=64, help="Runs advanced at once (default BFF_ORDER_WORKER_CONCURRENCY).")
     ] = None,
 ) -> None:
-    """Run the embedded order workflow (risk, payment, fulfilment) until stopped; any number of workers may run
-    on one data dir beside the app: each order is leased to one at a time."""
+    """Run the order workflow's steps (risk, payment, fulfilment) until stopped: the embedded workflow (any
+    number of workers may share a data dir with the app, each order leased to one at a time), or, with
+    BFF_ORDER_WORKFLOW_BACKEND=aws, the Step Functions activities named by BFF_ORDER_ACTIVITY_ARNS."""
     import signal
+    from contextlib import AsyncExitStack
 
+    from bff.backends.order_registry import open_activities
     from bff.backends.registry import build_backends
+    from bff.services.order_activities import serve_activities
     from bff.services.order_runtime import embedded_worker, order_steps
+    from bff.services.order_worker import worker_name
 
     settings = Settings()
     if concurrency is not None:
@@ -166,16 +171,24 @@ def worker(
 
     async def run() -> int:
         async with build_backends(settings) as backends:
-            runner = embedded_worker(settings, backends.orders, order_steps(backends.orders))
-            if runner is None:
-                typer.echo("the order workflow runs on Step Functions (BFF_ORDER_WORKFLOW_BACKEND=aws)", err=True)
-                return 2
+            steps = order_steps(backends.orders)
+            runner = embedded_worker(settings, backends.orders, steps)
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(signum, stop.set)
-            typer.echo(f"order worker {runner.owner} running", err=True)
-            await runner.serve(stop)
+            if runner is not None:
+                typer.echo(f"order worker {runner.owner} running", err=True)
+                await runner.serve(stop)
+                return 0
+            missing = sorted(set(steps.by_name()) - set(settings.order_activity_arns))
+            if missing:
+                typer.echo(f"BFF_ORDER_ACTIVITY_ARNS lacks the activities of {missing}", err=True)
+                return 2
+            async with AsyncExitStack() as stack:
+                activities = await open_activities(settings, stack)
+                typer.echo("order activity worker polling Step Functions", err=True)
+                await serve_activities(activities, steps.by_name(), worker_name(), stop)
         return 0
 
     sys.exit(asyncio.run(run()))

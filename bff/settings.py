@@ -284,6 +284,8 @@ class Settings(BaseSettings):
     # The SQS FIFO queue of order events and the state machine running the steps (order_workflow=aws).
     order_queue_url: str | None = None
     order_state_machine_arn: str | None = None
+    # Each step's Step Functions activity ARN (JSON: {"screen_risk": "arn:...", ...}), polled by `bff worker`.
+    order_activity_arns: dict[str, str] = Field(default_factory=dict)
     # Payments: "sandbox" is the embedded test provider (its tokens in docs/orders.md); never in production.
     payment_backend: Literal["sandbox"] = "sandbox"
     # How long the sandbox's `tok_sandbox_timeout` keeps a payment waiting before it fails.

@@ -84,7 +84,7 @@ async def test_the_execution_is_named_after_the_order_so_a_retry_starts_no_secon
 
     assert [e["name"] for e in executions["executions"]] == [order.id]
     described = await adapter.sfn.describe_execution(executionArn=executions["executions"][0]["executionArn"])
-    assert json.loads(described["input"]) == {"orderId": order.id}
+    assert json.loads(described["input"]) == {"orderId": order.id, "review": "NONE"}
 
 
 async def test_every_status_change_is_published_to_the_topic(aws: str, tmp_path: Any) -> None:

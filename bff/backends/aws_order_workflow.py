@@ -88,7 +88,9 @@ class AwsOrderWorkflow:
                 },
             )
             await self.sfn.start_execution(
-                stateMachineArn=self.state_machine_arn, name=order.id, input=json.dumps({"orderId": order.id})
+                stateMachineArn=self.state_machine_arn,
+                name=order.id,
+                input=json.dumps({"orderId": order.id, "review": "NONE"}),
             )
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ExecutionAlreadyExists":

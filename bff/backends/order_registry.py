@@ -13,6 +13,7 @@ from bff.backends.payments import PAYMENTS, PaymentGateway
 from bff.backends.policy import policy_for
 from bff.backends.ports import PortSpec, instrument
 from bff.backends.risk import RISK, RiskAssessor
+from bff.backends.sfn_activities import ACTIVITIES, ActivityTasks
 from bff.settings import Settings
 
 
@@ -114,3 +115,18 @@ async def open_order_backends(settings: Settings, stack: AsyncExitStack) -> Orde
         risk=boundary(await _risk(settings), RISK, settings.risk_backend != "rules"),
         notifier=boundary(await _notifier(settings), NOTIFIER, settings.notifier_backend != "log"),
     )
+
+
+async def open_activities(settings: Settings, stack: AsyncExitStack) -> ActivityTasks:
+    """The Step Functions activities ``bff worker`` polls when the workflow runs in AWS."""
+    from bff.backends.sfn_activities import StepFunctionsActivities
+
+    activities = await StepFunctionsActivities.open(
+        settings.order_activity_arns, settings.aws_region, settings.aws_endpoint_url
+    )
+    policy = policy_for(settings, ACTIVITIES.capability, remote=True)
+    # A poll is held open up to a minute by the service: no deadline on it.
+    policy = policy.model_copy(update={"timeout_seconds": None})
+    wrapped = instrument(activities, ACTIVITIES, policy)
+    stack.push_async_callback(wrapped.close)
+    return wrapped
