@@ -21,6 +21,7 @@ from bff.cursors import CursorCodec
 from bff.domain.catalog import PageRequest, ProductQuery, ProductSortKey
 from bff.errors import ServiceUnavailable
 from bff.graphql.endpoint import GraphQLEndpoint
+from bff.graphql.subscriptions import SubscriptionEndpoint
 from bff.ids import to_global_id
 from bff.logs import configure_logging
 from bff.middleware import AccessLogMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             )
             app.state.bff = state
             app.state.graphql = GraphQLEndpoint(schema._schema, state)
+            app.state.subscriptions = SubscriptionEndpoint(schema, state)
             if settings.gc_freeze:
                 # Everything alive now (schema, clients, caches) lives as long as the process: keep it out of
                 # the collector's full passes, which otherwise stall every request in flight for ~25 ms.

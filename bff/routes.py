@@ -9,7 +9,8 @@ import logging
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.websockets import WebSocket
 
 from bff import graphiql, images
 from bff.backends.catalog import CatalogStore
@@ -26,6 +27,11 @@ READY_TIMEOUT_SECONDS = 2.0
 async def graphql(request: Request) -> Response:
     endpoint: GraphQLEndpoint = request.app.state.graphql
     return await endpoint(request)
+
+
+async def graphql_ws(websocket: WebSocket) -> None:
+    """Subscriptions over WebSocket (graphql-transport-ws; ``bff.graphql.subscriptions``)."""
+    await websocket.app.state.subscriptions(websocket)
 
 
 async def healthz(_: Request) -> Response:
@@ -96,6 +102,7 @@ async def jwks(request: Request) -> Response:
 def routes(settings: Settings) -> list[BaseRoute]:
     found: list[BaseRoute] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql_ws),
         Route("/.well-known/jwks.json", jwks, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),

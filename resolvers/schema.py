@@ -16,6 +16,7 @@ from resolvers.identity.queries import IdentityQuery
 from resolvers.node import NodeQuery
 from resolvers.orders.mutations import OrderMutation
 from resolvers.orders.queries import OrderQuery
+from resolvers.orders.subscriptions import OrderSubscription
 from resolvers.orders.types import Order
 from resolvers.recommendations.mutations import RecommendationsMutation
 from resolvers.recommendations.product_field import extend_product
@@ -40,9 +41,15 @@ class Mutation(CatalogAdminMutation, CartMutation, AssistantMutation, Recommenda
 extend_product(Product)
 
 
+@strawberry.type(description="The storefront's live events, over WebSocket (graphql-transport-ws).")
+class Subscription(OrderSubscription):
+    pass
+
+
 schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     types=[Product, ProductVariant, Category, Cart, Order],
     config=StrawberryConfig(auto_camel_case=True),
 )

@@ -14,6 +14,7 @@ from bff.backends.policy import policy_for
 from bff.backends.ports import PortSpec, instrument
 from bff.backends.risk import RISK, RiskAssessor
 from bff.backends.sfn_activities import ACTIVITIES, ActivityTasks
+from bff.backends.status_feed import FEED, MemoryStatusFeed, RedisStatusFeed, StatusFeed
 from bff.settings import Settings
 
 
@@ -35,6 +36,8 @@ class OrderBackends:
     payments: PaymentGateway
     risk: RiskAssessor
     notifier: Notifier
+    # Status changes fanned out to `orderStatusChanged` subscribers (Redis pub/sub with the Redis cache).
+    feed: StatusFeed
 
 
 async def _orders(settings: Settings, stack: AsyncExitStack) -> tuple[OrderStore, RunQueue | None]:
@@ -84,6 +87,12 @@ async def _notifier(settings: Settings) -> Notifier:
     return LogNotifier()
 
 
+def _feed(settings: Settings) -> StatusFeed:
+    if settings.cache_backend == "redis" and settings.redis_url:
+        return RedisStatusFeed.from_url(settings.redis_url)
+    return MemoryStatusFeed()
+
+
 async def _workflow(settings: Settings) -> tuple[OrderWorkflow, EmbeddedOrderWorkflow | None]:
     if settings.order_workflow_backend == "aws" and settings.order_queue_url and settings.order_state_machine_arn:
         from bff.backends.aws_order_workflow import AwsOrderWorkflow
@@ -114,6 +123,7 @@ async def open_order_backends(settings: Settings, stack: AsyncExitStack) -> Orde
         payments=boundary(await _payments(settings), PAYMENTS, False),
         risk=boundary(await _risk(settings), RISK, settings.risk_backend != "rules"),
         notifier=boundary(await _notifier(settings), NOTIFIER, settings.notifier_backend != "log"),
+        feed=boundary(_feed(settings), FEED, settings.cache_backend == "redis"),
     )
 
 

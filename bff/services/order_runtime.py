@@ -6,14 +6,21 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
 
+from bff.backends.order_codec import notification_for
 from bff.backends.order_registry import OrderBackends
+from bff.domain.orders import Order
 from bff.services.order_steps import OrderSteps, StatusListener
 from bff.services.order_worker import OrderWorker
 from bff.settings import Settings
 
 
 def order_steps(backends: OrderBackends, listeners: Sequence[StatusListener] = ()) -> OrderSteps:
-    return OrderSteps(backends.orders, backends.payments, backends.risk, backends.notifier, listeners)
+    """The steps over ``backends``; every status move is published to the status feed first, then ``listeners``."""
+
+    async def publish(order: Order) -> None:
+        await backends.feed.publish(notification_for(order, order.history[-1].reason))
+
+    return OrderSteps(backends.orders, backends.payments, backends.risk, backends.notifier, (publish, *listeners))
 
 
 def embedded_worker(settings: Settings, backends: OrderBackends, steps: OrderSteps) -> OrderWorker | None:

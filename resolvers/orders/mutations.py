@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -45,7 +45,9 @@ class OrderMutation:
             "The buyer's own order (an admin's: any)."
         )
     )
-    async def order_cancel(self, info: Info, id: strawberry.ID) -> OrderCancelPayload:
+    async def order_cancel(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Global id of the order.")]
+    ) -> OrderCancelPayload:
         try:
             _, key = from_global_id(id, "Order")
         except BadUserInput as error:

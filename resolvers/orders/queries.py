@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from bff.context import Info
@@ -18,6 +20,8 @@ class OrderQuery:
             "there is none, or it is another customer's."
         )
     )
-    async def order(self, info: Info, id: strawberry.ID) -> Order | None:
+    async def order(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Global id of the order.")]
+    ) -> Order | None:
         _, key = from_global_id(id, "Order")
         return await load_order(info.context, key)  # type: ignore[return-value]
