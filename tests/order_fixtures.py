@@ -18,7 +18,7 @@ from bff.backends.local.sqlite_order_runs import SqliteRunQueue
 from bff.backends.local.sqlite_orders import SqliteOrderStore
 from bff.backends.notifications import LogNotifier
 from bff.domain.catalog import Money
-from bff.domain.order_workflow import START
+from bff.domain.order_workflow import START, first_run_data
 from bff.domain.orders import Address, HistoryEntry, Order, OrderLine, OrderStatus
 from bff.services.order_steps import OrderSteps, StatusListener
 from bff.services.order_worker import OrderWorker
@@ -86,7 +86,7 @@ class Workflow:
     worker: OrderWorker
 
     async def place(self, order: Order) -> Order:
-        await self.orders.insert_order(order, {"orderId": order.id}, START)
+        await self.orders.insert_order(order, first_run_data(order.id), START)
         return order
 
     async def status(self, order_id: str) -> OrderStatus:

@@ -14,7 +14,7 @@ import pytest
 from bff.backends.local.issuer import LOCAL_ISSUER
 from bff.backends.local.sqlite_orders import SqliteOrderStore
 from bff.backends.ports import unwrap
-from bff.domain.order_workflow import START
+from bff.domain.order_workflow import START, first_run_data
 from bff.domain.orders import Order
 from bff.ids import to_global_id
 from tests.conftest import app_client, make_settings
@@ -45,7 +45,7 @@ class Shop:
     async def place(self, order: Order) -> str:
         store = unwrap(self.app.state.backends.orders.orders)
         assert isinstance(store, SqliteOrderStore)
-        await store.insert_order(order, {"orderId": order.id}, START)
+        await store.insert_order(order, first_run_data(order.id), START)
         return to_global_id("Order", order.id)
 
     async def gql(self, query: str, headers: dict[str, str] | None = None, **variables: Any) -> dict[str, Any]:

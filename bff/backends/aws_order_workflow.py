@@ -15,6 +15,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from bff.domain.order_workflow import first_run_data
 from bff.domain.orders import Order
 from bff.errors import ServiceUnavailable
 
@@ -90,7 +91,7 @@ class AwsOrderWorkflow:
             await self.sfn.start_execution(
                 stateMachineArn=self.state_machine_arn,
                 name=order.id,
-                input=json.dumps({"orderId": order.id, "review": "NONE"}),
+                input=json.dumps(first_run_data(order.id)),
             )
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ExecutionAlreadyExists":

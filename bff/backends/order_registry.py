@@ -41,15 +41,21 @@ class OrderBackends:
 
 
 async def _orders(settings: Settings, stack: AsyncExitStack) -> tuple[OrderStore, RunQueue | None]:
-    if settings.catalog_backend != "sqlite":
-        raise NotImplementedError("orders on DynamoDB are not available in this build")
-    from bff.backends.local.sqlite_order_runs import SqliteRunQueue
-    from bff.backends.local.sqlite_orders import SqliteOrderStore
+    """The order store beside the catalog, and the embedded workflow's runs (in the data dir's SQLite file)."""
+    orders: OrderStore
+    if settings.catalog_backend == "dynamodb":
+        from bff.backends.dynamodb_orders import DynamoOrderStore
 
-    orders = await SqliteOrderStore.open(settings.orders_db_path)
+        orders = await DynamoOrderStore.open(settings.dynamodb_table, settings.aws_region, settings.aws_endpoint_url)
+    else:
+        from bff.backends.local.sqlite_orders import SqliteOrderStore
+
+        orders = await SqliteOrderStore.open(settings.orders_db_path)
     stack.push_async_callback(orders.close)
     runs = None
     if settings.order_workflow_backend == "embedded":
+        from bff.backends.local.sqlite_order_runs import SqliteRunQueue
+
         runs = await SqliteRunQueue.open(settings.orders_db_path)
         stack.push_async_callback(runs.close)
     return orders, runs
@@ -93,15 +99,16 @@ def _feed(settings: Settings) -> StatusFeed:
     return MemoryStatusFeed()
 
 
-async def _workflow(settings: Settings) -> tuple[OrderWorkflow, EmbeddedOrderWorkflow | None]:
-    if settings.order_workflow_backend == "aws" and settings.order_queue_url and settings.order_state_machine_arn:
+async def _workflow(settings: Settings, runs: RunQueue | None) -> tuple[OrderWorkflow, EmbeddedOrderWorkflow | None]:
+    if runs is None and settings.order_queue_url and settings.order_state_machine_arn:
         from bff.backends.aws_order_workflow import AwsOrderWorkflow
 
         workflow = await AwsOrderWorkflow.open(
             settings.order_queue_url, settings.order_state_machine_arn, settings.aws_region, settings.aws_endpoint_url
         )
         return workflow, None
-    embedded = EmbeddedOrderWorkflow()
+    assert runs is not None, "the embedded workflow keeps its runs"
+    embedded = EmbeddedOrderWorkflow(runs)
     return embedded, embedded
 
 
@@ -114,7 +121,7 @@ async def open_order_backends(settings: Settings, stack: AsyncExitStack) -> Orde
         return wrapped
 
     orders, runs = await _orders(settings, stack)
-    workflow, embedded = await _workflow(settings)
+    workflow, embedded = await _workflow(settings, runs)
     return OrderBackends(
         orders=instrument(orders, ORDERS, policy_for(settings, "orders", remote=settings.catalog_backend != "sqlite")),
         runs=runs,

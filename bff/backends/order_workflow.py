@@ -13,7 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
+from bff.backends.orders import RunQueue
 from bff.backends.ports import PortSpec
+from bff.domain.order_workflow import START, first_run_data
 from bff.domain.orders import Order
 
 
@@ -29,12 +31,15 @@ WORKFLOW: PortSpec[OrderWorkflow] = PortSpec(OrderWorkflow, "order_workflow", id
 
 
 class EmbeddedOrderWorkflow:
-    """The run is already stored with the order: tell the in-process workers to look now."""
+    """Store the order's run (nothing new when checkout's SQLite transaction already did) and tell the
+    in-process workers to look now."""
 
-    def __init__(self) -> None:
+    def __init__(self, runs: RunQueue) -> None:
+        self.runs = runs
         self.wakers: list[Callable[[], None]] = []
 
     async def start(self, order: Order) -> None:
+        await self.runs.start_run(order.id, first_run_data(order.id), START)
         for wake in self.wakers:
             wake()
 

@@ -98,6 +98,11 @@ MACHINE: dict[str, State] = {
 }
 
 
+def first_run_data(order_id: str) -> dict[str, Any]:
+    """What a new order's run starts with (Step Functions' execution input too)."""
+    return {"orderId": order_id, "review": "NONE"}
+
+
 def transitions(machine: dict[str, State]) -> set[tuple[str, str, str]]:
     """Every edge as (from, label, to): ``next``, ``catch``, ``<variable>=<value>`` or ``default``."""
     edges: set[tuple[str, str, str]] = set()
