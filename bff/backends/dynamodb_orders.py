@@ -24,8 +24,9 @@ from typing import Any
 from bff.backends import dynamodb_schema as s
 from bff.backends.dynamodb_client import DynamoRequests, aioboto3_caller
 from bff.backends.dynamodb_items import Item, from_wire, to_wire
-from bff.backends.local.sqlite_orders import stamp
+from bff.backends.local.sqlite_order_rows import stamp
 from bff.backends.order_codec import notification_for, order_from_dict, order_to_dict
+from bff.domain.checkout import Placed, Placement
 from bff.domain.orders import Notification, Order, OrderPage, OrderStatus
 from bff.domain.risk import CustomerHistory
 from bff.errors import Conflict
@@ -198,6 +199,11 @@ class DynamoOrderStore:
                 continue
             return moved
         raise Conflict(f"order {order_id} kept changing while it was moved to {status}")
+
+    async def place_order(self, placement: Placement) -> Placed:
+        from bff.backends.dynamodb_checkout import place_order  # it builds on this module's items
+
+        return await place_order(self.requests, placement)
 
     async def notifications(self, order_id: str) -> list[Notification]:
         request = {

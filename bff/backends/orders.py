@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from bff.backends.ports import PortSpec
+from bff.domain.checkout import Placed, Placement
 from bff.domain.order_workflow import Run
 from bff.domain.orders import Notification, Order, OrderPage, OrderStatus
 from bff.domain.risk import CustomerHistory
@@ -47,13 +48,18 @@ class OrderStore(Protocol):
         notification and (to CANCELLED) the release of its stock in the same write. The order as moved, or
         None when it was not in an expected status (nothing written)."""
 
+    async def place_order(self, placement: Placement) -> Placed:
+        """Checkout's one transaction (``bff.domain.checkout.Placement``): the order PENDING with its stock
+        reserved, the cart converted and the idempotency key claimed, or nothing at all and why."""
+
     async def notifications(self, order_id: str) -> list[Notification]:
         """The order's outbox: a notification per status change, oldest first."""
 
     async def close(self) -> None: ...
 
 
-# `move_order` is conditional: a retry after a lost answer finds the order moved and answers None.
+# `move_order` is conditional: a retry after a lost answer finds the order moved and answers None; a retried
+# `place_order` would answer REPLAYED (its key is claimed), but checkout retries by itself with the same key.
 ORDERS: PortSpec[OrderStore] = PortSpec(
     OrderStore, "orders", idempotent=("get_orders", "customer_orders", "customer_history", "notifications")
 )

@@ -20,7 +20,7 @@ import hashlib
 import sqlite3
 from pathlib import Path
 
-from bff.backends.local.sqlite_orders import in_transaction
+from bff.backends.local.sqlite_order_rows import in_transaction
 from bff.backends.local.sqlite_worker import SqliteWorker
 from bff.backends.payments import PaymentResult, PaymentStatus
 from bff.domain.catalog import Money

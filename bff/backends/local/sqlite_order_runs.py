@@ -13,7 +13,7 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
-from bff.backends.local.sqlite_orders import SCHEMA, in_transaction
+from bff.backends.local.sqlite_order_rows import SCHEMA, in_transaction
 from bff.backends.local.sqlite_worker import SqliteWorker
 from bff.domain.order_workflow import Run
 
