@@ -206,25 +206,34 @@ class DynamoOrderStore:
         return await place_order(self.requests, placement)
 
     async def notifications(self, order_id: str) -> list[Notification]:
+        """The order's placing (from the order item: checkout's transaction writes no event item, keeping its
+        actions for stock) and then its event items, in one Query of the order's partition."""
         request = {
             "TableName": self.requests.table,
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :events)",
-            "ExpressionAttributeValues": to_wire({":pk": f"ORDER#{order_id}", ":events": "EVENT#"}),
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": to_wire({":pk": f"ORDER#{order_id}"}),
             "ConsistentRead": True,
         }
         response = await self.requests.call("Query", request, consistent=True)
-        return [
+        items = [from_wire(w) for w in response.get("Items", [])]
+        found: list[Notification] = []
+        for item in items:
+            if item[s.SK] == "ORDER":
+                order = order_from_dict(json.loads(str(item["body"])))
+                placed = replace(order, status=OrderStatus.PENDING, history=order.history[:1])
+                found.insert(0, notification_for(placed))
+        events = [i for i in items if str(i[s.SK]).startswith("EVENT#")]
+        return found + [
             Notification(
                 order_id, OrderStatus(str(i["status"])), datetime.fromisoformat(str(i["at"])), str(i["message"])
             )
-            for i in (from_wire(w) for w in response.get("Items", []))
+            for i in events
         ]
 
     async def insert_order(self, order: Order) -> None:
         """Write a placed order as checkout does, without stock, cart or key (tests; ``place_order``'s core)."""
         actions: list[dict[str, Any]] = [
             {"Put": {"Item": to_wire(order_item(order)), "ConditionExpression": "attribute_not_exists(pk)"}},
-            {"Put": {"Item": to_wire(event_item(order))}},
         ]
         if order.customer_id:
             actions.append({"Put": {"Item": to_wire(summary_item(order))}})
