@@ -23,6 +23,7 @@ from typing import Any
 
 from bff.backends import dynamodb_schema as s
 from bff.backends.dynamodb_client import DynamoRequests, aioboto3_caller
+from bff.backends.dynamodb_config import NO_DEADLINE, open_client
 from bff.backends.dynamodb_items import Item, from_wire, to_wire
 from bff.backends.local.sqlite_order_rows import stamp
 from bff.backends.order_codec import notification_for, order_from_dict, order_to_dict
@@ -30,6 +31,7 @@ from bff.domain.checkout import Placed, Placement
 from bff.domain.orders import Notification, Order, OrderPage, OrderStatus
 from bff.domain.risk import CustomerHistory
 from bff.errors import Conflict
+from bff.settings import CallPolicy
 
 # A status move that keeps losing races to other writers of the same order gives up after this many reads.
 MOVE_ATTEMPTS = 5
@@ -102,16 +104,13 @@ class DynamoOrderStore:
         self._stack = stack
 
     @classmethod
-    async def open(cls, table: str, region: str, endpoint_url: str | None = None) -> DynamoOrderStore:
-        import aioboto3
-        from botocore.config import Config
-
+    async def open(
+        cls, table: str, region: str, endpoint_url: str | None = None, policy: CallPolicy | None = None
+    ) -> DynamoOrderStore:
+        """The store over ``table``; its client follows ``policy`` as the catalog's does (``dynamodb_config``)."""
         stack = AsyncExitStack()
-        config = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=2, read_timeout=5)
-        client = await stack.enter_async_context(
-            aioboto3.Session().client("dynamodb", region_name=region, endpoint_url=endpoint_url, config=config)
-        )
-        return cls(DynamoRequests(table, aioboto3_caller(client)), stack)
+        client = await open_client(stack, region, endpoint_url, policy or NO_DEADLINE)
+        return cls(DynamoRequests(table, aioboto3_caller(client), capability="orders"), stack)
 
     async def close(self) -> None:
         if self._stack is not None:

@@ -15,7 +15,7 @@ from bff.backends.ports import PortSpec, instrument
 from bff.backends.risk import RISK, RiskAssessor
 from bff.backends.sfn_activities import ACTIVITIES, ActivityTasks
 from bff.backends.status_feed import FEED, MemoryStatusFeed, RedisStatusFeed, StatusFeed
-from bff.settings import Settings
+from bff.settings import CallPolicy, Settings
 
 
 class _Closeable(Protocol):
@@ -46,7 +46,10 @@ async def _orders(settings: Settings, stack: AsyncExitStack) -> tuple[OrderStore
     if settings.catalog_backend == "dynamodb":
         from bff.backends.dynamodb_orders import DynamoOrderStore
 
-        orders = await DynamoOrderStore.open(settings.dynamodb_table, settings.aws_region, settings.aws_endpoint_url)
+        policy = policy_for(settings, ORDERS.capability, remote=True)
+        orders = await DynamoOrderStore.open(
+            settings.dynamodb_table, settings.aws_region, settings.aws_endpoint_url, policy=policy
+        )
     else:
         from bff.backends.local.sqlite_orders import SqliteOrderStore
 
@@ -59,6 +62,12 @@ async def _orders(settings: Settings, stack: AsyncExitStack) -> tuple[OrderStore
         runs = await SqliteRunQueue.open(settings.orders_db_path)
         stack.push_async_callback(runs.close)
     return orders, runs
+
+
+def _order_policy(settings: Settings) -> CallPolicy:
+    """The orders' call policy at the boundary: on DynamoDB its client makes the attempts, so one here."""
+    policy = policy_for(settings, ORDERS.capability, remote=settings.catalog_backend != "sqlite")
+    return policy.model_copy(update={"attempts": 1}) if settings.catalog_backend == "dynamodb" else policy
 
 
 async def _payments(settings: Settings) -> PaymentGateway:
@@ -123,7 +132,7 @@ async def open_order_backends(settings: Settings, stack: AsyncExitStack) -> Orde
     orders, runs = await _orders(settings, stack)
     workflow, embedded = await _workflow(settings, runs)
     return OrderBackends(
-        orders=instrument(orders, ORDERS, policy_for(settings, "orders", remote=settings.catalog_backend != "sqlite")),
+        orders=instrument(orders, ORDERS, _order_policy(settings)),
         runs=runs,
         workflow=boundary(workflow, WORKFLOW, embedded is None),
         embedded_workflow=embedded,
