@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from bff.backends.notifications import NOTIFIER, LogNotifier, Notifier
+from bff.backends.order_events import PurchaseListener
 from bff.backends.order_workflow import WORKFLOW, EmbeddedOrderWorkflow, OrderWorkflow
 from bff.backends.orders import ORDERS, OrderStore, RunQueue
 from bff.backends.payments import PAYMENTS, PaymentGateway
@@ -38,6 +39,8 @@ class OrderBackends:
     notifier: Notifier
     # Status changes fanned out to `orderStatusChanged` subscribers (Redis pub/sub with the Redis cache).
     feed: StatusFeed
+    # Told of every order checkout places (the recommender subscribes here); in order, after the commit.
+    purchase_listeners: tuple[PurchaseListener, ...] = ()
 
 
 async def _orders(settings: Settings, stack: AsyncExitStack) -> tuple[OrderStore, RunQueue | None]:
