@@ -25,9 +25,11 @@ class Context:
     # The verified caller, or None for an anonymous one (see bff/authentication.py).
     user: Identity | None = None
     request_id: str = "-"
+    # The client's address (through trusted proxies), for risk screening's velocity per address.
+    client_address: str | None = None
 
     @classmethod
-    def new(cls, state: AppState, user: Identity | None, request_id: str) -> Context:
+    def new(cls, state: AppState, user: Identity | None, request_id: str, client_address: str | None = None) -> Context:
         """The one way a request gets its context: the app's backends, fresh loaders, the caller."""
         return cls(
             settings=state.settings,
@@ -36,6 +38,7 @@ class Context:
             cursors=state.cursors,
             user=user,
             request_id=request_id,
+            client_address=client_address,
         )
 
     async def rerank(self, products: list[Product]) -> list[Product]:

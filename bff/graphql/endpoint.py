@@ -36,7 +36,7 @@ from bff.graphql.documents import CompiledDocument, DocumentCache
 from bff.graphql.errors import error_code, execution_error, request_error
 from bff.graphql.http import GraphQLRequest, InputLimits, RequestError, parse_get, parse_post
 from bff.graphql.response_cache import ResponseCache
-from bff.graphql.throttle import Bucket, Throttle, Throttled, ThrottleStatus, client_key
+from bff.graphql.throttle import Bucket, Throttle, Throttled, ThrottleStatus, client_address, client_key
 from bff.graphql.variables import undeclared_message, undeclared_variables
 from bff.middleware import new_request_id
 from bff.settings import Settings
@@ -291,7 +291,8 @@ class GraphQLEndpoint:
         """Run the operation: from its compiled plan when it has one, else on graphql-core."""
         request = exchange.request
         request_id = exchange.request_id = request.scope.get("state", {}).get("request_id") or new_request_id()
-        context = Context.new(self.state, request.scope.get("user"), request_id)
+        address = client_address(request, self.settings.trusted_proxies)
+        context = Context.new(self.state, request.scope.get("user"), request_id, address)
         if self.settings.compiled_execution and operation.type is OperationType.QUERY:
             # None only when no plan can run the query, decided before anything ran: it never runs twice.
             planned = await run_compiled(

@@ -124,11 +124,9 @@ def _trusted(address: str, proxies: list[ipaddress.IPv4Network | ipaddress.IPv6N
     return any(ip in network for network in proxies)
 
 
-def client_key(request: Request, proxies: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> str:
-    """Who spends: ``user:<sub>`` when signed in, else ``ip:<address>`` (through trusted proxies only)."""
-    user = request.scope.get("user")
-    if user is not None:
-        return f"user:{user.subject}"
+def client_address(request: Request, proxies: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> str:
+    """The client's address: the peer's, or through trusted proxies the nearest ``X-Forwarded-For`` hop that is
+    not one of them (at most 64 characters)."""
     address = request.client.host if request.client else "unknown"
     if proxies and _trusted(address, proxies):
         hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
@@ -136,4 +134,12 @@ def client_key(request: Request, proxies: list[ipaddress.IPv4Network | ipaddress
             address = hop
             if not _trusted(hop, proxies):
                 break
-    return f"ip:{address[:64]}"
+    return address[:64]
+
+
+def client_key(request: Request, proxies: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> str:
+    """Who spends: ``user:<sub>`` when signed in, else ``ip:<address>`` (through trusted proxies only)."""
+    user = request.scope.get("user")
+    if user is not None:
+        return f"user:{user.subject}"
+    return f"ip:{client_address(request, proxies)}"
