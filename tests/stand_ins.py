@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -55,6 +56,64 @@ def aws(moto_endpoint: str) -> str:
     with urllib.request.urlopen(request, timeout=10):
         pass
     return moto_endpoint
+
+
+class SerialMotoServer:
+    """moto's app served by werkzeug with ``threaded=False``: one request at a time.
+
+    ``ThreadedMotoServer`` handles requests on concurrent threads, and moto does not apply a conditional write
+    atomically against another request on the same item (a discount-usage test saw 5 uses pass a limit of 4).
+    DynamoDB evaluates a condition and its write atomically per item; serving one request at a time keeps that
+    property in the stand-in, which the concurrency tests of checkout (last units, flash sale) rely on.
+    """
+
+    def __init__(self) -> None:
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
+
+        self.server = make_server(
+            "127.0.0.1",
+            0,
+            DomainDispatcherApplication(create_backend_app),
+            threaded=False,
+            request_handler=MotoRequestHandler,
+        )
+        # Many clients connect at once in those tests: let them queue rather than be refused.
+        self.server.socket.listen(1024)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+@pytest.fixture(scope="session")
+def serial_moto_endpoint() -> Iterator[str]:
+    """A moto server that serves one request at a time (``SerialMotoServer``), for concurrency tests."""
+    mp = pytest.MonkeyPatch()
+    for key, value in AWS_ENV.items():
+        mp.setenv(key, value)
+    server = SerialMotoServer()
+    server.thread.start()
+    try:
+        yield server.url
+    finally:
+        server.server.shutdown()
+        server.thread.join(timeout=10)
+        mp.undo()
+
+
+@pytest.fixture
+def serial_aws(serial_moto_endpoint: str) -> str:
+    """The serial moto endpoint, emptied of every resource before the test."""
+    request = urllib.request.Request(f"{serial_moto_endpoint}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=10):
+        pass
+    return serial_moto_endpoint
 
 
 def redis_server_binary() -> str:
