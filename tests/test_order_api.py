@@ -17,8 +17,10 @@ from bff.backends.ports import unwrap
 from bff.domain.order_workflow import START, first_run_data
 from bff.domain.orders import Order
 from bff.ids import to_global_id
+from bff.services.order_runtime import order_steps
+from bff.services.order_worker import OrderWorker
 from tests.conftest import app_client, make_settings
-from tests.order_fixtures import STOCK_UNTIL_REBASE, make_order
+from tests.order_fixtures import ABROAD, HOME, STOCK_UNTIL_REBASE, make_order
 
 ORDER = """query ($id: ID!) { order(id: $id) { id status total { amount currencyCode }
   lines { title quantity unitPrice { amount } total { amount } variantId }
@@ -128,3 +130,31 @@ async def test_a_cancelled_order_cannot_be_cancelled_again_nor_another_customers
     assert [e["code"] for e in again["userErrors"]] == ["ORDER_NOT_CANCELLABLE"]
     assert [e["code"] for e in foreign["userErrors"]] == ["ORDER_NOT_FOUND"]
     assert [e["code"] for e in malformed["userErrors"]] == ["INVALID_ID"]
+
+
+REVIEW = """mutation ($id: ID!, $approve: Boolean!) { orderReview(id: $id, approve: $approve) {
+  order { status } userErrors { code } } }"""
+
+
+async def _run_workflow(shop: Shop) -> None:
+    backends = shop.app.state.backends.orders
+    assert backends.runs is not None
+    await OrderWorker(backends.runs, order_steps(backends).by_name(), retry_scale=0.001).drain()
+
+
+async def test_a_reviewer_approves_an_order_held_for_review_and_it_is_paid(shop: Shop) -> None:
+    order_id = await shop.place(make_order(customer_id=shop.subject("alice"), billing=ABROAD, shipping=HOME))
+    await _run_workflow(shop)
+    held = (await shop.gql(ORDER, shop.token("alice"), id=order_id))["data"]["order"]
+
+    refused = await shop.gql(REVIEW, shop.token("alice"), id=order_id, approve=True)
+    reviewed = (await shop.gql(REVIEW, shop.token("ops", "admin"), id=order_id, approve=True))["data"]["orderReview"]
+    await _run_workflow(shop)
+    done = (await shop.gql(ORDER, shop.token("alice"), id=order_id))["data"]["order"]
+    again = (await shop.gql(REVIEW, shop.token("ops", "admin"), id=order_id, approve=False))["data"]["orderReview"]
+
+    assert held["status"] == "ON_HOLD"
+    assert [e["extensions"]["code"] for e in refused["errors"]] == ["FORBIDDEN"]
+    assert reviewed == {"order": {"status": "ON_HOLD"}, "userErrors": []}
+    assert [h["status"] for h in done["history"]] == ["PENDING", "ON_HOLD", "PAID", "FULFILLED"]
+    assert again["userErrors"] == [{"code": "ORDER_NOT_ON_HOLD"}]

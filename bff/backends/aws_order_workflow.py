@@ -99,3 +99,18 @@ class AwsOrderWorkflow:
             raise ServiceUnavailable("the order workflow could not be started", service="order_workflow") from exc
         except BotoCoreError as exc:
             raise ServiceUnavailable("the order workflow is unreachable", service="order_workflow") from exc
+
+    async def review(self, order: Order, decision: str) -> None:
+        """A second execution, ``<order id>-review``, from ``Route`` with the decision: one review per order."""
+        try:
+            await self.sfn.start_execution(
+                stateMachineArn=self.state_machine_arn,
+                name=f"{order.id}-review",
+                input=json.dumps({**first_run_data(order.id), "review": decision}),
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ExecutionAlreadyExists":
+                return
+            raise ServiceUnavailable("the order workflow could not be resumed", service="order_workflow") from exc
+        except BotoCoreError as exc:
+            raise ServiceUnavailable("the order workflow is unreachable", service="order_workflow") from exc

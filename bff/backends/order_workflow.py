@@ -24,10 +24,13 @@ class OrderWorkflow(Protocol):
     async def start(self, order: Order) -> None:
         """Run the workflow for ``order`` (nothing new when it already runs or ran)."""
 
+    async def review(self, order: Order, decision: str) -> None:
+        """Resume an order held for review: ``APPROVE`` (to payment) or ``DENY`` (cancelled)."""
+
     async def close(self) -> None: ...
 
 
-WORKFLOW: PortSpec[OrderWorkflow] = PortSpec(OrderWorkflow, "order_workflow", idempotent=("start",))
+WORKFLOW: PortSpec[OrderWorkflow] = PortSpec(OrderWorkflow, "order_workflow", idempotent=("start", "review"))
 
 
 class EmbeddedOrderWorkflow:
@@ -40,6 +43,13 @@ class EmbeddedOrderWorkflow:
 
     async def start(self, order: Order) -> None:
         await self.runs.start_run(order.id, first_run_data(order.id), START)
+        self._wake()
+
+    async def review(self, order: Order, decision: str) -> None:
+        await self.runs.start_run(order.id, {**first_run_data(order.id), "review": decision}, START)
+        self._wake()
+
+    def _wake(self) -> None:
         for wake in self.wakers:
             wake()
 

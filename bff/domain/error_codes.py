@@ -52,6 +52,7 @@ class OrderErrorCode(ErrorCode):
     INVALID_ID = "INVALID_ID", "The id is malformed or names another type."
     ORDER_NOT_FOUND = "ORDER_NOT_FOUND", "No order of yours has this id."
     ORDER_NOT_CANCELLABLE = "ORDER_NOT_CANCELLABLE", "The order is fulfilled or already cancelled."
+    ORDER_NOT_ON_HOLD = "ORDER_NOT_ON_HOLD", "The order is not held for review."
 
 
 class CheckoutErrorCode(ErrorCode):

@@ -10,8 +10,9 @@ from bff.context import Info
 from bff.domain.error_codes import OrderErrorCode, Problem
 from bff.errors import BadUserInput
 from bff.ids import from_global_id
-from bff.services.order_cancel import cancel_order
+from bff.services.order_cancel import cancel_order, review_order
 from resolvers.orders.types import Order
+from resolvers.permissions import IsAdmin
 from resolvers.user_errors import error_code_enum
 
 if TYPE_CHECKING:
@@ -37,6 +38,14 @@ def _error(problem: Problem) -> OrderUserError:
     return OrderUserError(field=list(problem.field), message=problem.message, code=OrderErrorCode[problem.code.name])
 
 
+@strawberry.type(description="The result of `orderReview`.")
+class OrderReviewPayload:
+    order: Order | None = strawberry.field(
+        description="The order as it was reviewed (still ON_HOLD: the workflow moves it on); null when refused."
+    )
+    user_errors: list[OrderUserError] = strawberry.field(description="Why the review was refused, if it was.")
+
+
 @strawberry.type
 class OrderMutation:
     @strawberry.mutation(
@@ -57,3 +66,26 @@ class OrderMutation:
         if isinstance(result, Problem):
             return OrderCancelPayload(order=None, user_errors=[_error(result)])
         return OrderCancelPayload(order=result, user_errors=[])  # type: ignore[arg-type]
+
+    @strawberry.mutation(
+        description=(
+            "Decide on an order held for risk review (the `admin` group only): approved, it goes on to payment; "
+            "denied, it is cancelled and its stock released. The workflow does it asynchronously."
+        ),
+        permission_classes=[IsAdmin],
+    )
+    async def order_review(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="Global id of the order.")],
+        approve: Annotated[bool, strawberry.argument(description="True to approve, false to deny.")],
+    ) -> OrderReviewPayload:
+        try:
+            _, key = from_global_id(id, "Order")
+        except BadUserInput as error:
+            problem = Problem(("id",), error.message, OrderErrorCode.INVALID_ID)
+            return OrderReviewPayload(order=None, user_errors=[_error(problem)])
+        result = await review_order(info.context.backends.orders, key, approve)
+        if isinstance(result, Problem):
+            return OrderReviewPayload(order=None, user_errors=[_error(result)])
+        return OrderReviewPayload(order=result, user_errors=[])  # type: ignore[arg-type]
