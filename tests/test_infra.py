@@ -51,7 +51,7 @@ def container_environment(template: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_templates_exist():
-    assert [t.name for t in TEMPLATES] == ["data.yaml", "service.yaml"]
+    assert [t.name for t in TEMPLATES] == ["data.yaml", "orders.yaml", "service.yaml"]
 
 
 def test_cfn_lint_reports_no_errors_or_warnings():
@@ -213,6 +213,9 @@ def test_production_environment_is_accepted_by_settings(monkeypatch: pytest.Monk
         "BFF_REDIS_URL": "rediss://master.storefront.cache.amazonaws.com:6379/0",
         "BFF_COGNITO_USER_POOL_ID": "eu-west-1_Example",
         "BFF_COGNITO_APP_CLIENT_IDS": '["storefront-web"]',
+        "BFF_ORDER_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/storefront-prod-orders.fifo",
+        "BFF_ORDER_STATE_MACHINE_ARN": "arn:aws:states:eu-west-1:123456789012:stateMachine:storefront-prod-orders",
+        "BFF_ORDER_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:storefront-prod-order-status",
     }
     for name in [n for n in os.environ if n.startswith("BFF_")]:
         monkeypatch.delenv(name)
@@ -228,3 +231,19 @@ def test_production_environment_is_accepted_by_settings(monkeypatch: pytest.Monk
     assert settings.cache_backend == "redis"
     assert settings.graphiql is False
     assert settings.cors_origins == ["https://www.example.com"]
+
+
+def test_the_orders_stack_runs_the_asl_in_infra_with_an_activity_per_task():
+    import json
+
+    machine = load("orders.yaml")["Resources"]["OrderStateMachine"]["Properties"]
+    asl = json.loads((INFRA / "order-workflow.asl.json").read_text())
+    assert machine["Definition"] == asl
+    resources = {state["Resource"] for state in asl["States"].values() if state["Type"] == "Task"}
+    assert {"${" + name + "}" for name in machine["DefinitionSubstitutions"]} == resources
+
+
+def test_the_service_runs_orders_on_step_functions_and_notifies_through_sns():
+    environment = container_environment(load("service.yaml"))
+    assert environment["BFF_ORDER_WORKFLOW_BACKEND"] == "aws"
+    assert environment["BFF_NOTIFIER_BACKEND"] == "sns"
