@@ -46,7 +46,7 @@ class EmbeddedOrderWorkflow:
         self._wake()
 
     async def review(self, order: Order, decision: str) -> None:
-        await self.runs.start_run(order.id, {**first_run_data(order.id), "review": decision}, START)
+        await self.runs.start_run(order.id, {**first_run_data(order.id), "review": decision}, START, again=True)
         self._wake()
 
     def _wake(self) -> None:

@@ -79,8 +79,9 @@ class RunQueue(Protocol):
     async def extend(self, order_id: str, owner: str, until: datetime) -> bool:
         """Keep the lease while a long step runs; False when it was lost."""
 
-    async def start_run(self, order_id: str, data: dict[str, object], state: str) -> bool:
-        """A new run of the order at ``state`` (False when the order already has an unfinished run)."""
+    async def start_run(self, order_id: str, data: dict[str, object], state: str, *, again: bool = False) -> bool:
+        """A run of the order at ``state``; False when the order has one already. With ``again`` (a reviewer's
+        decision) a finished run starts over from ``state``; an unfinished one is never replaced."""
 
     async def unfinished(self) -> int:
         """How many runs are not done (tests, the worker's drain)."""

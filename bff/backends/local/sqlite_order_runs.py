@@ -80,16 +80,15 @@ class SqliteRunQueue:
         args = (until.timestamp(), order_id, owner)
         return await self.worker.run(lambda conn: in_transaction(conn, lambda c: c.execute(sql, args).rowcount == 1))
 
-    async def start_run(self, order_id: str, data: dict[str, object], state: str) -> bool:
-        def start(conn: sqlite3.Connection) -> bool:
-            sql = (
-                "INSERT INTO order_runs (order_id, state, data, run_after) VALUES (?, ?, ?, 0) "
-                "ON CONFLICT(order_id) DO UPDATE SET state = excluded.state, data = excluded.data, attempt = 0, "
-                "run_after = 0, done = 0, failed = 0, lease_owner = NULL, lease_until = 0 WHERE done = 1"
-            )
-            return conn.execute(sql, (order_id, state, json.dumps(data))).rowcount == 1
-
-        return await self.worker.run(lambda conn: in_transaction(conn, start))
+    async def start_run(self, order_id: str, data: dict[str, object], state: str, *, again: bool = False) -> bool:
+        restart = (
+            " ON CONFLICT(order_id) DO UPDATE SET state = excluded.state, data = excluded.data, attempt = 0,"
+            " run_after = 0, done = 0, failed = 0, lease_owner = NULL, lease_until = 0 WHERE done = 1"
+        )
+        sql = "INSERT INTO order_runs (order_id, state, data, run_after) VALUES (?, ?, ?, 0)"
+        sql = sql + restart if again else sql.replace("INSERT", "INSERT OR IGNORE", 1)
+        args = (order_id, state, json.dumps(data))
+        return await self.worker.run(lambda conn: in_transaction(conn, lambda c: c.execute(sql, args).rowcount == 1))
 
     async def unfinished(self) -> int:
         sql = "SELECT COUNT(*) FROM order_runs WHERE done = 0"
