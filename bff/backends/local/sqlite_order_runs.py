@@ -26,6 +26,7 @@ WHERE order_id = (
 )
 RETURNING order_id, state, data, attempt
 """
+DUE = "SELECT 1 FROM order_runs WHERE done = 0 AND run_after <= ? AND lease_until < ? LIMIT 1"
 SAVE = """
 UPDATE order_runs SET state = ?, data = ?, attempt = ?, run_after = ?, done = ?, failed = ?,
     lease_owner = NULL, lease_until = 0
@@ -59,7 +60,13 @@ class SqliteRunQueue:
                 return None
             return Run(row["order_id"], row["state"], json.loads(row["data"]), row["attempt"])
 
-        return await self.worker.run(lambda conn: in_transaction(conn, claim))
+        def claim_if_due(conn: sqlite3.Connection) -> Run | None:
+            # An idle worker looks without the write lock: the catalog's writers are not kept waiting by polls.
+            if conn.execute(DUE, (moment, moment)).fetchone() is None:
+                return None
+            return in_transaction(conn, claim)
+
+        return await self.worker.run(claim_if_due)
 
     async def save(self, run: Run, owner: str, run_after: datetime, now: datetime) -> bool:
         args = (
