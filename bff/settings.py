@@ -404,6 +404,12 @@ class Settings(BaseSettings):
             raise ValueError("BFF_RISK_BACKEND=sagemaker needs BFF_RISK_SAGEMAKER_ENDPOINT")
         if self.notifier_backend == "sns" and not self.order_topic_arn:
             raise ValueError("BFF_NOTIFIER_BACKEND=sns needs BFF_ORDER_TOPIC_ARN")
+        if self.carts_backend != self.catalog_backend:
+            # Checkout converts the cart in the transaction that reserves the stock and writes the order.
+            raise ValueError(
+                f"BFF_CART_BACKEND={self.carts_backend} differs from BFF_CATALOG_BACKEND={self.catalog_backend}: "
+                "checkout writes the cart, the stock and the order in one transaction"
+            )
         if self.risk_review_threshold > self.risk_deny_threshold:
             raise ValueError("BFF_RISK_REVIEW_THRESHOLD must not exceed BFF_RISK_DENY_THRESHOLD")
         return self

@@ -14,6 +14,7 @@ from resolvers.catalog.queries import CatalogQuery
 from resolvers.catalog.types import Category, Product, ProductVariant
 from resolvers.identity.queries import IdentityQuery
 from resolvers.node import NodeQuery
+from resolvers.orders.checkout import CheckoutMutation
 from resolvers.orders.mutations import OrderMutation
 from resolvers.orders.queries import OrderQuery
 from resolvers.orders.subscriptions import OrderSubscription
@@ -33,7 +34,9 @@ class Query(
 
 
 @strawberry.type(description="The storefront's write API: each domain adds its mutations as a mixin.")
-class Mutation(CatalogAdminMutation, CartMutation, AssistantMutation, RecommendationsMutation, OrderMutation):
+class Mutation(
+    CatalogAdminMutation, CartMutation, AssistantMutation, RecommendationsMutation, OrderMutation, CheckoutMutation
+):
     pass
 
 
