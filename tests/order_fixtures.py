@@ -23,8 +23,6 @@ from bff.domain.orders import Address, HistoryEntry, Order, OrderLine, OrderStat
 from bff.services.order_steps import OrderSteps, StatusListener
 from bff.services.order_worker import OrderWorker
 
-STOCK_UNTIL_REBASE = """CREATE TABLE IF NOT EXISTS stock (variant_id TEXT PRIMARY KEY, product_id TEXT NOT NULL,
-on_hand INTEGER NOT NULL DEFAULT 0, reserved INTEGER NOT NULL DEFAULT 0, version INTEGER NOT NULL DEFAULT 1)"""
 HOME = Address("Ada", "Lovelace", "12 St James's Square", "London", "SW1Y 4JH", "GB")
 ABROAD = Address("Ada", "Lovelace", "1 Rue de Rivoli", "Paris", "75001", "FR")
 
@@ -102,7 +100,6 @@ async def embedded_workflow(
     catalog = await SqliteCatalogStore.open(data_dir / "catalog.sqlite3")  # the file's own schema first
     await catalog.close()
     orders = await SqliteOrderStore.open(data_dir / "catalog.sqlite3")
-    await orders.worker.run(lambda conn: conn.execute(STOCK_UNTIL_REBASE))
     runs = await SqliteRunQueue.open(data_dir / "catalog.sqlite3")
     payments = await SandboxPaymentGateway.open(data_dir / "payments-sandbox.sqlite3", timeout_seconds=0.01)
     steps = OrderSteps(orders, payments, RulesRiskAssessor(), LogNotifier(), listeners)

@@ -13,21 +13,18 @@ from pathlib import Path
 
 import pytest
 
+from bff.backends import dynamodb_schema as s
 from bff.backends.dynamodb_catalog import create_table
 from bff.backends.dynamodb_checkout import cart_key
 from bff.backends.dynamodb_items import from_wire, to_wire
-from bff.backends.dynamodb_orders import DynamoOrderStore, stock_key
+from bff.backends.dynamodb_orders import DynamoOrderStore
+from bff.backends.local.sqlite_carts import SqliteCartStore
 from bff.backends.local.sqlite_catalog import SqliteCatalogStore
 from bff.backends.local.sqlite_orders import SqliteOrderStore
 from bff.domain.checkout import Placed, Placement, PlaceOutcome
-from tests.order_fixtures import STOCK_UNTIL_REBASE, make_order
+from tests.order_fixtures import make_order
 
 VARIANT = "v-last"
-CARTS_UNTIL_REBASE = """
-CREATE TABLE IF NOT EXISTS carts (id TEXT PRIMARY KEY, version INTEGER NOT NULL, customer_id TEXT,
-    expires_at INTEGER, body TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS customer_carts (customer_id TEXT PRIMARY KEY, cart_id TEXT NOT NULL);
-"""
 
 
 class Stage:
@@ -51,7 +48,7 @@ class Stage:
             sql = "INSERT INTO stock (variant_id, product_id, on_hand, reserved) VALUES (?, 'p', ?, 0)"
             await self.store.worker.run(lambda conn: conn.execute(sql, (VARIANT, on_hand)))
             return
-        item = {**stock_key(VARIANT), "onHand": on_hand, "reserved": 0, "available": on_hand, "version": 1}
+        item = {**s.stock_key(VARIANT), "onHand": on_hand, "reserved": 0, "available": on_hand, "version": 1}
         await self.store.requests.call("PutItem", {"TableName": self.store.requests.table, "Item": to_wire(item)})
 
     async def reserved(self) -> tuple[int, int]:
@@ -60,7 +57,7 @@ class Stage:
             sql = "SELECT reserved, on_hand - reserved FROM stock WHERE variant_id = ?"
             row = await self.store.worker.run(lambda conn: conn.execute(sql, (VARIANT,)).fetchone())
             return int(row[0]), int(row[1])
-        request = {"TableName": self.store.requests.table, "Key": to_wire(stock_key(VARIANT)), "ConsistentRead": True}
+        request = {"TableName": self.store.requests.table, "Key": to_wire(s.stock_key(VARIANT)), "ConsistentRead": True}
         item = from_wire((await self.store.requests.call("GetItem", request))["Item"])
         return int(item["reserved"]), int(item["available"])
 
@@ -69,10 +66,8 @@ class Stage:
 async def stage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Stage]:
     if request.param == "sqlite":
         await (await SqliteCatalogStore.open(tmp_path / "catalog.sqlite3")).close()
-        with sqlite3.connect(tmp_path / "carts.sqlite3") as conn:
-            conn.executescript(CARTS_UNTIL_REBASE)
+        await (await SqliteCartStore.open(tmp_path / "carts.sqlite3")).close()
         sqlite = await SqliteOrderStore.open(tmp_path / "catalog.sqlite3", tmp_path / "carts.sqlite3")
-        await sqlite.worker.run(lambda conn: conn.execute(STOCK_UNTIL_REBASE))
         yield Stage(sqlite, tmp_path / "carts.sqlite3")
         await sqlite.close()
     else:

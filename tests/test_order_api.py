@@ -20,7 +20,7 @@ from bff.ids import to_global_id
 from bff.services.order_runtime import order_steps
 from bff.services.order_worker import OrderWorker
 from tests.conftest import app_client, make_settings
-from tests.order_fixtures import ABROAD, HOME, STOCK_UNTIL_REBASE, make_order
+from tests.order_fixtures import ABROAD, HOME, make_order
 
 ORDER = """query ($id: ID!) { order(id: $id) { id status total { amount currencyCode }
   lines { title quantity unitPrice { amount } total { amount } variantId }
@@ -62,9 +62,6 @@ async def shop(tmp_path: Path) -> AsyncIterator[Shop]:
     # The workflow stays still in these tests: orders are read as placed.
     app = app_client(make_settings(tmp_path, order_worker_in_app=False))
     async with app as http:
-        store = unwrap(app.state.backends.orders.orders)
-        assert isinstance(store, SqliteOrderStore)
-        await store.worker.run(lambda conn: conn.execute(STOCK_UNTIL_REBASE))
         yield Shop(http, app)
 
 

@@ -10,15 +10,16 @@ from typing import Any
 
 import pytest
 
+from bff.backends import dynamodb_schema as s
 from bff.backends.dynamodb_catalog import create_table
 from bff.backends.dynamodb_items import from_wire, to_wire
-from bff.backends.dynamodb_orders import DynamoOrderStore, stock_key
+from bff.backends.dynamodb_orders import DynamoOrderStore
 from bff.backends.local.sqlite_catalog import SqliteCatalogStore
 from bff.backends.local.sqlite_orders import SqliteOrderStore
 from bff.backends.orders import OrderStore
 from bff.domain.order_workflow import START, first_run_data
 from bff.domain.orders import Order, OrderStatus
-from tests.order_fixtures import STOCK_UNTIL_REBASE, make_order
+from tests.order_fixtures import make_order
 
 RESERVED = 5
 
@@ -54,10 +55,10 @@ class Stores:
         assert isinstance(self.store, DynamoOrderStore)
         requests = self.store.requests
         if reserved is not None:
-            item = {**stock_key(variant), "onHand": 10, "reserved": reserved, "available": 10 - reserved}
+            item = {**s.stock_key(variant), "onHand": 10, "reserved": reserved, "available": 10 - reserved}
             await requests.call("PutItem", {"TableName": requests.table, "Item": to_wire(item)})
         found = await requests.call(
-            "GetItem", {"TableName": requests.table, "Key": to_wire(stock_key(variant)), "ConsistentRead": True}
+            "GetItem", {"TableName": requests.table, "Key": to_wire(s.stock_key(variant)), "ConsistentRead": True}
         )
         return int(from_wire(found["Item"])["reserved"])
 
@@ -67,7 +68,6 @@ async def stores(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
     if request.param == "sqlite":
         await (await SqliteCatalogStore.open(tmp_path / "catalog.sqlite3")).close()
         sqlite = await SqliteOrderStore.open(tmp_path / "catalog.sqlite3")
-        await sqlite.worker.run(lambda conn: conn.execute(STOCK_UNTIL_REBASE))
         store: OrderStore = sqlite
     else:
         dynamo = await DynamoOrderStore.open("storefront", "us-east-1", request.getfixturevalue("aws"))

@@ -42,6 +42,16 @@ def _line_from(data: Any) -> CartLine:
     )
 
 
+# Set by checkout on the cart it converted into an order (``bff.backends.*_checkout``): such a cart is gone for
+# every cart operation, and a second checkout of it is refused.
+CONVERTED = "convertedOrderId"
+
+
+def converted(data: Any) -> bool:
+    """Whether a stored cart (its document, or its item) was checked out into an order."""
+    return bool(data.get(CONVERTED))
+
+
 def epoch(moment: datetime | None) -> int | None:
     return None if moment is None else int(moment.timestamp())
 

@@ -109,6 +109,11 @@ class CatalogStore(CatalogReader, Protocol):
     async def get_stock(self, variant_ids: Sequence[str]) -> list[StockLevel | None]:
         """The variants' stock as stored now (a strongly consistent read), ``None`` for unknown variants."""
 
+    async def refresh_availability(self, variant_ids: Sequence[str]) -> StockChange:
+        """After orders reserved or released these variants' units (in the order store's own transactions),
+        rewrite the products whose availability no longer matches their stock; ``flipped`` are those
+        products, the levels as stored now. Unknown variants are left out."""
+
     async def record_pending(self, listener: str, kind: str, keys: Sequence[str]) -> None:
         """Remember that ``listener`` still has to hear of these changes (``kind``: ``product`` or
         ``category``); kept with the catalog so a process that dies loses nothing."""

@@ -97,6 +97,9 @@ class CatalogDelegate(CatalogReadDelegate):
     async def get_stock(self, variant_ids: Sequence[str]) -> list[StockLevel | None]:
         return await self._store.get_stock(variant_ids)
 
+    async def refresh_availability(self, variant_ids: Sequence[str]) -> StockChange:
+        return await self._store.refresh_availability(variant_ids)
+
     async def record_pending(self, listener: str, kind: str, keys: Sequence[str]) -> None:
         await self._store.record_pending(listener, kind, keys)
 

@@ -77,6 +77,15 @@ class ObservedCatalogStore(CatalogDelegate):
         await self._notify(lambda listener: listener.stock_changed(change), PRODUCT, list(change.product_ids))
         return change
 
+    async def refresh_availability(self, variant_ids: Sequence[str]) -> StockChange:
+        """After orders reserved or released these variants' units (the order store's own transactions), rewrite
+        the products whose availability crossed zero, and tell the listeners only then: an order that leaves
+        its products available retires no cached response."""
+        change = await self._store.refresh_availability(variant_ids)
+        if change.flipped:
+            await self._notify(lambda listener: listener.stock_changed(change), PRODUCT, list(change.product_ids))
+        return change
+
     async def upsert_categories(self, categories: Sequence[Category]) -> list[Category]:
         written = await self._store.upsert_categories(categories)
         ids = [c.id for c in written]

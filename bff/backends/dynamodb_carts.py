@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bff.backends import dynamodb_schema as s
-from bff.backends.cart_codec import cart_from_dict, cart_to_dict, epoch
+from bff.backends.cart_codec import cart_from_dict, cart_to_dict, converted, epoch
 from bff.backends.dynamodb_client import DynamoRequests, aioboto3_caller
 from bff.backends.dynamodb_config import NO_DEADLINE, open_client
 from bff.backends.dynamodb_items import Item, to_wire
@@ -48,7 +48,7 @@ def _cart(item: Item | None, now: int) -> Cart | None:
     if item is None:
         return None
     expires = item.get(s.TTL_ATTRIBUTE)
-    if expires is not None and int(expires) <= now:
+    if (expires is not None and int(expires) <= now) or converted(item):  # expired or checked out: gone
         return None
     cart_id = str(item[s.PK]).removeprefix(CART_PREFIX)
     return cart_from_dict(cart_id, int(item["version"]), item)

@@ -229,6 +229,17 @@ class DynamoCatalogStore:
     async def get_stock(self, variant_ids: Sequence[str]) -> list[StockLevel | None]:
         return await writes.get_stock(self.requests, variant_ids)
 
+    async def refresh_availability(self, variant_ids: Sequence[str]) -> StockChange:
+        found = await self.requests.batch_get([s.stock_key(v) for v in variant_ids], consistent=True)
+        stock = [item for item in found.values() if item[s.SK] == s.STOCK]
+        levels = [items.stock_from_item(item) for item in stock]
+        products = list(dict.fromkeys(str(item["productId"]) for item in stock))
+        rewritten = await asyncio.gather(*(writes.refresh_availability(self.requests, p) for p in products))
+        flipped = tuple(record for record in rewritten if record is not None)
+        if flipped:
+            await self.requests.bump_generation()
+        return StockChange(tuple(levels), tuple(products), flipped)
+
     # -- conditional writes and the generation ----------------------------------------------------------
 
     async def get_product_record(self, product_id: str) -> ProductRecord | None:

@@ -26,21 +26,26 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from bff.backends import dynamodb_schema as s
+from bff.backends.cart_codec import CONVERTED
 from bff.backends.dynamodb_client import DynamoRequests
 from bff.backends.dynamodb_items import from_wire, to_wire
-from bff.backends.dynamodb_orders import order_item, order_key, stock_key, summary_item
+from bff.backends.dynamodb_orders import order_item, order_key, summary_item
 from bff.backends.order_codec import order_from_dict
 from bff.domain.checkout import Placed, Placement, PlaceOutcome
+from bff.domain.orders import Order
 from bff.errors import Conflict, ServiceUnavailable
 
 KEY_TTL_SECONDS = 24 * 3600
-CONVERTED = "convertedOrderId"
 # Tries of the transaction when it loses to concurrent transactions on the same items (not to a condition).
 ATTEMPTS = 8
 
 
 def idempotency_key(placement: Placement) -> dict[str, str]:
-    return {s.PK: f"IDEMPOTENCY#{placement.idempotency_key}", s.SK: "IDEMPOTENCY"}
+    return key_item_key(placement.idempotency_key)
+
+
+def key_item_key(scoped_key: str) -> dict[str, str]:
+    return {s.PK: f"IDEMPOTENCY#{scoped_key}", s.SK: "IDEMPOTENCY"}
 
 
 def cart_key(cart_id: str) -> dict[str, str]:
@@ -85,7 +90,7 @@ def actions(placement: Placement, now: float) -> list[dict[str, Any]]:
         found.append(
             {
                 "Update": {
-                    "Key": to_wire(stock_key(variant)),
+                    "Key": to_wire(s.stock_key(variant)),
                     "UpdateExpression": "SET reserved = reserved + :q, available = available - :q, "
                     "version = if_not_exists(version, :zero) + :one",
                     "ConditionExpression": "available >= :q",
@@ -139,14 +144,22 @@ async def _get(requests: DynamoRequests, key: dict[str, str]) -> dict[str, Any] 
     return from_wire(response["Item"]) if "Item" in response else None
 
 
-async def _key_taken(requests: DynamoRequests, placement: Placement) -> Placed:
-    held = await _get(requests, idempotency_key(placement))
-    if held is None or held.get("cartId") != placement.order.cart_id:
-        return Placed(PlaceOutcome.KEY_REUSED)
+async def key_holds(requests: DynamoRequests, scoped_key: str) -> tuple[str, Order] | None:
+    """The (cart id, order) an unexpired key holds (two consistent reads), None when it holds none."""
+    held = await _get(requests, key_item_key(scoped_key))
+    if held is None or int(held.get(s.TTL_ATTRIBUTE, 0)) <= time.time():
+        return None
     order = await _get(requests, order_key(str(held["orderId"])))
     if order is None:
+        return None
+    return str(held["cartId"]), order_from_dict(json.loads(str(order["body"])))
+
+
+async def _key_taken(requests: DynamoRequests, placement: Placement) -> Placed:
+    held = await key_holds(requests, placement.idempotency_key)
+    if held is None or held[0] != placement.order.cart_id:
         return Placed(PlaceOutcome.KEY_REUSED)
-    return Placed(PlaceOutcome.REPLAYED, order_from_dict(json.loads(str(order["body"]))))
+    return Placed(PlaceOutcome.REPLAYED, held[1])
 
 
 async def _cart_refused(requests: DynamoRequests, placement: Placement) -> Placed:
@@ -159,9 +172,9 @@ async def _cart_refused(requests: DynamoRequests, placement: Placement) -> Place
 
 
 async def _short(requests: DynamoRequests, variants: list[str]) -> Placed:
-    found = await requests.batch_get([stock_key(v) for v in variants], consistent=True)
+    found = await requests.batch_get([s.stock_key(v) for v in variants], consistent=True)
     left = []
     for variant in variants:
-        item = found.get((f"VARIANT#{variant}", "STOCK"))
+        item = found.get((s.stock_key(variant)[s.PK], s.STOCK))
         left.append((variant, max(int(item.get("available", 0)), 0) if item else 0))
     return Placed(PlaceOutcome.INSUFFICIENT_STOCK, short=tuple(left))

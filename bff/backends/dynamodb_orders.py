@@ -41,10 +41,6 @@ def order_key(order_id: str) -> dict[str, str]:
     return {s.PK: f"ORDER#{order_id}", s.SK: "ORDER"}
 
 
-def stock_key(variant_id: str) -> dict[str, str]:
-    return {s.PK: f"VARIANT#{variant_id}", s.SK: "STOCK"}
-
-
 def summary_key(customer_id: str, order: Order) -> dict[str, str]:
     return {s.PK: f"CUSTOMER#{customer_id}", s.SK: f"ORDER#{stamp(order.created_at)}#{order.id}"}
 
@@ -86,7 +82,7 @@ def release_actions(units: dict[str, int]) -> list[dict[str, Any]]:
     return [
         {
             "Update": {
-                "Key": to_wire(stock_key(variant)),
+                "Key": to_wire(s.stock_key(variant)),
                 "UpdateExpression": "SET reserved = reserved - :q, available = available + :q",
                 "ConditionExpression": "attribute_exists(pk)",
                 "ExpressionAttributeValues": {":q": {"N": str(quantity)}},
@@ -203,6 +199,11 @@ class DynamoOrderStore:
         from bff.backends.dynamodb_checkout import place_order  # it builds on this module's items
 
         return await place_order(self.requests, placement)
+
+    async def order_for_key(self, idempotency_key: str) -> tuple[str, Order] | None:
+        from bff.backends.dynamodb_checkout import key_holds  # it builds on this module's items
+
+        return await key_holds(self.requests, idempotency_key)
 
     async def notifications(self, order_id: str) -> list[Notification]:
         """The order's placing (from the order item: checkout's transaction writes no event item, keeping its

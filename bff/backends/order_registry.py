@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
@@ -41,6 +42,9 @@ class OrderBackends:
     feed: StatusFeed
     # Told of every order checkout places (the recommender subscribes here); in order, after the commit.
     purchase_listeners: tuple[PurchaseListener, ...] = ()
+    # Rewrites the products whose availability an order's reservation or release made cross zero (the
+    # catalog's ``refresh_availability``, with its listeners); set by the composition root.
+    availability: Callable[[Sequence[str]], Awaitable[object]] | None = None
 
 
 async def _orders(settings: Settings, stack: AsyncExitStack) -> tuple[OrderStore, RunQueue | None]:

@@ -52,6 +52,10 @@ class OrderStore(Protocol):
         """Checkout's one transaction (``bff.domain.checkout.Placement``): the order PENDING with its stock
         reserved, the cart converted and the idempotency key claimed, or nothing at all and why."""
 
+    async def order_for_key(self, idempotency_key: str) -> tuple[str, Order] | None:
+        """The (cart id, order) an unexpired idempotency key (``<scope>#<key>``) holds, None when it holds none:
+        a retried checkout whose cart is already converted answers the order it placed."""
+
     async def notifications(self, order_id: str) -> list[Notification]:
         """The order's outbox: a notification per status change, oldest first."""
 
@@ -61,7 +65,9 @@ class OrderStore(Protocol):
 # `move_order` is conditional: a retry after a lost answer finds the order moved and answers None; a retried
 # `place_order` would answer REPLAYED (its key is claimed), but checkout retries by itself with the same key.
 ORDERS: PortSpec[OrderStore] = PortSpec(
-    OrderStore, "orders", idempotent=("get_orders", "customer_orders", "customer_history", "notifications")
+    OrderStore,
+    "orders",
+    idempotent=("get_orders", "customer_orders", "customer_history", "notifications", "order_for_key"),
 )
 
 

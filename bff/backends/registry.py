@@ -388,6 +388,7 @@ async def build_backends(settings: Settings) -> AsyncIterator[Backends]:
             GenerationBump(cache),
         ]
         observed = ObservedCatalogStore(catalog, listeners)
+        orders.availability = observed.refresh_availability
         watch = CatalogWatch(
             catalog,
             cache,

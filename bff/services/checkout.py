@@ -156,10 +156,18 @@ class Checkout:
         self, user: Identity | None, data: CheckoutInput, cart_id: str, client: str | None
     ) -> CheckoutResult | None:
         """The checkout, or None when the cart changed between its read and the transaction."""
-        not_found = _problem(CheckoutErrorCode.CART_NOT_FOUND, "No cart of yours has this id.", "cartId")
+        message = "No cart of yours has this id (unknown, expired, or already checked out)."
+        not_found = _problem(CheckoutErrorCode.CART_NOT_FOUND, message, "cartId")
         [cart] = await self.carts.get_carts([cart_id]) if is_capability_id(cart_id) else [None]
+        scope = user.subject if user else GUEST_SCOPE
         if cart is None:
-            return not_found
+            # A checkout retried after its cart was converted: the key answers the order it placed.
+            held = await self.orders.orders.order_for_key(f"{scope}#{data.idempotency_key}")
+            if held is None:
+                return not_found
+            if held[0] != cart_id:
+                return await self._answer(Placed(PlaceOutcome.KEY_REUSED), None, None)
+            return await self._answer(Placed(PlaceOutcome.REPLAYED, held[1]), None, None)
         if cart.customer_id is not None and (user is None or user.subject != cart.customer_id):
             return not_found  # another customer's cart (support staff included): as if there were none
         if not cart.lines:
@@ -186,13 +194,12 @@ class Checkout:
         priced = price_cart(cart, by_key, found) if found is not None else price_cart(cart, by_key)
         order = build_order(priced, cart, data, user, self.clock(), client)
         seen = {key: variant.quantity_available for key, variant in by_key.items() if variant is not None}
-        scope = user.subject if user else GUEST_SCOPE
         placed = await self.orders.orders.place_order(Placement(order, cart.version, scope, seen))
         if placed.outcome is PlaceOutcome.CART_CHANGED:
             return None
         return await self._answer(placed, cart, priced)
 
-    async def _answer(self, placed: Placed, cart: Cart, priced: PricedCart) -> CheckoutResult:
+    async def _answer(self, placed: Placed, cart: Cart | None, priced: PricedCart | None) -> CheckoutResult:
         outcome = placed.outcome
         if outcome is PlaceOutcome.KEY_REUSED:
             message = "This idempotency key was already used for another cart; use a new key per checkout."
@@ -202,6 +209,7 @@ class Checkout:
         if outcome is PlaceOutcome.CART_GONE:
             return _problem(CheckoutErrorCode.CART_NOT_FOUND, "No cart of yours has this id.", "cartId")
         if outcome is PlaceOutcome.INSUFFICIENT_STOCK:
+            assert cart is not None
             left = dict(placed.short)
             return CheckoutResult(
                 None,
@@ -222,7 +230,7 @@ class Checkout:
         await self.orders.workflow.start(order)
         if outcome is PlaceOutcome.PLACED:
             await self._after_placing(order, placed.sold_out)
-        return CheckoutResult(order, [], [n.message for n in priced.notices])
+        return CheckoutResult(order, [], [n.message for n in priced.notices] if priced else [])
 
     async def _after_placing(self, order: Order, sold_out: tuple[str, ...]) -> None:
         await tell(self.orders.purchase_listeners, order)
@@ -232,5 +240,8 @@ class Checkout:
                     log.warning("order %s used code %s past its usage limit", order.id, code)
             except Exception:
                 log.exception("counting a use of code %s for order %s failed", code, order.id)
-        if sold_out:
-            log.info("order %s took the last units of %s", order.id, ", ".join(sold_out))
+        if sold_out and self.orders.availability is not None:
+            try:
+                await self.orders.availability(list(sold_out))
+            except Exception:
+                log.exception("rewriting the availability of %s after order %s failed", sold_out, order.id)

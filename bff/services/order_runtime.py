@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Sequence
 
 from bff.backends.order_codec import notification_for
 from bff.backends.order_registry import OrderBackends
-from bff.domain.orders import Order
+from bff.domain.orders import Order, OrderStatus
 from bff.services.order_steps import OrderSteps, StatusListener
 from bff.services.order_worker import OrderWorker
 from bff.settings import Settings
@@ -20,7 +20,13 @@ def order_steps(backends: OrderBackends, listeners: Sequence[StatusListener] = (
     async def publish(order: Order) -> None:
         await backends.feed.publish(notification_for(order, order.history[-1].reason))
 
-    return OrderSteps(backends.orders, backends.payments, backends.risk, backends.notifier, (publish, *listeners))
+    async def released(order: Order) -> None:
+        # A cancel gave the order's units back: a product that was sold out may be available again.
+        if order.status is OrderStatus.CANCELLED and backends.availability is not None:
+            await backends.availability(list(order.reserved))
+
+    steps = (publish, released, *listeners)
+    return OrderSteps(backends.orders, backends.payments, backends.risk, backends.notifier, steps)
 
 
 def embedded_worker(settings: Settings, backends: OrderBackends, steps: OrderSteps) -> OrderWorker | None:

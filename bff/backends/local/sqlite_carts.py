@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bff.backends.cart_codec import cart_from_dict, cart_to_dict, epoch
+from bff.backends.cart_codec import cart_from_dict, cart_to_dict, converted, epoch
 from bff.backends.local.sqlite_worker import SqliteWorker
 from bff.domain.cart import Cart
 from bff.errors import Conflict
@@ -65,7 +65,9 @@ class SqliteCartStore:
                     " AND (expires_at IS NULL OR expires_at > ?)"
                 )
                 for cart_id, version, body in conn.execute(sql, (*chunk, now)):
-                    found[cart_id] = cart_from_dict(cart_id, version, json.loads(body))
+                    data = json.loads(body)
+                    if not converted(data):  # a cart checked out is gone
+                        found[cart_id] = cart_from_dict(cart_id, version, data)
             return [found.get(k) for k in keys]
 
         return await self._worker.run(read)

@@ -280,6 +280,14 @@ class SqliteCatalogStore:
     async def get_stock(self, variant_ids: Sequence[str]) -> list[StockLevel | None]:
         return in_snapshot(self._lookups, lambda conn: writes.stock_levels(conn, variant_ids))
 
+    async def refresh_availability(self, variant_ids: Sequence[str]) -> StockChange:
+        def write(conn: sqlite3.Connection) -> StockChange:
+            # The units on hand as stored: only the products whose flag disagrees with their stock are rewritten.
+            levels = [(level.variant_id, level.on_hand) for level in writes.stock_levels(conn, variant_ids) if level]
+            return writes.set_stock(levels)(conn)
+
+        return await self._run(lambda conn: writes.in_transaction(conn, write))
+
     # -- listener work still to do (``bff.backends.catalog_events``) ------------------------------------
 
     async def record_pending(self, listener: str, kind: str, keys: Sequence[str]) -> None:

@@ -19,6 +19,7 @@ import json
 import sqlite3
 import time
 
+from bff.backends.cart_codec import CONVERTED
 from bff.backends.local.sqlite_order_rows import insert_order
 from bff.backends.order_codec import order_from_dict
 from bff.domain.checkout import Placed, Placement, PlaceOutcome
@@ -26,7 +27,6 @@ from bff.domain.order_workflow import START, first_run_data
 
 # Idempotency keys are kept a day (DynamoDB's TTL on the key item does the same).
 KEY_TTL_SECONDS = 24 * 3600
-CONVERTED = "convertedOrderId"
 
 
 class _Refused(Exception):

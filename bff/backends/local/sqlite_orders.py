@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -134,6 +135,17 @@ class SqliteOrderStore:
 
     async def place_order(self, placement: Placement) -> Placed:
         return await self.worker.run(lambda conn: place(conn, placement))
+
+    async def order_for_key(self, idempotency_key: str) -> tuple[str, Order] | None:
+        def read(conn: sqlite3.Connection) -> tuple[str, Order] | None:
+            row = conn.execute(
+                "SELECT i.cart_id, o.body FROM order_idempotency i JOIN orders o ON o.id = i.order_id "
+                "WHERE i.key = ? AND i.expires_at > ?",
+                (idempotency_key, time.time()),
+            ).fetchone()
+            return None if row is None else (row[0], order_from_dict(json.loads(row[1])))
+
+        return await self.worker.run(read)
 
     async def notifications(self, order_id: str) -> list[Notification]:
         def read(conn: sqlite3.Connection) -> list[Notification]:
