@@ -7,11 +7,13 @@ from typing import Annotated
 
 import strawberry
 
+from bff import privacy
 from bff.context import Info
 from bff.errors import BadUserInput, Forbidden
 from bff.ids import from_global_id
 from resolvers.cart.access import load_cart
 from resolvers.common import Node
+from resolvers.orders.access import load_order
 
 MAX_NODES = 250
 
@@ -27,6 +29,9 @@ async def _load(info: Info, global_id: str, field: str) -> object | None:
         return await loaders.category_by_id.load(key)
     if type_name == "Cart":  # the caller's, or FORBIDDEN; the response is then never cached
         return await load_cart(info.context, key)
+    if type_name == "Order":  # the caller's (or any, for an admin), else null; never cached
+        privacy.mark_private()
+        return await load_order(info.context, key)
     return None  # a cart line is reached through its cart
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bff.backends.order_events import Purchase
+from bff.ids import from_global_id
 from tests.checkout_fixtures import ORDER, Shop, checkout_input, shop_on
 
 PLACE = "mutation ($input: CheckoutCompleteInput!) { checkoutComplete(input: $input) { order { id } } }"
@@ -139,3 +141,26 @@ async def test_out_of_stock_names_the_line_and_a_reused_key_is_refused(tmp_path:
     assert [e["code"] for e in reused["userErrors"]] == ["IDEMPOTENCY_KEY_REUSED"]
     assert stock["quantityAvailable"] == 0
     assert others == 4  # the refused checkouts reserved nothing
+
+
+async def test_a_placed_order_is_a_purchase_event_for_the_recommender(tmp_path: Path) -> None:
+    heard: list[Purchase] = []
+
+    class Recommender:
+        async def purchased(self, purchase: Purchase) -> None:
+            heard.append(purchase)
+
+    async with shop_on("sqlite", tmp_path) as shop:
+        shop.app.state.backends.orders.purchase_listeners = (Recommender(),)
+        variant = shop.variants[0]
+        await shop.set_stock(variant, 5)
+        cart = await shop.cart([(variant, 2)], owner="alice")
+        data = checkout_input(cart)
+        headers = shop.as_user("alice")
+        first = await shop.send(PLACE, headers, input=data)
+        await shop.send(PLACE, headers, input=data)  # a retry: the same order, no second purchase
+
+    [purchase] = heard
+    assert purchase.order_id == from_global_id(first["data"]["checkoutComplete"]["order"]["id"])[1]
+    assert purchase.customer_id is not None
+    assert [(line.variant_id, line.quantity) for line in purchase.lines] == [(from_global_id(variant)[1], 2)]

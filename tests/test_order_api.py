@@ -155,3 +155,14 @@ async def test_a_reviewer_approves_an_order_held_for_review_and_it_is_paid(shop:
     assert reviewed == {"order": {"status": "ON_HOLD"}, "userErrors": []}
     assert [h["status"] for h in done["history"]] == ["PENDING", "ON_HOLD", "PAID", "FULFILLED"]
     assert again["userErrors"] == [{"code": "ORDER_NOT_ON_HOLD"}]
+
+
+async def test_an_order_is_a_node_for_its_owner_only(shop: Shop) -> None:
+    order_id = await shop.place(make_order(customer_id=shop.subject("alice")))
+    query = "query ($id: ID!) { node(id: $id) { id ... on Order { status } } }"
+
+    mine = await shop.gql(query, shop.token("alice"), id=order_id)
+    theirs = await shop.gql(query, shop.token("mallory"), id=order_id)
+
+    assert mine["data"]["node"] == {"id": order_id, "status": "PENDING"}
+    assert theirs["data"]["node"] is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bff import privacy
 from bff.context import Context
 from bff.domain import orders as domain
 from bff.errors import BffError
@@ -11,6 +12,7 @@ from bff.ownership import check_owner, is_capability_id
 async def load_order(ctx: Context, key: str) -> domain.Order | None:
     """The order, or None when it is unknown or not the caller's: another customer's order reveals nothing,
     not even that it exists."""
+    privacy.mark_private()  # an order is one buyer's: never in the public response cache
     if not is_capability_id(key):
         return None
     [order] = await ctx.backends.orders.orders.get_orders([key])
