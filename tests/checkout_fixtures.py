@@ -101,9 +101,9 @@ class Shop:
 
 
 @asynccontextmanager
-async def shop_on(backend: str, data_dir: Path, endpoint: str | None = None) -> AsyncIterator[Shop]:
-    """The app over 12 generated products on ``backend`` (``sqlite``, or ``dynamodb`` at ``endpoint``)."""
-    categories, records = generate_catalog(products=12, seed=5)
+async def shop_on(backend: str, data_dir: Path, endpoint: str | None = None, products: int = 12) -> AsyncIterator[Shop]:
+    """The app over ``products`` generated products on ``backend`` (``sqlite``, or ``dynamodb`` at ``endpoint``)."""
+    categories, records = generate_catalog(products=products, seed=5)
     overrides: dict[str, Any] = {"order_worker_in_app": False, "response_cache": False, "max_query_cost": 10**9}
     if backend == "sqlite":
         store: SqliteCatalogStore | DynamoCatalogStore = await SqliteCatalogStore.open(data_dir / "catalog.sqlite3")

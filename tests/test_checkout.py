@@ -164,3 +164,17 @@ async def test_a_placed_order_is_a_purchase_event_for_the_recommender(tmp_path: 
     assert purchase.order_id == from_global_id(first["data"]["checkoutComplete"]["order"]["id"])[1]
     assert purchase.customer_id is not None
     assert [(line.variant_id, line.quantity) for line in purchase.lines] == [(from_global_id(variant)[1], 2)]
+
+
+async def test_a_cart_of_more_distinct_variants_than_one_transaction_holds_is_refused(tmp_path: Path) -> None:
+    async with shop_on("sqlite", tmp_path, products=80) as shop:
+        assert len(shop.variants) > 97
+        for variant in shop.variants[:97]:
+            await shop.set_stock(variant, 5)
+        cart = await shop.cart([(variant, 1) for variant in shop.variants[:97]])
+        refused = await shop.checkout(cart)
+        left = (await shop.stock(shop.variants[0]))["quantityAvailable"]
+
+    assert [(e["code"], e["field"]) for e in refused["userErrors"]] == [("TOO_MANY_VARIANTS", ["input", "cartId"])]
+    assert "96" in refused["userErrors"][0]["message"]
+    assert left == 5
