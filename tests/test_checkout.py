@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,6 +15,7 @@ from bff.backends.order_events import Purchase
 from bff.ids import from_global_id
 from tests.checkout_fixtures import ORDER, Shop, checkout_input, shop_on
 
+PRODUCT_OF = "query ($id: ID!) { node(id: $id) { ... on ProductVariant { product { id } } } }"
 PLACE = "mutation ($input: CheckoutCompleteInput!) { checkoutComplete(input: $input) { order { id } } }"
 
 
@@ -178,3 +180,24 @@ async def test_a_cart_of_more_distinct_variants_than_one_transaction_holds_is_re
     assert [(e["code"], e["field"]) for e in refused["userErrors"]] == [("TOO_MANY_VARIANTS", ["input", "cartId"])]
     assert "96" in refused["userErrors"][0]["message"]
     assert left == 5
+
+
+async def test_a_placed_order_feeds_the_recommenders_one_purchase_per_product(tmp_path: Path) -> None:
+    recorded: list[Any] = []
+
+    class Sink:
+        async def record(self, events: Any) -> None:
+            recorded.extend(events)
+
+    async with shop_on("sqlite", tmp_path) as shop:
+        interactions = shop.app.state.backends.interactions
+        interactions.sinks = (Sink(),)
+        variant = shop.variants[0]
+        await shop.set_stock(variant, 5)
+        product = (await shop.send(PRODUCT_OF, id=variant))["data"]["node"]["product"]["id"]
+        cart = await shop.cart([(variant, 2)], owner="alice")
+        await shop.checkout(cart, shop.as_user("alice"))
+        await interactions.flush()
+
+    purchases = [e for e in recorded if e.event_type.value == "PURCHASE"]
+    assert [(e.item_id, e.user_id is not None) for e in purchases] == [(from_global_id(product)[1], True)]

@@ -8,7 +8,7 @@ outage never grows the process. A sink that fails loses that batch (counted too)
 
 What the store records by itself: cart changes through ``CartInteractions`` (``cart_interactions``), a cart
 store listener whose events name variants (their products are read here, in the background, one catalog
-read per send); ``record_purchases`` is the hook for a placed order (orders are not built yet).
+read per send); ``record_purchases`` records a placed order (``bff.backends.purchase_interactions``).
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ class InteractionBuffer:
         return len(accepted)
 
     def record_purchases(self, user_id: str | None, session_id: str, product_ids: Sequence[str]) -> int:
-        """The hook for placed orders (not wired yet: orders do not exist): one PURCHASE per product."""
+        """A placed order (``bff.backends.purchase_interactions``): one PURCHASE per product."""
         return self._record(user_id, session_id, EventType.PURCHASE, product_ids)
 
     def _record(self, user_id: str | None, session_id: str, kind: EventType, product_ids: Sequence[str]) -> int:

@@ -34,11 +34,13 @@ class Purchase:
     customer_id: str | None
     at: datetime
     lines: tuple[PurchasedLine, ...]
+    # The cart the order was placed from (its interactions' session).
+    cart_id: str = ""
 
     @classmethod
     def of(cls, order: Order) -> Purchase:
         lines = tuple(PurchasedLine(line.variant_id, line.product_id, line.quantity) for line in order.lines)
-        return cls(order.id, order.customer_id, order.created_at, lines)
+        return cls(order.id, order.customer_id, order.created_at, lines, order.cart_id)
 
 
 class PurchaseListener(Protocol):

@@ -26,6 +26,7 @@ from bff.backends.interaction_buffer import InteractionBuffer
 from bff.backends.order_registry import OrderBackends, open_order_backends
 from bff.backends.policy import policy_for
 from bff.backends.ports import PortSpec, instrument
+from bff.backends.purchase_interactions import PurchaseInteractions
 from bff.backends.recommender import RECOMMENDER, Recommender
 from bff.backends.search import SEARCH, ProductSearch
 from bff.backends.search_indexer import SearchIndexer
@@ -422,6 +423,8 @@ async def build_backends(settings: Settings) -> AsyncIterator[Backends]:
         stack.push_async_callback(interactions.close)
         # What shoppers add to and remove from their carts feeds the recommenders (in the background).
         cart_listeners: tuple[CartListener, ...] = (CartInteractions(interactions),)
+        # So do the orders placed (one PURCHASE per product, in the cart's session).
+        orders.purchase_listeners = (PurchaseInteractions(interactions),)
         yield Backends(
             catalog=observed,
             catalog_reads=catalog_reads,
