@@ -9,6 +9,7 @@ import strawberry
 from bff.backends.registry import Backends
 from bff.cursors import CursorCodec
 from bff.domain.catalog import Product
+from bff.domain.devices import DeviceType
 from bff.domain.identity import Identity
 from bff.services.recommend import rerank_ids
 from bff.settings import Settings
@@ -27,9 +28,18 @@ class Context:
     request_id: str = "-"
     # The client's address (through trusted proxies), for risk screening's velocity per address.
     client_address: str | None = None
+    # The device class read from the request's User-Agent (bff.domain.devices), for Personalize's context.
+    device: DeviceType | None = None
 
     @classmethod
-    def new(cls, state: AppState, user: Identity | None, request_id: str, client_address: str | None = None) -> Context:
+    def new(
+        cls,
+        state: AppState,
+        user: Identity | None,
+        request_id: str,
+        client_address: str | None = None,
+        device: DeviceType | None = None,
+    ) -> Context:
         """The one way a request gets its context: the app's backends, fresh loaders, the caller."""
         return cls(
             settings=state.settings,
@@ -39,6 +49,7 @@ class Context:
             user=user,
             request_id=request_id,
             client_address=client_address,
+            device=device,
         )
 
     async def rerank(self, products: list[Product]) -> list[Product]:

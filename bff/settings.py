@@ -165,6 +165,10 @@ class Settings(BaseSettings):
     personalize_max_concurrency: int = Field(8, ge=1, le=64)
     # Personalize's `context` sent with every list (keys as in the interactions schema), e.g. {"CHANNEL": "web"}.
     recommendation_context: dict[str, str] = {}
+    # The interactions schema's context field that gets the shopper's device (MOBILE, TABLET or DESKTOP, read
+    # from the User-Agent), e.g. "DEVICE_TYPE"; unset: the device is not sent. When set, recommendation lists
+    # vary by device and are never stored in the public response cache.
+    recommendation_device_context_key: str | None = Field(None, min_length=1, max_length=150)
     # Re-rank `search` and `Category.products` pages for signed-in shoppers (same items, another order).
     recommendation_rerank: bool = False
     # How often a serving process refits the embedded model when new interactions arrived (0: never; then

@@ -29,6 +29,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from bff import degradation, metrics, privacy
 from bff.backends.cache import Cache
 from bff.context import Context
+from bff.domain.devices import device_type
 from bff.graphql.apq import PersistedQueries, load_manifest
 from bff.graphql.compiled_run import run_compiled
 from bff.graphql.cost import QueryCost
@@ -292,7 +293,8 @@ class GraphQLEndpoint:
         request = exchange.request
         request_id = exchange.request_id = request.scope.get("state", {}).get("request_id") or new_request_id()
         address = client_address(request, self.settings.trusted_proxies)
-        context = Context.new(self.state, request.scope.get("user"), request_id, address)
+        device = device_type(request.headers.get("user-agent"))
+        context = Context.new(self.state, request.scope.get("user"), request_id, address, device)
         if self.settings.compiled_execution and operation.type is OperationType.QUERY:
             # None only when no plan can run the query, decided before anything ran: it never runs twice.
             planned = await run_compiled(

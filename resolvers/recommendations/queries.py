@@ -16,6 +16,7 @@ import strawberry
 from bff import privacy
 from bff.context import Context, Info
 from bff.domain import catalog as domain
+from bff.domain.devices import recommendation_context
 from bff.domain.recommendations import (
     MAX_RECOMMENDATIONS,
     SESSION_ID,
@@ -82,8 +83,10 @@ async def recommendation_list(
     wanted = Intent[intent.name]
     if wanted.needs_product and product is None:
         raise BadUserInput(f"{intent.name} needs `productId`", field="productId")
-    if session_id is not None or cart_id is not None:
-        # One shopper's list (their session's views, their cart): never stored in the public response cache.
+    settings = ctx.settings
+    if session_id is not None or cart_id is not None or settings.recommendation_device_context_key:
+        # One shopper's list (their session's views, their cart) or one device's (Personalize's context
+        # carries it): never stored in the public response cache, keyed by the document, not the device.
         privacy.mark_private()
     request = RecommendationRequest(
         intent=wanted,
@@ -93,7 +96,9 @@ async def recommendation_list(
         product_id=product.id if product else None,
         category_id=product.category_id if product else None,
         exclude=frozenset({product.id}) if product else frozenset(),
-        context=tuple(sorted(ctx.settings.recommendation_context.items())),
+        context=recommendation_context(
+            settings.recommendation_context, settings.recommendation_device_context_key, ctx.device
+        ),
     )
     # The cart is read beside the recommender (its products are filtered after), so it adds no round.
     answer, in_cart = await asyncio.gather(
