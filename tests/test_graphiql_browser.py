@@ -50,7 +50,7 @@ def served(seeded_dir: Path) -> Iterator[str]:
 
 def render(chromium: str, url: str) -> str:
     """The DOM of ``url`` after scripts ran, in a fresh headless browser profile."""
-    with tempfile.TemporaryDirectory() as profile:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:  # Chromium helpers may still write
         return subprocess.run(
             [
                 chromium,
@@ -152,7 +152,7 @@ def page_target(port: int) -> str:
 def test_graphiql_runs_a_query_with_nothing_blocked_by_the_csp(served: str) -> None:
     chromium = require_tool("chromium", "chromium-browser", install="apt-get install chromium")
     port = free_port()
-    with tempfile.TemporaryDirectory() as profile:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:  # Chromium helpers may still write
         browser = subprocess.Popen(
             [
                 chromium,
