@@ -7,11 +7,13 @@
 | Update the cart: ``convertedOrderId``, version + 1 | ``CART#<id>`` / ``CART`` | ``version = :read``, not converted |
 | Put the customer's copy (signed-in buyers) | ``CUSTOMER#<sub>`` / ``ORDER#<createdAt>#<id>`` | none (a new key) |
 | one Update per distinct variant | ``VARIANT#<id>`` / ``STOCK`` | ``available >= :q``; reserved + q, available - q |
+| Put the order number's claim (last) | ``ORDERNUMBER#<n>`` / ``ORDERNUMBER`` | ``attribute_not_exists(pk)`` |
 
-At most 96 distinct variants (checked before, ``bff.domain.checkout``). When the transaction is cancelled, its
+At most 95 distinct variants (checked before, ``bff.domain.checkout``). When the transaction is cancelled, its
 ``CancellationReasons`` (one per action, in order) say which condition failed: the key (then the order it holds
 answers a retry, or the key was used for another cart), the cart (converted, changed or gone), or stock items
-(the short variants, with what they have, read back consistently). A transaction that lost to a concurrent one
+(the short variants, with what they have, read back consistently) or the order number (taken: the transaction
+is tried again with a new one). A transaction that lost to a concurrent one
 on the same items (``TransactionConflict``) is tried again.
 """
 
@@ -29,7 +31,7 @@ from bff.backends import dynamodb_schema as s
 from bff.backends.cart_codec import CONVERTED
 from bff.backends.dynamodb_client import DynamoRequests
 from bff.backends.dynamodb_items import from_wire, to_wire
-from bff.backends.dynamodb_orders import order_item, order_key, summary_item
+from bff.backends.dynamodb_orders import number_item, order_item, order_key, summary_item
 from bff.backends.order_codec import order_from_dict
 from bff.domain.checkout import Placed, Placement, PlaceOutcome
 from bff.domain.orders import Order
@@ -102,6 +104,7 @@ def actions(placement: Placement, now: float) -> list[dict[str, Any]]:
                 }
             }
         )
+    found.append({"Put": {"Item": to_wire(number_item(order)), "ConditionExpression": "attribute_not_exists(pk)"}})
     return found
 
 
@@ -127,6 +130,9 @@ async def place_order(requests: DynamoRequests, placement: Placement) -> Placed:
             short = [v for v, r in zip(variants, reasons[first_stock:], strict=False) if r == "ConditionalCheckFailed"]
             if short:
                 return await _short(requests, short)
+            if reasons[-1:] == ["ConditionalCheckFailed"]:
+                placement = placement.renumbered()  # the number is taken: draw another
+                continue
             # Lost to a concurrent transaction on the same items: try again after a jittered pause.
             await asyncio.sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311 - not crypto
             continue

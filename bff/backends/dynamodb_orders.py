@@ -3,6 +3,8 @@
 - the order, ``ORDER#<id>`` / ``ORDER``: the whole order as JSON (``body``), ``status``, ``version``; on GSI2
   as ``ORDERSTATUS#<status>`` / ``<updatedAt>#<id>`` (orders in a status, oldest first, for operations);
 - its events, ``ORDER#<id>`` / ``EVENT#<at>#<seq>``: a notification per status change (the outbox);
+- its number's claim, ``ORDERNUMBER#<n>`` / ``ORDERNUMBER``: ``orderId``; written by checkout on the condition
+  that it does not exist, so a number belongs to one order (``get_order_by_number`` reads it, then the order);
 - the customer's copy, ``CUSTOMER#<sub>`` / ``ORDER#<createdAt>#<id>``: written by checkout, with ``total`` and
   ``createdAt`` for risk history; a customer's orders are read from it newest first with ``ConsistentRead``.
 
@@ -67,6 +69,14 @@ def event_item(order: Order, reason: str = "") -> Item:
     }
 
 
+def number_key(number: int) -> dict[str, str]:
+    return {s.PK: f"ORDERNUMBER#{number}", s.SK: "ORDERNUMBER"}
+
+
+def number_item(order: Order) -> Item:
+    return {**number_key(order.number), "orderId": order.id}
+
+
 def summary_item(order: Order) -> Item:
     assert order.customer_id is not None
     return {
@@ -116,6 +126,17 @@ class DynamoOrderStore:
         found = await self.requests.batch_get([order_key(i) for i in ids], consistent=True)
         items = [found.get((f"ORDER#{i}", "ORDER")) for i in ids]
         return [None if item is None else order_from_dict(json.loads(str(item["body"]))) for item in items]
+
+    async def get_order_by_number(self, number: int) -> Order | None:
+        response = await self.requests.call(
+            "GetItem",
+            {"TableName": self.requests.table, "Key": to_wire(number_key(number)), "ConsistentRead": True},
+            consistent=True,
+        )
+        if "Item" not in response:
+            return None
+        [order] = await self.get_orders([str(from_wire(response["Item"])["orderId"])])
+        return order
 
     async def _summaries(self, customer_id: str, limit: int | None, after: str | None) -> list[Item]:
         request: dict[str, Any] = {
@@ -237,4 +258,6 @@ class DynamoOrderStore:
         ]
         if order.customer_id:
             actions.append({"Put": {"Item": to_wire(summary_item(order))}})
+        if order.number:
+            actions.append({"Put": {"Item": to_wire(number_item(order))}})
         await self.requests.transact_write(actions)

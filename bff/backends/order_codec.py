@@ -61,6 +61,7 @@ def order_to_dict(order: Order) -> dict[str, Any]:
         "riskReasons": list(order.risk_reasons),
         "clientAddress": order.client_address,
         "version": order.version,
+        "number": order.number,
     }
 
 
@@ -105,6 +106,7 @@ def order_from_dict(data: dict[str, Any]) -> Order:
         risk_reasons=tuple(str(r) for r in data.get("riskReasons", ())),
         client_address=None if data.get("clientAddress") is None else str(data["clientAddress"]),
         version=int(data.get("version", 0)),
+        number=int(data.get("number", 0)),
     )
 
 

@@ -25,6 +25,9 @@ class OrderStore(Protocol):
     async def get_orders(self, ids: Sequence[str]) -> list[Order | None]:
         """Orders by id (strongly consistent), in the order asked; None for an unknown one."""
 
+    async def get_order_by_number(self, number: int) -> Order | None:
+        """The order with this order number (strongly consistent), None when no order has it."""
+
     async def customer_orders(self, customer_id: str, first: int, after: tuple[datetime, str] | None) -> OrderPage:
         """A customer's orders, newest first: ``first`` of them, older than ``after`` (created at, order id)."""
 
@@ -67,7 +70,14 @@ class OrderStore(Protocol):
 ORDERS: PortSpec[OrderStore] = PortSpec(
     OrderStore,
     "orders",
-    idempotent=("get_orders", "customer_orders", "customer_history", "notifications", "order_for_key"),
+    idempotent=(
+        "get_orders",
+        "get_order_by_number",
+        "customer_orders",
+        "customer_history",
+        "notifications",
+        "order_for_key",
+    ),
 )
 
 

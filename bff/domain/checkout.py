@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from bff.domain.error_codes import CheckoutErrorCode, Problem
-from bff.domain.orders import Address, Order
+from bff.domain.orders import Address, Order, new_order_number
 
-# One DynamoDB transaction holds 100 actions: the order, the idempotency key, the cart and the customer's copy,
-# and one stock update per distinct variant (docs/data-model.md). The SQLite store keeps the same limit.
-MAX_DISTINCT_VARIANTS = 96
+# One DynamoDB transaction holds 100 actions: the order, the idempotency key, the cart, the customer's copy, the
+# order number's claim and one stock update per distinct variant (docs/data-model.md). SQLite keeps the same limit.
+MAX_DISTINCT_VARIANTS = 95
 MAX_IDEMPOTENCY_KEY = 128
 # Delivery methods and what each costs, in the order's currency.
 DELIVERY_METHODS: dict[str, Decimal] = {"STANDARD": Decimal("5.00"), "EXPRESS": Decimal("15.00"), "PICKUP": Decimal(0)}
@@ -117,6 +117,10 @@ class Placement:
     @property
     def idempotency_key(self) -> str:
         return f"{self.idempotency_scope}#{self.order.idempotency_key}"
+
+    def renumbered(self) -> Placement:
+        """The same placement with a newly drawn order number (the one drawn was taken)."""
+        return replace(self, order=replace(self.order, number=new_order_number()))
 
 
 @dataclass(frozen=True, slots=True)

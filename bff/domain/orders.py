@@ -8,6 +8,7 @@ Amounts are the ones charged at checkout, never re-priced from today's catalog.
 from __future__ import annotations
 
 import enum
+import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -32,6 +33,26 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.CANCELLED: frozenset(),
 }
 FINAL = frozenset(s for s, targets in TRANSITIONS.items() if not targets)
+
+
+# Order numbers are random, not a counter: a flash sale would contend on one counter item. Nine digits
+# (100,000,000 to 999,999,999) keep a collision rare; checkout claims the number in its transaction (unique) and
+# draws another on the rare clash.
+ORDER_NUMBER_MIN = 100_000_000
+ORDER_NUMBER_MAX = 999_999_999
+
+
+def new_order_number() -> int:
+    return ORDER_NUMBER_MIN + secrets.randbelow(ORDER_NUMBER_MAX - ORDER_NUMBER_MIN + 1)
+
+
+def parse_order_number(text: str) -> int | None:
+    """The order number in ``text`` ("#123456789", "123456789"), None when it cannot be one."""
+    digits = text.strip().removeprefix("#").strip()
+    if not digits.isascii() or not digits.isdigit():
+        return None
+    number = int(digits)
+    return number if ORDER_NUMBER_MIN <= number <= ORDER_NUMBER_MAX else None
 
 
 def can_move(current: OrderStatus, target: OrderStatus) -> bool:
@@ -109,6 +130,13 @@ class Order:
     risk_reasons: tuple[str, ...] = ()
     client_address: str | None = None
     version: int = 0
+    # The shopper's order number (``new_order_number``), unique among orders; 0 for orders placed before numbers.
+    number: int = 0
+
+    @property
+    def name(self) -> str:
+        """The order's name as the shopper sees it: "#" and the number, as Shopify's."""
+        return f"#{self.number}"
 
     def money(self, amount: Decimal) -> Money:
         return Money(amount, self.currency_code)

@@ -40,7 +40,7 @@ from bff.domain.checkout import (
 )
 from bff.domain.error_codes import CheckoutErrorCode, Problem
 from bff.domain.identity import Identity
-from bff.domain.orders import HistoryEntry, Order, OrderLine, OrderStatus
+from bff.domain.orders import HistoryEntry, Order, OrderLine, OrderStatus, new_order_number
 from bff.errors import BadUserInput
 from bff.ids import from_global_id, to_global_id
 from bff.ownership import is_capability_id, new_capability_id
@@ -115,6 +115,7 @@ def build_order(
         discount_codes=tuple(code for code, applies in priced.discount_codes if applies),
         history=(HistoryEntry(OrderStatus.PENDING, at, "order placed"),),
         client_address=client,
+        number=new_order_number(),
     )
 
 

@@ -102,6 +102,19 @@ class Order(Node):
     def id(root: strawberry.Parent[domain.Order]) -> strawberry.ID:
         return strawberry.ID(to_global_id("Order", root.id))
 
+    @strawberry.field(
+        description="The order's number for the shopper and customer service: unique, random (not a count of "
+        "orders), nine digits."
+    )
+    @staticmethod
+    def order_number(root: strawberry.Parent[domain.Order]) -> int:
+        return root.number
+
+    @strawberry.field(description='The order\'s name as the shopper sees it: "#" and its number, as "#482913705".')
+    @staticmethod
+    def name(root: strawberry.Parent[domain.Order]) -> str:
+        return root.name
+
     @strawberry.field(description="Where the order is now.")
     @staticmethod
     def status(root: strawberry.Parent[domain.Order]) -> OrderStatus:

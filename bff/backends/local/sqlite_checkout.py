@@ -9,7 +9,8 @@ to a retry, and the cart's next checkout finds it converted only then.)
 
 Conditions, in order: the key is new (else the order it holds, or ``KEY_REUSED`` for another cart); the cart is
 at the version read and not converted; every variant has the units (``on_hand - reserved >= quantity``: a
-reservation never takes stock below zero). The cart is marked converted (``convertedOrderId`` in its document,
+reservation never takes stock below zero). The order number is claimed in ``order_numbers`` (another is drawn
+while the one drawn is taken). The cart is marked converted (``convertedOrderId`` in its document,
 its version moved, and it stops being the customer's current cart).
 """
 
@@ -20,7 +21,7 @@ import sqlite3
 import time
 
 from bff.backends.cart_codec import CONVERTED
-from bff.backends.local.sqlite_order_rows import insert_order
+from bff.backends.local.sqlite_order_rows import claim_number, insert_order
 from bff.backends.order_codec import order_from_dict
 from bff.domain.checkout import Placed, Placement, PlaceOutcome
 from bff.domain.order_workflow import START, first_run_data
@@ -102,6 +103,8 @@ def place(conn: sqlite3.Connection, placement: Placement) -> Placed:
             return existing
         _convert_cart(conn, placement)
         sold_out = _reserve(conn, placement.order.reserved)
+        while not claim_number(conn, placement.order):
+            placement = placement.renumbered()  # the number is taken: draw another
         order = placement.order
         insert_order(conn, order, first_run_data(order.id), START)
         conn.execute(

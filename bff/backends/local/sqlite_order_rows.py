@@ -27,6 +27,11 @@ CREATE TABLE IF NOT EXISTS orders (
 CREATE INDEX IF NOT EXISTS orders_by_customer ON orders(customer_id, created_at, id);
 CREATE INDEX IF NOT EXISTS orders_by_email ON orders(email, created_at);
 CREATE INDEX IF NOT EXISTS orders_by_address ON orders(client_address, created_at);
+-- Each order number's claim: the primary key makes a number one order's (checkout draws another on a clash).
+CREATE TABLE IF NOT EXISTS order_numbers (
+    number INTEGER PRIMARY KEY,
+    order_id TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS order_notifications (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     order_id TEXT NOT NULL,
@@ -99,6 +104,14 @@ def add_notification(conn: sqlite3.Connection, order: Order, reason: str) -> Non
         "INSERT INTO order_notifications (order_id, status, at, message) VALUES (?, ?, ?, ?)",
         (note.order_id, note.status.value, stamp(note.at), note.message),
     )
+
+
+def claim_number(conn: sqlite3.Connection, order: Order) -> bool:
+    """Claim the order's number; False when another order holds it (nothing written)."""
+    claimed = conn.execute(
+        "INSERT OR IGNORE INTO order_numbers (number, order_id) VALUES (?, ?)", (order.number, order.id)
+    )
+    return claimed.rowcount == 1
 
 
 def insert_order(conn: sqlite3.Connection, order: Order, run_data: dict[str, object], start: str) -> None:

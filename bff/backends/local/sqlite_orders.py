@@ -24,6 +24,7 @@ from bff.backends.local.sqlite_checkout import place
 from bff.backends.local.sqlite_order_rows import (
     SCHEMA,
     add_notification,
+    claim_number,
     in_transaction,
     insert_order,
     release_stock,
@@ -69,6 +70,15 @@ class SqliteOrderStore:
 
         found = await self.worker.run(read)
         return [found.get(i) for i in ids]
+
+    async def get_order_by_number(self, number: int) -> Order | None:
+        def read(conn: sqlite3.Connection) -> Order | None:
+            row = conn.execute(
+                "SELECT o.body FROM order_numbers n JOIN orders o ON o.id = n.order_id WHERE n.number = ?", (number,)
+            ).fetchone()
+            return None if row is None else order_from_dict(json.loads(row["body"]))
+
+        return await self.worker.run(read)
 
     async def customer_orders(self, customer_id: str, first: int, after: tuple[datetime, str] | None) -> OrderPage:
         def read(conn: sqlite3.Connection) -> OrderPage:
@@ -163,6 +173,8 @@ class SqliteOrderStore:
         """Write an order and its workflow run as they are (tests and ``place_order``'s core)."""
 
         def write(conn: sqlite3.Connection) -> None:
+            if order.number and not claim_number(conn, order):
+                raise ValueError(f"order number {order.number} is taken")
             insert_order(conn, order, run_data, start)
 
         await self.worker.run(lambda conn: in_transaction(conn, write))
