@@ -61,7 +61,7 @@ UNSEEN = [
         {"category": "sneaker", "colour": "black", "priceLimit": "80"},
     ),
     ("I am after a pair of boots in size L", "ProductSearch", {"category": "boot", "size": "L"}),
-    ("is my order on its way? the number is 48213", "OrderStatus", {"orderNumber": "48213"}),
+    ("is my order on its way? the number is 482130597", "OrderStatus", {"orderNumber": "482130597"}),
     ("any shops around Lyon", "StoreFinder", {"location": "Lyon"}),
     ("how do I get a refund", "ReturnPolicy", {}),
     ("what are you able to do", "Help", {}),
@@ -94,11 +94,12 @@ async def test_order_status_is_a_multi_turn_dialog(bot: EmbeddedAssistant) -> No
     # A reply without a number is asked again; the number then completes the intent.
     again = await bot.recognize("dialog-1", "hmm let me check")
     assert again.slot_to_elicit == "orderNumber"
-    done = await bot.recognize("dialog-1", "it's #10442")
-    assert done.intent_state == "ReadyForFulfillment" and done.slots == {"orderNumber": "10442"}
+    done = await bot.recognize("dialog-1", "it's #104420001")
+    assert done.intent_state == "ReadyForFulfillment" and done.slots == {"orderNumber": "104420001"}
     # Another session was never part of it.
-    other = await bot.recognize("dialog-2", "10442")
-    assert other.slot_to_elicit is None and other.intent_state != "ReadyForFulfillment"
+    other = await bot.recognize("dialog-2", "104420001")
+    assert other.slot_to_elicit != "orderNumber" and other.intent_state != "ReadyForFulfillment"
+    assert "orderNumber" not in other.slots
 
 
 async def test_a_confident_new_intent_interrupts_a_question(bot: EmbeddedAssistant) -> None:
@@ -124,7 +125,7 @@ class Orders:
     """Orders as the order service will hold them: one order, Alice's."""
 
     async def find_order(self, order_number: str) -> cards.OrderSummary | None:
-        return cards.OrderSummary("10442", "SHIPPED", "alice") if order_number == "10442" else None
+        return cards.OrderSummary("104420001", "SHIPPED", "alice") if order_number == "104420001" else None
 
 
 async def sources(tmp_path: Path, orders: cards.OrderLookup) -> cards.CardSources:
@@ -138,17 +139,17 @@ async def sources(tmp_path: Path, orders: cards.OrderLookup) -> cards.CardSource
 async def test_another_customers_order_reveals_nothing(bot: EmbeddedAssistant, tmp_path: Path) -> None:
     deps = await sources(tmp_path, Orders())
     alice, bob = Identity("alice", "alice"), Identity("bob", "bob")
-    mine = await converse(bot, deps, alice, "where is order 10442", None, max_chars=1024)
+    mine = await converse(bot, deps, alice, "where is order 104420001", None, max_chars=1024)
     assert [type(c).__name__ for c in mine.cards] == ["OrderStatusCard"] and "shipped" in mine.messages[-1]
-    theirs = await converse(bot, deps, bob, "where is order 10442", None, max_chars=1024)
-    missing = await converse(bot, deps, bob, "where is order 99999", None, max_chars=1024)
+    theirs = await converse(bot, deps, bob, "where is order 104420001", None, max_chars=1024)
+    missing = await converse(bot, deps, bob, "where is order 999990001", None, max_chars=1024)
     assert theirs.cards == [] and missing.cards == []
-    assert theirs.messages[-1].replace("10442", "N") == missing.messages[-1].replace("99999", "N")
-    guest = await converse(bot, deps, None, "where is order 10442", None, max_chars=1024)
+    assert theirs.messages[-1].replace("104420001", "N") == missing.messages[-1].replace("999990001", "N")
+    guest = await converse(bot, deps, None, "where is order 104420001", None, max_chars=1024)
     assert guest.cards == [] and "sign in" in guest.messages[-1].lower()
-    # Until orders exist, the seam finds none, for anyone.
+    # An assistant without orders finds none, for anyone.
     none = await converse(
-        bot, await sources(tmp_path / "x", cards.NoOrderLookup()), alice, "track 10442", None, max_chars=1024
+        bot, await sources(tmp_path / "x", cards.NoOrderLookup()), alice, "track 104420001", None, max_chars=1024
     )
     assert none.cards == [] and "couldn't find" in none.messages[-1]
 
@@ -211,9 +212,9 @@ async def test_a_signed_in_customer_has_one_dialog_whatever_the_session_id(
     token = mint_token(make_settings(chat_dir), "carol@example.com", [], "1h")
     auth = {"authorization": f"Bearer {token}"}
     await chat(http, "where is my order", "one-session-id", **auth)
-    answer = (await chat(http, "55555", "another-session", **auth))["data"]["assistantMessage"]
-    assert answer["slots"] == [{"name": "orderNumber", "value": "55555"}]
-    assert answer["cards"] == [] and "couldn't find an order 55555" in answer["messages"][-1]
+    answer = (await chat(http, "555550001", "another-session", **auth))["data"]["assistantMessage"]
+    assert answer["slots"] == [{"name": "orderNumber", "value": "555550001"}]
+    assert answer["cards"] == [] and "couldn't find an order 555550001" in answer["messages"][-1]
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@
   order; a missing order and someone else's get the same answer, so nothing is revealed;
 - ``StoreFinder`` ready: the location geocoded, the nearest ``MAX_STORE_CARDS`` stores as cards.
 
-``OrderLookup`` is a seam until orders exist: ``NoOrderLookup`` finds no order, so the dialog still runs
-(it asks for the order number) and answers "not found".
+``OrderLookup`` finds an order by its number: ``StoreOrderLookup`` through the ``OrderStore`` port (the app's);
+``NoOrderLookup`` finds none (an assistant without orders).
 """
 
 from __future__ import annotations
@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Protocol
 
+from bff.backends.orders import OrderStore
 from bff.backends.search import ProductSearch
 from bff.backends.stores import StoreLocator
 from bff.domain.assistant import ORDER_STATUS, PRODUCT_SEARCH, STORE_FINDER, AssistantTurn
 from bff.domain.catalog import ProductQuery
 from bff.domain.identity import Identity
+from bff.domain.orders import parse_order_number
 from bff.domain.search import SearchRequest
 from bff.domain.stores import NearbyQuery, Store
 from bff.errors import ServiceUnavailable
@@ -63,10 +65,25 @@ class OrderLookup(Protocol):
 
 
 class NoOrderLookup:
-    """Orders do not exist yet: every order number is "not found"."""
+    """No orders: every order number is "not found"."""
 
     async def find_order(self, order_number: str) -> OrderSummary | None:
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class StoreOrderLookup:
+    """Orders by their number ("#123456789" or the digits) through the ``OrderStore`` port; text that cannot be
+    an order number is "not found" without a read."""
+
+    orders: OrderStore
+
+    async def find_order(self, order_number: str) -> OrderSummary | None:
+        number = parse_order_number(order_number)
+        order = None if number is None else await self.orders.get_order_by_number(number)
+        if order is None:
+            return None
+        return OrderSummary(order.name, order.status.value, order.customer_id or "")
 
 
 @dataclass(frozen=True, slots=True)

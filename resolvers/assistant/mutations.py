@@ -23,9 +23,6 @@ from resolvers.assistant.types import (
     AssistantUserError,
 )
 
-# Orders do not exist yet: the order-status dialog runs and answers "not found" (see assistant_cards).
-ORDERS: cards.OrderLookup = cards.NoOrderLookup()
-
 
 @strawberry.input(description="One message from the shopper.")
 class AssistantMessageInput:
@@ -63,7 +60,7 @@ class AssistantMutation:
             search=backends.search,
             stores=backends.stores,
             geocoders=Geocoders(backends.geocoder, backends.fallback_geocoder),
-            orders=ORDERS,
+            orders=cards.StoreOrderLookup(backends.orders.orders),
         )
         reply = await converse(
             backends.assistant,

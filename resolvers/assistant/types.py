@@ -56,8 +56,8 @@ class AssistantProductCard:
 
 @strawberry.type(description="The status of one of the signed-in customer's orders.")
 class AssistantOrderStatusCard:
-    order_number: str = strawberry.field(description="The order's number.")
-    status: str = strawberry.field(description="Where the order is, e.g. `SHIPPED`.")
+    order_number: str = strawberry.field(description='The order\'s name, its number after a "#" (`Order.name`).')
+    status: str = strawberry.field(description="Where the order is: an `OrderStatus` value, e.g. `PAID`.")
 
 
 @strawberry.type(description="A store near the place the shopper named.")
