@@ -187,7 +187,8 @@ async def test_fifty_concurrent_adds_of_different_variants_keep_fifty_lines(shop
     cart = await shop.new_cart()
     # On SQLite, two instances of the app on the same store: their conditional writes race for real (within one,
     # writes take turns). moto's server checks a condition and writes on request threads without a lock (DynamoDB
-    # does both atomically), so racing conditional writes are not atomic there: on moto, one instance.
+    # does both atomically), so racing conditional writes are not atomic there: on moto, one instance here, and
+    # two instances on moto serving one request at a time in tests/test_cart_race_dynamodb.py.
     async with shop.second_process() if shop.name == "sqlite" else nullcontext(shop.http) as other:
         results = await asyncio.gather(
             *(
