@@ -292,6 +292,9 @@ class Settings(BaseSettings):
     order_activity_arns: dict[str, str] = Field(default_factory=dict)
     # Payments: "sandbox" is the embedded test provider (its tokens in docs/orders.md); never in production.
     payment_backend: Literal["sandbox"] = "sandbox"
+    # The sandbox approves payments without charging anyone: production refuses it unless this says it is
+    # meant (a staging stack, or until a real provider's adapter replaces it).
+    allow_sandbox_payments: bool = False
     # How long the sandbox's `tok_sandbox_timeout` keeps a payment waiting before it fails.
     payment_sandbox_timeout_seconds: float = Field(10.0, ge=0)
     # Risk screening: embedded "rules", or a SageMaker endpoint's fraud score (deny/review thresholds in 0..1).
@@ -447,6 +450,10 @@ class Settings(BaseSettings):
             problems.append("BFF_SEARCH_BACKEND=embedded is embedded (set BFF_ALLOW_EMBEDDED_BACKENDS=true)")
         if self.stores_store == "sqlite" and not self.allow_embedded_backends:
             problems.append("stores in SQLite are embedded (BFF_STORES_BACKEND; or BFF_ALLOW_EMBEDDED_BACKENDS=true)")
+        if self.payment_backend == "sandbox" and not self.allow_sandbox_payments:
+            problems.append(
+                "BFF_PAYMENT_BACKEND=sandbox charges no one (set BFF_ALLOW_SANDBOX_PAYMENTS=true to mean it)"
+            )
         if self.expose_metrics:
             problems.append("BFF_EXPOSE_METRICS is a development aid")
         if self.metrics_endpoint and len(self.metrics_token.get_secret_value() if self.metrics_token else "") < 32:

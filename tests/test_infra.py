@@ -231,6 +231,7 @@ def test_production_environment_is_accepted_by_settings(monkeypatch: pytest.Monk
     assert settings.cache_backend == "redis"
     assert settings.graphiql is False
     assert settings.cors_origins == ["https://www.example.com"]
+    assert settings.allow_sandbox_payments  # until a real payment provider replaces the sandbox
 
 
 def test_the_orders_stack_runs_the_asl_in_infra_with_an_activity_per_task():

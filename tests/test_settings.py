@@ -17,6 +17,8 @@ PRODUCTION = {
     "auth_backend": "cognito",
     "cognito_user_pool_id": "us-east-1_Example",
     "cognito_app_client_ids": ["storefront-web"],
+    # The sandbox is the only payment provider so far.
+    "allow_sandbox_payments": True,
 }
 
 
@@ -43,6 +45,7 @@ def test_a_complete_production_configuration_is_accepted() -> None:
         ({"expose_metrics": True}, "BFF_EXPOSE_METRICS"),
         ({"aws_endpoint_url": "http://127.0.0.1:5000"}, "BFF_AWS_ENDPOINT_URL"),
         ({"recommender_delay_seconds": 0.05}, "BFF_RECOMMENDER_DELAY_SECONDS"),
+        ({"allow_sandbox_payments": False}, "BFF_PAYMENT_BACKEND=sandbox"),
     ],
 )
 def test_production_refuses_each_development_default(override: dict[str, object], complaint: str) -> None:
