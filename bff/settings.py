@@ -317,6 +317,13 @@ class Settings(BaseSettings):
 
     @property
     def cart_db_path(self) -> Path:
+        """The embedded carts: beside an embedded catalog, its own file (checkout converts the cart in the
+        transaction that reserves the stock and writes the order: one file, one atomic commit)."""
+        return self.catalog_db_path if self.catalog_backend == "sqlite" else self.legacy_cart_db_path
+
+    @property
+    def legacy_cart_db_path(self) -> Path:
+        """The carts' own file, as earlier versions kept them (moved into the catalog's file when it opens)."""
         return self.data_dir / "carts.sqlite3"
 
     @property

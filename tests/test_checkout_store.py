@@ -66,9 +66,9 @@ class Stage:
 async def stage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Stage]:
     if request.param == "sqlite":
         await (await SqliteCatalogStore.open(tmp_path / "catalog.sqlite3")).close()
-        await (await SqliteCartStore.open(tmp_path / "carts.sqlite3")).close()
-        sqlite = await SqliteOrderStore.open(tmp_path / "catalog.sqlite3", tmp_path / "carts.sqlite3")
-        yield Stage(sqlite, tmp_path / "carts.sqlite3")
+        await (await SqliteCartStore.open(tmp_path / "catalog.sqlite3")).close()
+        sqlite = await SqliteOrderStore.open(tmp_path / "catalog.sqlite3")
+        yield Stage(sqlite, tmp_path / "catalog.sqlite3")
         await sqlite.close()
     else:
         dynamo = await DynamoOrderStore.open("storefront", "us-east-1", request.getfixturevalue("serial_aws"))

@@ -60,7 +60,7 @@ async def _orders(settings: Settings, stack: AsyncExitStack) -> tuple[OrderStore
     else:
         from bff.backends.local.sqlite_orders import SqliteOrderStore
 
-        orders = await SqliteOrderStore.open(settings.orders_db_path, settings.cart_db_path)
+        orders = await SqliteOrderStore.open(settings.orders_db_path)
     stack.push_async_callback(orders.close)
     runs = None
     if settings.order_workflow_backend == "embedded":

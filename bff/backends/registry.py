@@ -138,7 +138,7 @@ async def _open_carts(settings: Settings) -> CartStore:
         )
     from bff.backends.local.sqlite_carts import SqliteCartStore
 
-    return await SqliteCartStore.open(settings.cart_db_path)
+    return await SqliteCartStore.open(settings.cart_db_path, legacy=settings.legacy_cart_db_path)
 
 
 async def _open_search(settings: Settings, catalog: CatalogStore) -> ProductSearch:

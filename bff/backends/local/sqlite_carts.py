@@ -34,6 +34,31 @@ CREATE TABLE IF NOT EXISTS customer_carts (
 """
 
 
+def move_legacy_carts(conn: sqlite3.Connection, legacy: Path) -> None:
+    """Copy the carts of ``legacy`` into ``conn``'s file in one transaction (a cart already there is kept),
+    then rename ``legacy`` aside (``.moved``): run again after a crash, the copy finds the file and repeats."""
+    conn.execute("ATTACH DATABASE ? AS legacy", (str(legacy),))
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for table in ("carts", "customer_carts"):
+                exists = conn.execute(
+                    "SELECT 1 FROM legacy.sqlite_master WHERE type = 'table' AND name = ?", (table,)
+                ).fetchone()
+                if exists:
+                    conn.execute(f"INSERT OR IGNORE INTO main.{table} SELECT * FROM legacy.{table}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    finally:
+        conn.execute("DETACH DATABASE legacy")
+    for suffix in ("", "-wal", "-shm"):
+        source = legacy.with_name(legacy.name + suffix)
+        if source.exists():
+            source.replace(legacy.with_name(legacy.name + ".moved" + suffix))
+
+
 class SqliteCartStore:
     """The ``CartStore`` port over SQLite."""
 
@@ -41,9 +66,14 @@ class SqliteCartStore:
         self._worker = worker
 
     @classmethod
-    async def open(cls, path: Path) -> SqliteCartStore:
+    async def open(cls, path: Path, legacy: Path | None = None) -> SqliteCartStore:
+        """The carts in ``path`` (the catalog's file when the catalog is embedded); the carts of an earlier
+        version's own file ``legacy``, when it is there and another file, are moved in first."""
+
         def setup(conn: sqlite3.Connection) -> None:
             conn.executescript(SCHEMA)
+            if legacy is not None and legacy != path and legacy.is_file():
+                move_legacy_carts(conn, legacy)
 
         worker = await SqliteWorker.open(path, "sqlite-carts", ("busy_timeout=5000",), setup)
         return cls(worker)

@@ -1,11 +1,10 @@
 """Checkout's one SQLite transaction: the order, its idempotency key, its workflow run, the stock reservations
 and the cart's conversion, all or nothing.
 
-The orders and the stock share the catalog's file; the carts' file is attached to the order store's
-connection (``ATTACH ... AS carts``), so one ``BEGIN IMMEDIATE`` covers both: no other writer interleaves, and
-a failed condition rolls everything back. (In WAL mode a crash between the two files' commits could leave the
-cart unconverted beside a committed order; the idempotency key, in the order's file, still answers that order
-to a retry, and the cart's next checkout finds it converted only then.)
+The orders, the stock and the embedded carts share the catalog's file, so one ``BEGIN IMMEDIATE`` ... ``COMMIT``
+covers them all: no other writer interleaves, a failed condition rolls everything back, and a crash leaves
+either the whole checkout or none of it (one file's WAL commit is atomic; SQLite's commits across attached
+WAL files are not, which is why the carts are not a file of their own).
 
 Conditions, in order: the key is new (else the order it holds, or ``KEY_REUSED`` for another cart); the cart is
 at the version read and not converted; every variant has the units (``on_hand - reserved >= quantity``: a
@@ -50,7 +49,7 @@ def _existing(conn: sqlite3.Connection, placement: Placement) -> Placed | None:
 
 def _convert_cart(conn: sqlite3.Connection, placement: Placement) -> None:
     order = placement.order
-    row = conn.execute("SELECT version, body FROM carts.carts WHERE id = ?", (order.cart_id,)).fetchone()
+    row = conn.execute("SELECT version, body FROM carts WHERE id = ?", (order.cart_id,)).fetchone()
     if row is None:
         raise _Refused(Placed(PlaceOutcome.CART_GONE))
     version, body = row
@@ -61,12 +60,12 @@ def _convert_cart(conn: sqlite3.Connection, placement: Placement) -> None:
         raise _Refused(Placed(PlaceOutcome.CART_CHANGED))
     document[CONVERTED] = order.id
     conn.execute(
-        "UPDATE carts.carts SET version = ?, body = ? WHERE id = ? AND version = ?",
+        "UPDATE carts SET version = ?, body = ? WHERE id = ? AND version = ?",
         (version + 1, json.dumps(document), order.cart_id, version),
     )
     if order.customer_id is not None:
         conn.execute(
-            "DELETE FROM carts.customer_carts WHERE customer_id = ? AND cart_id = ?", (order.customer_id, order.cart_id)
+            "DELETE FROM customer_carts WHERE customer_id = ? AND cart_id = ?", (order.customer_id, order.cart_id)
         )
 
 
@@ -94,7 +93,7 @@ def _reserve(conn: sqlite3.Connection, units: dict[str, int]) -> tuple[str, ...]
 
 
 def place(conn: sqlite3.Connection, placement: Placement) -> Placed:
-    """The transaction (on the order store's worker thread, the carts' file attached as ``carts``)."""
+    """The transaction (on the order store's worker thread, over the catalog's file)."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         existing = _existing(conn, placement)

@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
 
+from bff.backends.local.sqlite_carts import SCHEMA as CART_SCHEMA
 from bff.backends.local.sqlite_checkout import place
 from bff.backends.local.sqlite_order_rows import (
     SCHEMA,
@@ -46,15 +47,14 @@ class SqliteOrderStore:
         self.worker = worker
 
     @classmethod
-    async def open(cls, path: Path, carts_path: Path | None = None) -> SqliteOrderStore:
-        """The store over the catalog's file ``path``; checkout also writes the carts in ``carts_path``."""
+    async def open(cls, path: Path) -> SqliteOrderStore:
+        """The store over the catalog's file ``path``, where the embedded carts live too (checkout converts
+        the cart in its transaction)."""
 
         def setup(conn: sqlite3.Connection) -> None:
             conn.row_factory = sqlite3.Row
             conn.executescript(SCHEMA)
-            if carts_path is not None:
-                conn.execute("ATTACH DATABASE ? AS carts", (str(carts_path),))
-                conn.execute("PRAGMA carts.journal_mode=WAL")
+            conn.executescript(CART_SCHEMA)
 
         return cls(await SqliteWorker.open(path, "sqlite-orders", ("busy_timeout=10000",), setup))
 
