@@ -23,10 +23,13 @@ from bff.backends.registry import Backends, build_backends
 from bff.cursors import CursorCodec
 from bff.domain.cart_pricing import price_cart
 from bff.domain.catalog import Image, Money, PageRequest, Product, ProductQuery, ProductSortKey, Variant
+from bff.domain.checkout import CheckoutInput
+from bff.domain.orders import Address
 from bff.domain.recommendations import Intent, RecommendationRequest, Source, keep
 from bff.domain.search import FACET_CATEGORY, SearchRequest
 from bff.domain.stores import GeoPoint, NearbyQuery, is_open, next_opening
 from bff.ids import from_global_id, to_global_id
+from bff.services.checkout import Checkout
 from bff.services.recommend import recommend_many
 from bff.settings import Settings
 from resolvers.catalog.inputs import listing_name
@@ -240,6 +243,35 @@ class Floor:
         page_info = {"hasNextPage": len(found) > first, "endCursor": end}
         return {"stores": {"edges": edges, "pageInfo": page_info, "distanceMethod": "STRAIGHT_LINE"}}
 
+    async def checkout(self, variables: dict[str, Any]) -> dict[str, Any]:
+        """The use case over the same backends (no GraphQL): the BFF's response for the scenario's document."""
+        data = variables["input"]
+
+        def address(a: dict[str, str]) -> Address:
+            return Address(a["firstName"], a["lastName"], a["address1"], a["city"], a["zip"], a["countryCode"])
+
+        checkout = Checkout(
+            self.backends.carts,
+            self.backends.orders,
+            self.backends.catalog,
+            self.backends.discounts,
+            self.backends.catalog_reads.get_variants,
+            None,
+        )
+        entered = CheckoutInput(
+            data["cartId"],
+            data["idempotencyKey"],
+            data["email"],
+            address(data["shippingAddress"]),
+            address(data["billingAddress"]),
+            data["deliveryMethod"],
+            data["paymentToken"],
+        )
+        result = await checkout.complete(None, entered, None)
+        errors = [{"field": list(p.field), "code": p.code.name, "message": p.message} for p in result.problems]
+        order = None if result.order is None else {"status": result.order.status.value}
+        return {"checkoutComplete": {"order": order, "userErrors": errors}}
+
     @staticmethod
     def variant(v: Variant) -> dict[str, Any]:
         return {
@@ -261,6 +293,7 @@ HANDLERS: dict[str, Handler] = {
     "product_page": Floor.product_page,
     "search": Floor.search,
     "store_locator": Floor.store_locator,
+    "checkout": Floor.checkout,
 }
 
 

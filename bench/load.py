@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 
@@ -23,6 +23,8 @@ class HttpRequest:
     path: str
     body: bytes = b""
     headers: tuple[tuple[str, str], ...] = ()
+    # One body per request, sent in turn instead of ``body`` (starting over when all were sent).
+    bodies: tuple[bytes, ...] = ()
 
 
 @dataclass
@@ -88,12 +90,25 @@ end
 """
 
 
-def wrk_script(request: HttpRequest, rate: float | None, threads: int) -> str:
+LUA_BODIES = """
+local bodies = {}
+for line in io.lines(%(path)s) do bodies[#bodies + 1] = line end
+local next_body = 0
+function request()
+  next_body = next_body %% #bodies + 1
+  return wrk.format(nil, nil, nil, bodies[next_body])
+end
+"""
+
+
+def wrk_script(request: HttpRequest, rate: float | None, threads: int, bodies_path: str | None = None) -> str:
     lines = [f"wrk.method = {json.dumps(request.method)}", f"wrk.path = {_lua_long_string(request.path)}"]
     if request.body:
         lines.append(f"wrk.body = {_lua_long_string(request.body.decode())}")
     lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in request.headers]
     script = "\n".join(lines) + "\n"
+    if bodies_path is not None:
+        script += LUA_BODIES % {"path": json.dumps(bodies_path)}
     if rate:
         script += LUA_PACING % {"interval": threads * 1000.0 / rate}
     return script + LUA_DONE
@@ -109,8 +124,13 @@ def run_wrk(
     cpu: int | None = None,
 ) -> LoadResult:
     threads = 1
+    bodies_path = None
+    if request.bodies:  # one JSON body a line (compact JSON has no newline)
+        with tempfile.NamedTemporaryFile("wb", suffix=".bodies", delete=False) as listing:
+            listing.write(b"\n".join(request.bodies) + b"\n")
+        bodies_path = listing.name
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(wrk_script(request, rate, threads))
+        script.write(wrk_script(request, rate, threads, bodies_path))
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "-s", script.name]
     if cpu is not None and shutil.which("taskset"):
         command = ["taskset", "-c", str(cpu), *command]
@@ -118,6 +138,8 @@ def run_wrk(
         out = subprocess.run([*command, base_url], capture_output=True, text=True, timeout=seconds + 60, check=True)
     finally:
         Path(script.name).unlink(missing_ok=True)
+        if bodies_path is not None:
+            Path(bodies_path).unlink(missing_ok=True)
     line = next(x for x in out.stdout.splitlines() if x.startswith("BENCHJSON "))
     data = json.loads(line.removeprefix("BENCHJSON "))
     return LoadResult(
@@ -162,7 +184,9 @@ def _raw(host: str, request: HttpRequest) -> bytes:
 async def run_asyncio(
     host: str, port: int, request: HttpRequest, *, seconds: float, connections: int, rate: float | None = None
 ) -> LoadResult:
-    raw = _raw(f"{host}:{port}", request)
+    host_header = f"{host}:{port}"
+    raws = [_raw(host_header, replace(request, body=b)) for b in request.bodies] or [_raw(host_header, request)]
+    sent = iter(range(1 << 62))
     pool: asyncio.Queue[_Connection] = asyncio.Queue()
     for _ in range(connections):
         pool.put_nowait(_Connection(*await asyncio.open_connection(host, port)))
@@ -174,7 +198,7 @@ async def run_asyncio(
     async def one(scheduled: float) -> None:
         connection = await pool.get()
         try:
-            status, size = await connection.exchange(raw)
+            status, size = await connection.exchange(raws[next(sent) % len(raws)])
             counts["bytes"] += size
             if status >= 400:
                 counts["errors"] += 1

@@ -12,7 +12,7 @@ import time
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -192,11 +192,26 @@ async def drained(server: Server, quiet: float = 0.25, limit: float = 15.0) -> N
 
 
 async def measure(server: Server, request: load.HttpRequest, options: Options) -> dict[str, Any]:
-    await drive(server, request, options, options.warmup, None)
+    # Per-request bodies (a pool): each run starts where the last one stopped, so no body is sent twice
+    # until the pool is spent (a request in flight when a run ends may not be counted: one per connection).
+    offset, consumed = 0, 0
+
+    async def drive_next(seconds: float, rate: float | None) -> load.LoadResult:
+        nonlocal offset, consumed
+        current = request
+        if request.bodies:
+            current = replace(request, bodies=request.bodies[offset:] + request.bodies[:offset])
+        result = await drive(server, current, options, seconds, rate)
+        consumed += result.requests + options.connections
+        if request.bodies:
+            offset = (offset + result.requests + options.connections) % len(request.bodies)
+        return result
+
+    await drive_next(options.warmup, None)
     runs, cpu, served = [], 0.0, 0
     for _ in range(options.runs):
         before = server.cpu_seconds()
-        result = await drive(server, request, options, options.seconds, None)
+        result = await drive_next(options.seconds, None)
         cpu += server.cpu_seconds() - before
         served += result.requests
         runs.append(result)
@@ -205,12 +220,14 @@ async def measure(server: Server, request: load.HttpRequest, options: Options) -
     for _ in range(options.latency_runs):
         await drained(server)
         before = server.cpu_seconds()
-        paced_run = await drive(server, request, options, options.latency_seconds, max(1.0, best / 2))
+        paced_run = await drive_next(options.latency_seconds, max(1.0, best / 2))
         busy.append(round(100 * (server.cpu_seconds() - before) / paced_run.seconds) if paced_run.seconds else None)
         latency_runs.append(paced_run)
     # The run with the median p99 (its p50 and p90 with it): one noisy stretch of a shared machine is not the server.
     paced = sorted(latency_runs, key=lambda r: r.p99_ms)[len(latency_runs) // 2]
+    pool = {"pool": len(request.bodies), "pool_spent": consumed > len(request.bodies)} if request.bodies else {}
     return {
+        **pool,
         "max_rps": round(best, 1),
         "runs_rps": [round(r.rps, 1) for r in runs],
         "rate_rps": round(best / 2, 1),
@@ -244,7 +261,8 @@ async def check(server: Server, scenario: Scenario, variables: dict[str, Any]) -
                 problems.append(f"hash-only GET before registration answered {codes}")
             await http.get(persisted_path(scenario, variables, with_query=True))
         request = request_for(server.target, scenario, variables)
-        await send(http, request)  # a second time: what the load sees (cached, for cached scenarios)
+        if scenario.variables_pool is None:  # (a pooled request is sent once: a second time is a retry)
+            await send(http, request)  # a second time: what the load sees (cached, for cached scenarios)
         response = await send(http, request)
     body = response.json()
     if response.status_code != 200:
@@ -282,6 +300,40 @@ async def probe_variables(server: Server, scenario: Scenario) -> dict[str, Any]:
     return variables
 
 
+def pool_size(options: Options, scenario: Scenario) -> int:
+    """Distinct variable sets one target's measurement sends at most (warm-up, max runs at ``pool_rate``,
+    paced runs at half of it), plus a request in flight per connection at the end of each run."""
+    seconds = options.warmup + options.seconds * options.runs + options.latency_seconds * options.latency_runs / 2
+    drives = 1 + options.runs + options.latency_runs
+    return int(scenario.pool_rate * seconds) + options.connections * drives + 1
+
+
+def targets_of(scenario: Scenario, options: Options) -> list[str]:
+    """The targets that measure ``scenario`` (the floor only where it has a handler)."""
+    return [
+        t
+        for t in options.targets
+        if t == "bff" or (scenario.reference is None and (t != "floor" or has_floor(scenario)))
+    ]
+
+
+async def prepare_pools(server: Server, scenario: Scenario, options: Options) -> dict[str, list[dict[str, Any]]]:
+    """One pool of per-request variables per target (prepared through the BFF: the floor has no API)."""
+    assert scenario.variables_pool is not None
+    targets, size = targets_of(scenario, options), pool_size(options, scenario)
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
+
+        async def probe(document: str, values: dict[str, Any]) -> dict[str, Any]:
+            response = await http.post("/graphql", json={"query": document, "variables": values})
+            decoded: dict[str, Any] = response.json()
+            return decoded
+
+        sets = await scenario.variables_pool(probe, size * len(targets))
+    share = len(sets) // len(targets)
+    log.info("%s: %d variable sets per target prepared (%d asked)", scenario.name, share, size)
+    return {t: sets[i * share : (i + 1) * share] for i, t in enumerate(targets)}
+
+
 async def schema_root_fields(server: Server) -> set[str]:
     async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
         body = (await http.post("/graphql", json={"query": "{ __schema { queryType { fields { name } } } }"})).json()
@@ -317,12 +369,15 @@ async def run_catalog(
         "BFF_DYNAMODB_TABLE": f"bench-{kind}-{os.getpid()}",
         # One load generator is one client: per-client rate limits would measure the limiter, not the store.
         "BFF_RATE_LIMIT": "false",
+        # The checkout scenario times checkout's synchronous part: the order workflow's worker stays off.
+        "BFF_ORDER_WORKER_IN_APP": "false",
     }
     started = time.perf_counter()
     description = await seed(kind, options.products, env)
     log.info("seeded %s in %.1fs", description, time.perf_counter() - started)
     results: dict[str, dict[str, Any]] = {s.name: {"scenario": s, "targets": {}} for s in scenarios}
     variables: dict[str, dict[str, Any]] = {}
+    pools: dict[str, dict[str, list[dict[str, Any]]]] = {}
     extra: dict[str, Any] = {}
     for target in options.targets:
         server_env = {**env, **(options.env if target == "bff" else {})}
@@ -336,6 +391,8 @@ async def run_catalog(
                         results[s.name]["skipped"] = f"the schema has no {', '.join(missing)} yet"
                         continue
                     variables[s.name] = await probe_variables(server, s)
+                    if s.variables_pool is not None:
+                        pools[s.name] = await prepare_pools(server, s, options)
                 home = next((s for s in scenarios if s.name == "home"), None)
                 if home is not None and "skipped" not in results["home"]:
                     extra["n_plus_one"] = await n_plus_one(server, home)
@@ -346,12 +403,16 @@ async def run_catalog(
                 if target != "bff" and (s.reference is not None or (target == "floor" and not has_floor(s))):
                     continue
                 log.info("%s / %s / %s", kind, s.name, target)
-                checked = await check(server, s, variables[s.name])
+                pool = pools.get(s.name, {}).get(target) or [variables[s.name]]
+                checked = await check(server, s, pool[0])
                 if not checked["correct"]:
                     # A wrong answer is not measured: its speed would mean nothing.
                     entry["targets"][target] = {**{k: v for k, v in checked.items() if k != "body"}, "errors": None}
                     continue
-                measured = await measure(server, request_for(target, s, variables[s.name]), options)
+                request = request_for(target, s, pool[0])
+                if len(pool) > 1:  # each request its own variables, the first (just checked) not among them
+                    request = replace(request, bodies=tuple(request_for(target, s, v).body for v in pool[1:]))
+                measured = await measure(server, request, options)
                 entry["targets"][target] = {**{k: v for k, v in checked.items() if k != "body"}, **measured}
                 entry.setdefault("bodies", {})[target] = checked["body"]
             if target == "bff" and options.abuse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -44,3 +45,32 @@ async def test_a_short_run_reports_every_number_and_correct_answers(tmp_path: Pa
     assert {c["target"] for c in result["targets"]} >= {"home uncached >= 5x the peer's throughput"}
     assert written.read_text().startswith("# Benchmark")
     assert written.with_suffix(".json").exists()
+
+
+@pytest.mark.slow
+async def test_checkout_sends_each_prepared_checkout_once() -> None:
+    options = runner.Options(
+        catalogs=("generated",),
+        products=40,
+        targets=("bff", "floor"),
+        warmup=0.2,
+        seconds=0.5,
+        runs=1,
+        latency_seconds=0.4,
+        latency_runs=1,
+        connections=4,
+        generator="asyncio",
+    )
+    # Sized for more than this machine's max on a 40-product catalog: a spent pool would send retries.
+    result = await runner.run(options, [replace(s, pool_rate=3000.0) for s in load(["checkout"])])
+
+    (checkout,) = result["catalogs"][0]["scenarios"]
+    for target in ("bff", "floor"):
+        measured = checkout["targets"][target]
+        assert measured["correct"], measured["problems"]
+        assert measured["errors"] == 0
+        # Every request had its own cart and key: the pool outlasted the runs (else they would be retries).
+        assert measured["pool"] > 0 and measured["pool_spent"] is False
+    # A placement, not a retry: the cart, its variants, the transaction, the workflow's start.
+    assert checkout["targets"]["bff"]["backend_calls"]["total"] == 4
+    assert checkout["floor_identical"] is True

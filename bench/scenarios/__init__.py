@@ -32,6 +32,12 @@ class Scenario:
     requires: tuple[str, ...] = ()
     # Which scenario's floor and peer runs this one is compared with (cached home -> home).
     reference: str | None = None
+    # Per-request variables, for a request that can happen once (a checkout): called with the probe and a
+    # count, it prepares that many distinct variable sets ahead (the load sends each once, in turn; the
+    # harness sizes the pool from `pool_rate` and the run's length, one pool per target).
+    variables_pool: Callable[[Probe, int], Awaitable[list[dict[str, Any]]]] | None = None
+    # The request rate a pool is sized for: more than the target's max throughput, or the pool wraps around.
+    pool_rate: float = 0.0
     # Targets: the most backend calls a request may make.
     max_backend_calls: int | None = None
     notes: str = ""
