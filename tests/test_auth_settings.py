@@ -13,6 +13,7 @@ PRODUCTION = {
     "graphiql": False,
     "cors_origins": ["https://shop.example.com"],
     "catalog_backend": "dynamodb",
+    "allow_sandbox_payments": True,  # the only payment provider so far
 }
 COGNITO = {"auth_backend": "cognito", "cognito_user_pool_id": "eu-west-1_Pool", "cognito_app_client_ids": ["web"]}
 

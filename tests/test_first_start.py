@@ -55,6 +55,7 @@ async def test_production_never_gets_demo_data(tmp_path: Path) -> None:
         env="production",
         data_dir=tmp_path,
         allow_embedded_backends=True,
+        allow_sandbox_payments=True,
         graphiql=False,
         cors_origins=["https://shop.example"],
         cursor_secret="a-production-cursor-secret-of-enough-length",

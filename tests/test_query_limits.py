@@ -136,6 +136,7 @@ def production(**overrides: object) -> Settings:
         graphiql=False,
         cors_origins=["https://shop.example"],
         allow_embedded_backends=True,
+        allow_sandbox_payments=True,
         **overrides,  # type: ignore[arg-type]
     )
 
