@@ -10,18 +10,15 @@ TransactWriteItems as the cart. Reads are strongly consistent (never DAX): a car
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import AsyncExitStack
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from bff.backends import dynamodb_schema as s
 from bff.backends.cart_codec import cart_from_dict, cart_to_dict, converted, epoch
-from bff.backends.dynamodb_client import DynamoRequests, aioboto3_caller
-from bff.backends.dynamodb_config import NO_DEADLINE, open_client
+from bff.backends.dynamodb_config import DynamoTableStore
 from bff.backends.dynamodb_items import Item, to_wire
 from bff.domain.cart import Cart
-from bff.settings import CallPolicy
 
 CART = "CART"
 CART_PREFIX = "CART#"
@@ -54,25 +51,10 @@ def _cart(item: Item | None, now: int) -> Cart | None:
     return cart_from_dict(cart_id, int(item["version"]), item)
 
 
-class DynamoCartStore:
+class DynamoCartStore(DynamoTableStore):
     """The ``CartStore`` port over one DynamoDB table."""
 
-    def __init__(self, requests: DynamoRequests, stack: AsyncExitStack | None = None) -> None:
-        self.requests = requests
-        self._stack = stack
-
-    @classmethod
-    async def open(
-        cls, table: str, region: str, endpoint_url: str | None = None, policy: CallPolicy | None = None
-    ) -> DynamoCartStore:
-        """The store over ``table``; its client follows ``policy`` as the catalog's does (``dynamodb_config``)."""
-        stack = AsyncExitStack()
-        client = await open_client(stack, region, endpoint_url, policy or NO_DEADLINE)
-        return cls(DynamoRequests(table, aioboto3_caller(client), capability="carts"), stack)
-
-    async def close(self) -> None:
-        if self._stack is not None:
-            await self._stack.aclose()
+    capability = "carts"
 
     async def get_carts(self, ids: Sequence[str]) -> list[Cart | None]:
         if not ids:

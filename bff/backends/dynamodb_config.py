@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import random
 from contextlib import AsyncExitStack
-from typing import Any
+from typing import Any, ClassVar, Self
 
 from botocore.config import Config
 from botocore.retries.base import BaseRetryBackoff
 
+from bff.backends.dynamodb_client import DynamoRequests, aioboto3_caller
 from bff.settings import CallPolicy
 
 # Without a deadline (``timeout_seconds: null``) each try gets these, not botocore's 60 s.
@@ -111,3 +112,28 @@ async def open_client(stack: AsyncExitStack, region: str, endpoint_url: str | No
     )
     use_policy_backoff(client, policy)
     return client
+
+
+class DynamoTableStore:
+    """A store over the single table with its own client (carts, orders): ``open`` and ``close`` once, here.
+
+    Subclasses name their ``capability`` (what the client's errors and counters say)."""
+
+    capability: ClassVar[str]
+
+    def __init__(self, requests: DynamoRequests, stack: AsyncExitStack | None = None) -> None:
+        self.requests = requests
+        self._stack = stack
+
+    @classmethod
+    async def open(
+        cls, table: str, region: str, endpoint_url: str | None = None, policy: CallPolicy | None = None
+    ) -> Self:
+        """The store over ``table``; its client follows ``policy`` as the catalog's does (``client_config``)."""
+        stack = AsyncExitStack()
+        client = await open_client(stack, region, endpoint_url, policy or NO_DEADLINE)
+        return cls(DynamoRequests(table, aioboto3_caller(client), capability=cls.capability), stack)
+
+    async def close(self) -> None:
+        if self._stack is not None:
+            await self._stack.aclose()

@@ -17,15 +17,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Sequence
-from contextlib import AsyncExitStack
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from bff.backends import dynamodb_schema as s
-from bff.backends.dynamodb_client import DynamoRequests, aioboto3_caller
-from bff.backends.dynamodb_config import NO_DEADLINE, open_client
+from bff.backends.dynamodb_config import DynamoTableStore
 from bff.backends.dynamodb_items import Item, from_wire, to_wire
 from bff.backends.local.sqlite_order_rows import stamp
 from bff.backends.order_codec import notification_for, order_from_dict, order_to_dict
@@ -33,7 +31,6 @@ from bff.domain.checkout import Placed, Placement
 from bff.domain.orders import Notification, Order, OrderPage, OrderStatus
 from bff.domain.risk import CustomerHistory
 from bff.errors import Conflict
-from bff.settings import CallPolicy
 
 # A status move that keeps losing races to other writers of the same order gives up after this many reads.
 MOVE_ATTEMPTS = 5
@@ -102,25 +99,10 @@ def release_actions(units: dict[str, int]) -> list[dict[str, Any]]:
     ]
 
 
-class DynamoOrderStore:
+class DynamoOrderStore(DynamoTableStore):
     """The ``OrderStore`` port over the single table."""
 
-    def __init__(self, requests: DynamoRequests, stack: AsyncExitStack | None = None) -> None:
-        self.requests = requests
-        self._stack = stack
-
-    @classmethod
-    async def open(
-        cls, table: str, region: str, endpoint_url: str | None = None, policy: CallPolicy | None = None
-    ) -> DynamoOrderStore:
-        """The store over ``table``; its client follows ``policy`` as the catalog's does (``dynamodb_config``)."""
-        stack = AsyncExitStack()
-        client = await open_client(stack, region, endpoint_url, policy or NO_DEADLINE)
-        return cls(DynamoRequests(table, aioboto3_caller(client), capability="orders"), stack)
-
-    async def close(self) -> None:
-        if self._stack is not None:
-            await self._stack.aclose()
+    capability = "orders"
 
     async def get_orders(self, ids: Sequence[str]) -> list[Order | None]:
         found = await self.requests.batch_get([order_key(i) for i in ids], consistent=True)

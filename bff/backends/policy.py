@@ -35,55 +35,28 @@ BACKEND_FAILURES = (ServiceUnavailable, TimeoutError, ConnectionError)
 
 # In-process adapters: a failure is a bug, not an outage, and there is nothing to wait for.
 EMBEDDED = CallPolicy(timeout_seconds=None, attempts=1, breaker_failures=0)
+# DynamoDB's client makes the attempts itself (botocore's standard mode: throttling, 5xx, timeouts and
+# connection errors, writes included), with this backoff and each try's share of the deadline as its
+# timeouts (bff.backends.dynamodb_config.client_config); the boundary adds the deadline and the breaker.
+_TABLE = CallPolicy(
+    timeout_seconds=2.0,
+    attempts=3,
+    backoff_initial_seconds=0.05,
+    backoff_max_seconds=0.5,
+    breaker_failures=5,
+    breaker_reset_seconds=10,
+)
 # Remote capabilities without an entry here get CallPolicy's own defaults.
 REMOTE_DEFAULTS: dict[str, CallPolicy] = {
-    # DynamoDB's client makes the attempts itself (botocore's standard mode: throttling, 5xx, timeouts and
-    # connection errors, writes included), with this backoff and each try's share of the deadline as its
-    # timeouts (bff.backends.dynamodb_config.client_config); the boundary adds the deadline and the breaker.
-    "catalog": CallPolicy(
-        timeout_seconds=2.0,
-        attempts=3,
-        backoff_initial_seconds=0.05,
-        backoff_max_seconds=0.5,
-        breaker_failures=5,
-        breaker_reset_seconds=10,
-    ),
-    # Discount codes live in the catalog's table: the same client settings, the same policy.
-    "discounts": CallPolicy(
-        timeout_seconds=2.0,
-        attempts=3,
-        backoff_initial_seconds=0.05,
-        backoff_max_seconds=0.5,
-        breaker_failures=5,
-        breaker_reset_seconds=10,
-    ),
-    # Carts too (one item per cart in the same table, the same client settings).
-    "carts": CallPolicy(
-        timeout_seconds=2.0,
-        attempts=3,
-        backoff_initial_seconds=0.05,
-        backoff_max_seconds=0.5,
-        breaker_failures=5,
-        breaker_reset_seconds=10,
-    ),
-    "search": CallPolicy(
-        timeout_seconds=1.5,
-        attempts=3,
-        backoff_initial_seconds=0.05,
-        backoff_max_seconds=0.5,
-        breaker_failures=5,
-        breaker_reset_seconds=10,
-    ),
+    "catalog": _TABLE,
+    # Discount codes and carts live in the catalog's table: the same client settings, the same policy.
+    "discounts": _TABLE,
+    "carts": _TABLE,
+    # OpenSearch: the table's retries and breaker, a shorter deadline.
+    "search": _TABLE.model_copy(update={"timeout_seconds": 1.5}),
     # The stores' own data (DynamoDB, the catalog's client settings). Searches run in memory, so calls are
     # reloads of the whole set (a Query per country, every BFF_STORES_REFRESH_SECONDS): a longer deadline.
-    "stores": CallPolicy(
-        timeout_seconds=5.0,
-        attempts=3,
-        backoff_initial_seconds=0.05,
-        backoff_max_seconds=0.5,
-        breaker_failures=5,
-        breaker_reset_seconds=10,
-    ),
+    "stores": _TABLE.model_copy(update={"timeout_seconds": 5.0}),
     # Amazon Location Service: a page waits little for it, then falls back (embedded geocoder, straight lines).
     "geocoder": CallPolicy(timeout_seconds=1.0, attempts=2, backoff_max_seconds=0.2, breaker_failures=5),
     "routes": CallPolicy(timeout_seconds=1.5, attempts=1, breaker_failures=5),
