@@ -80,6 +80,11 @@ def seed(
                     from bff.services.stores_seed import seed_demo_stores
 
                     typer.echo(await seed_demo_stores(store, backends.stores, stores, seed=seed))
+            from bff.services.content_seed import seed_demo_pages
+
+            pages = await seed_demo_pages(backends.content)
+            if pages:
+                typer.echo(f"seeded {pages} demo pages")
             events = await seed_interactions(store, backends.embedded_model, seed=seed)
             typer.echo(
                 f"seeded {events} shopper interactions and built the recommendation model"
@@ -99,6 +104,10 @@ def import_(
     stores: Annotated[
         bool, typer.Option("--stores", help="FILE is a stores feed (docs/stores.md), not a catalog feed.")
     ] = False,
+    content: Annotated[
+        bool,
+        typer.Option("--content", help="FILE is a content feed: pages, menus, curated collections (docs/content.md)."),
+    ] = False,
 ) -> None:
     """Import a catalog feed (products, categories, discount codes) or a stores feed (`--stores`); good records
     land, rejected ones are listed with their line and reason."""
@@ -106,6 +115,8 @@ def import_(
 
     if stores:
         raise typer.Exit(asyncio.run(_import_stores(file)))
+    if content:
+        raise typer.Exit(asyncio.run(_import_content(file)))
 
     async def run() -> int:
         from bff.backends.registry import build_backends
@@ -127,6 +138,16 @@ async def _import_stores(file: Path) -> int:
 
     async with open_stores(Settings()) as locator:
         report = await import_stores(locator, file)
+    typer.echo(str(report))
+    return 1 if report.rejected else 0
+
+
+async def _import_content(file: Path) -> int:
+    from bff.backends.registry import open_content
+    from bff.services.content_feed import import_content
+
+    async with open_content(Settings()) as store:
+        report = await import_content(store, file)
     typer.echo(str(report))
     return 1 if report.rejected else 0
 

@@ -3,8 +3,9 @@
 ``bff serve --seed-if-empty`` (the container image's command) calls :func:`seed_if_empty` before it serves,
 so ``docker run`` shows a store with products rather than an empty one. A catalog that has any product is
 left alone, and production never gets demo data. The demo discount codes are written when none of them is
-stored yet, demo stores (``bff.services.stores_seed``) when there are none, and a demo shopping history
-(with the recommendation model built from it) when the catalog was just seeded and the recommender has none.
+stored yet, the demo pages (about, shipping, returns, privacy) when there are no pages, demo stores
+(``bff.services.stores_seed``) when there are none, and a demo shopping history (with the recommendation
+model built from it) when the catalog was just seeded and the recommender has none.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ async def seed_if_empty(settings: Settings, products: int = 1000, seed: int = 42
 
     async with build_backends(settings) as backends:
         await seed_discounts(backends.discounts, if_missing=True)
+        from bff.services.content_seed import seed_demo_pages
+
+        await seed_demo_pages(backends.content)
         store = backends.catalog
         if await store.count_products(ProductQuery()) > 0:
             return None

@@ -7,7 +7,7 @@ import binascii
 
 from bff.errors import BadUserInput
 
-NODE_TYPES = frozenset({"Product", "ProductVariant", "Category", "Cart", "CartLine", "Order"})
+NODE_TYPES = frozenset({"Product", "ProductVariant", "Category", "Cart", "CartLine", "Order", "Collection", "Page"})
 # Longer than any id the app makes by far; a longer one is refused before it is decoded.
 MAX_ID_CHARS = 1024
 # How much of a bad id an error message repeats: a client chose it, and its size.

@@ -134,6 +134,15 @@ class Settings(BaseSettings):
     # How often the DynamoDB store adapter re-reads the stores it searches in memory.
     stores_refresh_seconds: float = Field(60.0, gt=0)
 
+    # Content (docs/content.md): pages, menus and curated collections, beside the catalog unless set.
+    content_backend: Literal["sqlite", "dynamodb"] | None = None
+    # The shop as `shop` shows it; its primary domain is the storefront's address (unset: the first CORS origin).
+    shop_name: str = Field("Storefront", min_length=1, max_length=255)
+    shop_description: str = Field("", max_length=1000)
+    shop_url: str | None = Field(None, pattern=r"^https?://[^/?#\s]+/?$")
+    # The logo `shop.brand.logo` shows (an absolute https address), when there is one.
+    shop_logo_url: str | None = Field(None, pattern=r"^https://\S+$", max_length=2048)
+
     # Chat assistant (docs/assistant.md): "embedded" trains from the bot definition in process; "lex" calls an
     # Amazon Lex V2 bot built from the same definition (`lexv2-runtime` RecognizeText).
     assistant_backend: Literal["embedded", "lex"] = "embedded"
@@ -341,6 +350,15 @@ class Settings(BaseSettings):
         return self.stores_backend or self.catalog_backend
 
     @property
+    def content_db_path(self) -> Path:
+        return self.data_dir / "content.sqlite3"
+
+    @property
+    def content_store(self) -> Literal["sqlite", "dynamodb"]:
+        """Where pages, menus and curated collections live: ``content_backend``, else beside the catalog."""
+        return self.content_backend or self.catalog_backend
+
+    @property
     def orders_db_path(self) -> Path:
         """The embedded orders: the catalog's own file, so checkout reserves stock in the order's transaction."""
         return self.catalog_db_path
@@ -457,6 +475,8 @@ class Settings(BaseSettings):
             problems.append("BFF_SEARCH_BACKEND=embedded is embedded (set BFF_ALLOW_EMBEDDED_BACKENDS=true)")
         if self.stores_store == "sqlite" and not self.allow_embedded_backends:
             problems.append("stores in SQLite are embedded (BFF_STORES_BACKEND; or BFF_ALLOW_EMBEDDED_BACKENDS=true)")
+        if self.content_store == "sqlite" and not self.allow_embedded_backends:
+            problems.append("content in SQLite is embedded (BFF_CONTENT_BACKEND; or BFF_ALLOW_EMBEDDED_BACKENDS=true)")
         if self.payment_backend == "sandbox" and not self.allow_sandbox_payments:
             problems.append(
                 "BFF_PAYMENT_BACKEND=sandbox charges no one (set BFF_ALLOW_SANDBOX_PAYMENTS=true to mean it)"

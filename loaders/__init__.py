@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bff.backends.registry import Backends
+from bff.domain.content import ContentKind
 from loaders.cart_by_id import CartByIdLoader
 from loaders.category_by_handle import CategoryByHandleLoader
 from loaders.category_by_id import CategoryByIdLoader
 from loaders.child_categories import ChildCategoriesLoader
+from loaders.content_by_handle import ContentByHandleLoader
 from loaders.product_by_handle import ProductByHandleLoader
 from loaders.product_by_id import ProductByIdLoader
 from loaders.recommendations import RecommendationsLoader
@@ -27,6 +29,9 @@ class DataLoaders:
     child_categories: ChildCategoriesLoader
     cart_by_id: CartByIdLoader
     recommendations: RecommendationsLoader
+    page_by_handle: ContentByHandleLoader
+    menu_by_handle: ContentByHandleLoader
+    curated_by_handle: ContentByHandleLoader
 
     def release(self) -> None:
         """Forget every value loaded or primed (the request is over; see GraphQLEndpoint.run)."""
@@ -47,4 +52,7 @@ class DataLoaders:
             child_categories=ChildCategoriesLoader(catalog),
             cart_by_id=CartByIdLoader(backends.carts),
             recommendations=RecommendationsLoader(backends),
+            page_by_handle=ContentByHandleLoader(backends.content, ContentKind.PAGE),
+            menu_by_handle=ContentByHandleLoader(backends.content, ContentKind.MENU),
+            curated_by_handle=ContentByHandleLoader(backends.content, ContentKind.COLLECTION),
         )

@@ -79,3 +79,9 @@ class PageInfo:
     has_previous_page: bool = strawberry.field(description="Whether items precede this page.")
     start_cursor: str | None = strawberry.field(description="Cursor of the first item of this page.")
     end_cursor: str | None = strawberry.field(description="Cursor of the last item of this page.")
+
+
+@strawberry.type(description="A title and description for search engines (Shopify's `SEO`).")
+class SEO:
+    title: str | None = strawberry.field(description="The title search engines show.")
+    description: str | None = strawberry.field(description="The description search engines show.")

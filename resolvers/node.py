@@ -13,6 +13,7 @@ from bff.errors import BadUserInput, Forbidden
 from bff.ids import from_global_id
 from resolvers.cart.access import load_cart
 from resolvers.common import Node
+from resolvers.content.access import load_collection, load_page
 from resolvers.orders.access import load_order
 
 MAX_NODES = 250
@@ -27,6 +28,10 @@ async def _load(info: Info, global_id: str, field: str) -> object | None:
         return await loaders.variant_by_id.load(key)
     if type_name == "Category":
         return await loaders.category_by_id.load(key)
+    if type_name == "Collection":
+        return await load_collection(info.context, key)
+    if type_name == "Page":
+        return await load_page(info.context, key)
     if type_name == "Cart":  # the caller's, or FORBIDDEN; the response is then never cached
         return await load_cart(info.context, key)
     if type_name == "Order":  # the caller's (or any, for an admin), else null; never cached

@@ -12,6 +12,8 @@ from resolvers.cart.types import Cart
 from resolvers.catalog.mutations import CatalogAdminMutation
 from resolvers.catalog.queries import CatalogQuery
 from resolvers.catalog.types import Category, Product, ProductVariant
+from resolvers.content.queries import ContentQuery
+from resolvers.content.types import Collection, Page
 from resolvers.identity.queries import IdentityQuery
 from resolvers.node import NodeQuery
 from resolvers.orders.checkout import CheckoutMutation
@@ -28,7 +30,15 @@ from resolvers.stores.queries import StoresQuery
 
 @strawberry.type(description="The storefront's read API: catalog, and more as capabilities land.")
 class Query(
-    NodeQuery, CatalogQuery, IdentityQuery, SearchQuery, CartQuery, StoresQuery, RecommendationsQuery, OrderQuery
+    NodeQuery,
+    CatalogQuery,
+    IdentityQuery,
+    SearchQuery,
+    CartQuery,
+    StoresQuery,
+    RecommendationsQuery,
+    OrderQuery,
+    ContentQuery,
 ):
     pass
 
@@ -53,7 +63,7 @@ schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
-    types=[Product, ProductVariant, Category, Cart, Order],
+    types=[Product, ProductVariant, Category, Cart, Order, Collection, Page],
     config=StrawberryConfig(auto_camel_case=True),
 )
 

@@ -52,6 +52,8 @@ REMOTE_DEFAULTS: dict[str, CallPolicy] = {
     # Discount codes and carts live in the catalog's table: the same client settings, the same policy.
     "discounts": _TABLE,
     "carts": _TABLE,
+    # Pages, menus and curated collections: the same table, the same client settings.
+    "content": _TABLE,
     # OpenSearch: the table's retries and breaker, a shorter deadline.
     "search": _TABLE.model_copy(update={"timeout_seconds": 1.5}),
     # The stores' own data (DynamoDB, the catalog's client settings). Searches run in memory, so calls are

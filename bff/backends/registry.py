@@ -20,6 +20,7 @@ from bff.backends.carts import CARTS, CartStore
 from bff.backends.catalog import CATALOG, CatalogReader, CatalogStore
 from bff.backends.catalog_events import CatalogListener, ObservedCatalogStore
 from bff.backends.catalog_watch import CatalogWatch
+from bff.backends.content import CONTENT, ContentStore
 from bff.backends.discounts import DISCOUNTS, DiscountStore
 from bff.backends.geocoder import GEOCODER, ROUTES, Geocoder, RoutePlanner
 from bff.backends.interaction_buffer import InteractionBuffer
@@ -67,6 +68,8 @@ class Backends:
     cart_locks: CartLocks
     # Stores and nearest-store search (docs/stores.md).
     stores: StoreLocator
+    # Pages, menus and curated collections (docs/content.md).
+    content: ContentStore
     # Text -> position: the configured geocoder, and the embedded one it falls back to when it is remote.
     geocoder: Geocoder
     fallback_geocoder: Geocoder | None
@@ -223,6 +226,24 @@ async def _open_stores(settings: Settings) -> StoreLocator:
     return await SqliteStoreLocator.open(settings.stores_db_path)
 
 
+async def _open_content(settings: Settings) -> ContentStore:
+    if settings.content_store == "dynamodb":
+        from bff.backends.dynamodb_content import DynamoContentStore
+
+        policy = policy_for(settings, CONTENT.capability, remote=True)
+        return await DynamoContentStore.open(
+            settings.dynamodb_table, settings.aws_region, settings.aws_endpoint_url, policy=policy
+        )
+    from bff.backends.local.content_sqlite import SqliteContentStore
+
+    return await SqliteContentStore.open(settings.content_db_path)
+
+
+def _content_boundary(settings: Settings, adapter: ContentStore) -> ContentStore:
+    on_dynamodb = settings.content_store == "dynamodb"
+    return _boundary(settings, adapter, CONTENT, remote=on_dynamodb, client_retries=on_dynamodb)
+
+
 async def _open_location(settings: Settings) -> tuple[Geocoder, Geocoder | None, RoutePlanner | None]:
     from bff.backends.local.geocoder_places import EmbeddedGeocoder
 
@@ -366,6 +387,8 @@ async def build_backends(settings: Settings) -> AsyncIterator[Backends]:
             settings, await _open_stores(settings), STORES, remote=on_dynamodb, client_retries=on_dynamodb
         )
         stack.push_async_callback(stores.close)
+        content = _content_boundary(settings, await _open_content(settings))
+        stack.push_async_callback(content.close)
         geocoder, fallback_geocoder, routes = await _open_location(settings)
         remote_geocoder = settings.geocoder_backend != "embedded"
         geocoder = _boundary(settings, geocoder, GEOCODER, remote=remote_geocoder)
@@ -437,6 +460,7 @@ async def build_backends(settings: Settings) -> AsyncIterator[Backends]:
             carts=ObservedCartStore(carts, cart_listeners),
             cart_locks=CartLocks(),
             stores=stores,
+            content=content,
             geocoder=geocoder,
             fallback_geocoder=fallback_geocoder,
             routes=routes,
@@ -465,3 +489,13 @@ async def open_stores(settings: Settings) -> AsyncIterator[StoreLocator]:
         yield stores
     finally:
         await stores.close()
+
+
+@asynccontextmanager
+async def open_content(settings: Settings) -> AsyncIterator[ContentStore]:
+    """Pages, menus and curated collections alone, for commands (seed, import) that write them."""
+    content = _content_boundary(settings, await _open_content(settings))
+    try:
+        yield content
+    finally:
+        await content.close()

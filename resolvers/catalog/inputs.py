@@ -29,7 +29,18 @@ class PriceRangeFilter:
     max: Decimal | None = strawberry.field(default=None, description="Highest price, inclusive.")
 
 
-@strawberry.input(description="Narrows a product list; every field given must match.")
+@strawberry.input(description="An option name and value a product must offer (Shopify's `VariantOptionFilter`).")
+class VariantOptionFilter:
+    name: str = strawberry.field(description="Option name, e.g. `Size`.")
+    value: str = strawberry.field(description="Option value, e.g. `M`.")
+
+
+@strawberry.input(
+    description=(
+        "Narrows a product list; every field given must match. `productType`, `productVendor`, `tag` and "
+        "`variantOption` are Shopify's one-value names (a list of filters, one value each, adds them up)."
+    )
+)
 class ProductFilter:
     category_id: strawberry.ID | None = strawberry.field(
         default=None, description="Only products in this category or any category below it."
@@ -41,6 +52,13 @@ class ProductFilter:
         default=None, description="`true`: in stock only; `false`: sold out only."
     )
     price: PriceRangeFilter | None = strawberry.field(default=None, description="Price bounds.")
+    product_type: str | None = strawberry.field(default=None, description="This product type (Shopify's name).")
+    product_vendor: str | None = strawberry.field(default=None, description="This vendor (Shopify's name).")
+    tag: str | None = strawberry.field(default=None, description="Tagged with this tag (Shopify's name).")
+    variant_option: VariantOptionFilter | None = strawberry.field(
+        default=None,
+        description="Offers this option value (Shopify's name); curated collections only (docs/content.md).",
+    )
 
 
 @strawberry.input(description="An option name and value, e.g. `Size` = `M`.")
@@ -52,7 +70,9 @@ class SelectedOptionInput:
 MAX_FILTER_VALUES = 50
 
 
-def _values(values: list[str] | None, field: str) -> tuple[str, ...]:
+def _values(values: list[str] | None, field: str, one: str | None = None) -> tuple[str, ...]:
+    if one is not None:
+        values = [*(values or []), one]
     if not values:
         return ()
     if len(values) > MAX_FILTER_VALUES:
@@ -60,14 +80,28 @@ def _values(values: list[str] | None, field: str) -> tuple[str, ...]:
     return tuple(values)
 
 
-def product_query(filter: ProductFilter | None, category_id: str | None = None) -> ProductQuery:
-    """The store query for a filter; ``category_id`` (a store key) wins over the filter's."""
+def _rounded(bound: Decimal | None) -> Decimal | None:
+    if bound is None or not bound.is_finite() or abs(bound) >= 10**15:
+        return bound
+    return round(bound, 6).normalize()
+
+
+def product_query(
+    filter: ProductFilter | None, category_id: str | None = None, *, variant_options: bool = False
+) -> ProductQuery:
+    """The store query for a filter; ``category_id`` (a store key) wins over the filter's. ``variant_options``:
+    the caller applies ``variantOption`` itself (the store's listings cannot)."""
     if filter is None:
         return ProductQuery(category_id=category_id)
+    if filter.variant_option is not None and not variant_options:
+        raise BadUserInput(
+            "filter.variantOption: this list cannot be narrowed by option values", field="filter.variantOption"
+        )
     if category_id is None and filter.category_id is not None:
         _, category_id = from_global_id(filter.category_id, "Category", field="filter.categoryId")
-    low = filter.price.min if filter.price else None
-    high = filter.price.max if filter.price else None
+    # Shopify's storefronts send bounds as floats: 19.99 arrives as 19.98999..., rounded back here.
+    low = _rounded(filter.price.min) if filter.price else None
+    high = _rounded(filter.price.max) if filter.price else None
     for name, bound in (("min", low), ("max", high)):
         if bound is not None and (not bound.is_finite() or bound < 0):
             raise BadUserInput(f"filter.price.{name} must be a non-negative amount", field=f"filter.price.{name}")
@@ -75,9 +109,9 @@ def product_query(filter: ProductFilter | None, category_id: str | None = None) 
         raise BadUserInput("filter.price: `min` is greater than `max`", field="filter.price")
     return ProductQuery(
         category_id=category_id,
-        product_types=_values(filter.product_types, "productTypes"),
-        vendors=_values(filter.vendors, "vendors"),
-        tags=_values(filter.tags, "tags"),
+        product_types=_values(filter.product_types, "productTypes", filter.product_type),
+        vendors=_values(filter.vendors, "vendors", filter.product_vendor),
+        tags=_values(filter.tags, "tags", filter.tag),
         available=filter.available,
         min_price=low,
         max_price=high,

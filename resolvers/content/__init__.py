@@ -1,0 +1,1 @@
+"""Collections, menus, pages and the shop, in the shapes of Shopify's Storefront API."""
