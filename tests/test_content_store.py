@@ -139,3 +139,44 @@ def test_html_keeps_its_structure_and_loses_what_could_run() -> None:
         '<a href="/pages/about" rel="noopener noreferrer">about</a></p><img src="x">'
         "<p>unclosed <b>bold</b></p>"
     )
+
+
+def test_the_cli_seeds_the_demo_pages_and_imports_a_content_feed(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BFF_")} | {"BFF_DATA_DIR": str(tmp_path)}
+    bff = str(Path(sys.executable).parent / "bff")
+    seeded = subprocess.run(
+        [bff, "seed", "--products", "12", "--stores", "0"], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert seeded.returncode == 0, seeded.stderr
+    assert f"seeded {len(DEMO_PAGES)} demo pages" in seeded.stdout
+    feed = write_feed(
+        tmp_path / "content.jsonl",
+        [
+            {"type": "collection", "handle": "gifts", "title": "Gifts", "products": ["demo-00001"]},
+            {"type": "page", "handle": "../etc", "title": "x"},
+        ],
+    )
+    imported = subprocess.run(
+        [bff, "import", "--content", str(feed)], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert imported.returncode == 1  # one record rejected
+    assert "imported 0 pages, 0 menus, 1 collections; 1 rejected" in imported.stdout
+    assert "record 2: `handle` must be" in imported.stdout
+
+
+async def test_a_first_start_seeds_the_demo_pages(tmp_path: Path) -> None:
+    from bff.first_start import seed_if_empty
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path)
+    await seed_if_empty(settings, products=5)
+
+    store = await SqliteContentStore.open(settings.content_db_path)
+    try:
+        assert await store.count_items(ContentKind.PAGE) == len(DEMO_PAGES)
+    finally:
+        await store.close()
