@@ -143,11 +143,14 @@ async def _import_stores(file: Path) -> int:
 
 
 async def _import_content(file: Path) -> int:
-    from bff.backends.registry import open_content
+    from bff.backends.cache_generation import GenerationBump
+    from bff.backends.registry import build_backends
     from bff.services.content_feed import import_content
 
-    async with open_content(Settings()) as store:
-        report = await import_content(store, file)
+    async with build_backends(Settings()) as backends:
+        report = await import_content(backends.content, file)
+        if report.imported:  # cached responses showing the old content retire at once (a shared cache)
+            await GenerationBump(backends.cache).bump()
     typer.echo(str(report))
     return 1 if report.rejected else 0
 

@@ -239,11 +239,6 @@ async def _open_content(settings: Settings) -> ContentStore:
     return await SqliteContentStore.open(settings.content_db_path)
 
 
-def _content_boundary(settings: Settings, adapter: ContentStore) -> ContentStore:
-    on_dynamodb = settings.content_store == "dynamodb"
-    return _boundary(settings, adapter, CONTENT, remote=on_dynamodb, client_retries=on_dynamodb)
-
-
 async def _open_location(settings: Settings) -> tuple[Geocoder, Geocoder | None, RoutePlanner | None]:
     from bff.backends.local.geocoder_places import EmbeddedGeocoder
 
@@ -387,7 +382,10 @@ async def build_backends(settings: Settings) -> AsyncIterator[Backends]:
             settings, await _open_stores(settings), STORES, remote=on_dynamodb, client_retries=on_dynamodb
         )
         stack.push_async_callback(stores.close)
-        content = _content_boundary(settings, await _open_content(settings))
+        content_remote = settings.content_store == "dynamodb"
+        content = _boundary(
+            settings, await _open_content(settings), CONTENT, remote=content_remote, client_retries=content_remote
+        )
         stack.push_async_callback(content.close)
         geocoder, fallback_geocoder, routes = await _open_location(settings)
         remote_geocoder = settings.geocoder_backend != "embedded"
@@ -489,13 +487,3 @@ async def open_stores(settings: Settings) -> AsyncIterator[StoreLocator]:
         yield stores
     finally:
         await stores.close()
-
-
-@asynccontextmanager
-async def open_content(settings: Settings) -> AsyncIterator[ContentStore]:
-    """Pages, menus and curated collections alone, for commands (seed, import) that write them."""
-    content = _content_boundary(settings, await _open_content(settings))
-    try:
-        yield content
-    finally:
-        await content.close()

@@ -80,12 +80,6 @@ def _values(values: list[str] | None, field: str, one: str | None = None) -> tup
     return tuple(values)
 
 
-def _rounded(bound: Decimal | None) -> Decimal | None:
-    if bound is None or not bound.is_finite() or abs(bound) >= 10**15:
-        return bound
-    return round(bound, 6).normalize()
-
-
 def product_query(
     filter: ProductFilter | None, category_id: str | None = None, *, variant_options: bool = False
 ) -> ProductQuery:
@@ -99,9 +93,8 @@ def product_query(
         )
     if category_id is None and filter.category_id is not None:
         _, category_id = from_global_id(filter.category_id, "Category", field="filter.categoryId")
-    # Shopify's storefronts send bounds as floats: 19.99 arrives as 19.98999..., rounded back here.
-    low = _rounded(filter.price.min) if filter.price else None
-    high = _rounded(filter.price.max) if filter.price else None
+    low = filter.price.min if filter.price else None
+    high = filter.price.max if filter.price else None
     for name, bound in (("min", low), ("max", high)):
         if bound is not None and (not bound.is_finite() or bound < 0):
             raise BadUserInput(f"filter.price.{name} must be a non-negative amount", field=f"filter.price.{name}")
