@@ -418,3 +418,30 @@ async def test_the_filter_panel_is_empty_with_a_warning_while_search_is_down(ind
     products = body["data"]["collection"]["products"]
     assert products["filters"] == [] and products["nodes"]
     assert [w["capability"] for w in body["extensions"]["warnings"]] == ["search"]
+
+
+async def test_shopify_filter_names_narrow_every_product_list(http: httpx.AsyncClient) -> None:
+    vendor = RECORDS[0].product.vendor
+    query = """query($filter: ProductFilter, $id: ID!) {
+      products(first: 50, filter: $filter) { nodes { vendor } }
+      node(id: $id) { ... on Collection { handle title } }
+    }"""
+
+    body = (
+        await http.post(
+            "/graphql",
+            json={
+                "query": query,
+                "variables": {
+                    "filter": {"productVendor": vendor},
+                    "id": to_global_id("Collection", "staff-picks.2026"),
+                },
+            },
+        )
+    ).json()
+
+    assert "errors" not in body, body
+    assert [n["vendor"] for n in body["data"]["products"]["nodes"]] == [vendor] * sum(
+        1 for p in PRODUCTS.values() if p.vendor == vendor
+    )
+    assert body["data"]["node"] == {"handle": "staff-picks.2026", "title": "Staff picks"}
