@@ -81,7 +81,9 @@ class PageInfo:
     end_cursor: str | None = strawberry.field(description="Cursor of the last item of this page.")
 
 
-@strawberry.type(description="A title and description for search engines (Shopify's `SEO`).")
+@strawberry.type(description="A title and description for search engines. (Shopify Storefront API)")
 class SEO:
-    title: str | None = strawberry.field(description="The title search engines show.")
-    description: str | None = strawberry.field(description="The description search engines show.")
+    title: str | None = strawberry.field(description="The title search engines show. (Shopify Storefront API)")
+    description: str | None = strawberry.field(
+        description="The description search engines show. (Shopify Storefront API)"
+    )

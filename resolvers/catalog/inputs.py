@@ -29,10 +29,10 @@ class PriceRangeFilter:
     max: Decimal | None = strawberry.field(default=None, description="Highest price, inclusive.")
 
 
-@strawberry.input(description="An option name and value a product must offer (Shopify's `VariantOptionFilter`).")
+@strawberry.input(description="An option name and value a product must offer. (Shopify Storefront API)")
 class VariantOptionFilter:
-    name: str = strawberry.field(description="Option name, e.g. `Size`.")
-    value: str = strawberry.field(description="Option value, e.g. `M`.")
+    name: str = strawberry.field(description="Option name, e.g. `Size`. (Shopify Storefront API)")
+    value: str = strawberry.field(description="Option value, e.g. `M`. (Shopify Storefront API)")
 
 
 @strawberry.input(
@@ -52,12 +52,12 @@ class ProductFilter:
         default=None, description="`true`: in stock only; `false`: sold out only."
     )
     price: PriceRangeFilter | None = strawberry.field(default=None, description="Price bounds.")
-    product_type: str | None = strawberry.field(default=None, description="This product type (Shopify's name).")
-    product_vendor: str | None = strawberry.field(default=None, description="This vendor (Shopify's name).")
-    tag: str | None = strawberry.field(default=None, description="Tagged with this tag (Shopify's name).")
+    product_type: str | None = strawberry.field(default=None, description="This product type. (Shopify Storefront API)")
+    product_vendor: str | None = strawberry.field(default=None, description="This vendor. (Shopify Storefront API)")
+    tag: str | None = strawberry.field(default=None, description="Tagged with this tag. (Shopify Storefront API)")
     variant_option: VariantOptionFilter | None = strawberry.field(
         default=None,
-        description="Offers this option value (Shopify's name); curated collections only (docs/content.md).",
+        description="Offers this option value; curated collections only (docs/content.md). (Shopify Storefront API)",
     )
 
 

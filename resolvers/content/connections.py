@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 ProductRef = Annotated["Product", strawberry.lazy("resolvers.catalog.types")]
 
 
-@strawberry.enum(description="Orders a collection's products (Shopify's `ProductCollectionSortKeys`).")
+@strawberry.enum(description="Orders a collection's products. (Shopify Storefront API)")
 class ProductCollectionSortKeys(enum.Enum):
     COLLECTION_DEFAULT = strawberry.enum_value(
         "COLLECTION_DEFAULT", description="The collection's own order: a category's best sellers first."
@@ -41,7 +41,7 @@ class CollectionProductConnection(Connection[ProductRef]):
         description=(
             "Facets over the collection's products (availability, price, vendor, product type), each value "
             "counted with the other filters in force; its `input` is the `ProductFilter` selecting it, in "
-            "Shopify's names. Empty, with a warning, while search is unavailable."
+            "Shopify's names. Empty, with a warning, while search is unavailable. (Shopify Storefront API)"
         )
     )
     async def filters(self) -> list[Filter]:

@@ -79,14 +79,18 @@ def _logo(url: str | None) -> MediaImage | None:
 @strawberry.type
 class ContentQuery:
     @strawberry.field(
-        description="One collection (a category or a curated collection) by id or handle; null when none."
+        description=(
+            "One collection (a category or a curated collection) by id or handle; null when none. "
+            "(Shopify Storefront API)"
+        )
     )
     async def collection(self, info: Info, id: IdArg = None, handle: HandleArg = None) -> Collection | None:
         return await load_collection(info.context, _handle(id, handle, "Collection"))  # type: ignore[return-value]
 
     @strawberry.field(
         description=(
-            "Every collection: the categories, then the curated collections (at most 1,000 of each are listed)."
+            "Every collection: the categories, then the curated collections (at most 1,000 of each are listed). "
+            "(Shopify Storefront API)"
         )
     )
     async def collections(
@@ -119,25 +123,27 @@ class ContentQuery:
     @strawberry.field(
         description=(
             "A navigation menu by handle: one from the content feed, else `main-menu` (the category tree) or "
-            "`footer` (the pages) as generated; null for another handle."
+            "`footer` (the pages) as generated; null for another handle. (Shopify Storefront API)"
         )
     )
     async def menu(self, info: Info, handle: RequiredHandle) -> Menu | None:
         return await load_menu(info.context, _checked(handle))
 
-    @strawberry.field(description="One page by id or handle; null when there is none.")
+    @strawberry.field(description="One page by id or handle; null when there is none. (Shopify Storefront API)")
     async def page(self, info: Info, id: IdArg = None, handle: HandleArg = None) -> Page | None:
         return await load_page(info.context, _handle(id, handle, "Page"))  # type: ignore[return-value]
 
-    @strawberry.field(description="One page by handle; null when there is none (Shopify's older name for `page`).")
+    @strawberry.field(
+        description="One page by handle; null when there is none, the older name of `page`. (Shopify Storefront API)"
+    )
     async def page_by_handle(self, info: Info, handle: RequiredHandle) -> Page | None:
         return await load_page(info.context, _checked(handle))  # type: ignore[return-value]
 
-    @strawberry.field(description="The shop's pages, by handle.")
+    @strawberry.field(description="The shop's pages, by handle. (Shopify Storefront API)")
     async def pages(self, info: Info, first: First = None, after: After = None) -> Connection[Page]:
         return await _pages(info.context, ConnectionArgs(first, after))
 
-    @strawberry.field(description="The shop: its name, description and address.")
+    @strawberry.field(description="The shop: its name, description and address. (Shopify Storefront API)")
     def shop(self, info: Info) -> Shop:
         settings = info.context.settings
         return Shop(

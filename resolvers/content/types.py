@@ -22,7 +22,7 @@ from resolvers.pagination import After, Before, ConnectionArgs, First, Last
 SEO_DESCRIPTION_CHARS = 320
 
 
-@strawberry.enum(description="Orders the collections (Shopify's `CollectionSortKeys`).")
+@strawberry.enum(description="Orders the collections. (Shopify Storefront API)")
 class CollectionSortKeys(enum.Enum):
     ID = strawberry.enum_value("ID", description="By handle.")
     TITLE = strawberry.enum_value("TITLE", description="Alphabetically by title.")
@@ -32,24 +32,32 @@ class CollectionSortKeys(enum.Enum):
     )
 
 
-@strawberry.type(description="A collection of products (Shopify's `Collection`): a category or a curated collection.")
+@strawberry.type(description="A collection of products: a category or a curated collection. (Shopify Storefront API)")
 class Collection(Node):
-    handle: str = strawberry.field(description="Unique, URL-friendly name.")
-    title: str = strawberry.field(description="Name shown to shoppers.")
-    description_html: str = strawberry.field(description="The description as (sanitized) HTML.")
-    image: Image | None = strawberry.field(description="The collection's image, when it has one.")
+    handle: str = strawberry.field(description="Unique, URL-friendly name. (Shopify Storefront API)")
+    title: str = strawberry.field(description="Name shown to shoppers. (Shopify Storefront API)")
+    description_html: str = strawberry.field(
+        description="The description as (sanitized) HTML. (Shopify Storefront API)"
+    )
+    image: Image | None = strawberry.field(
+        description="The collection's image, when it has one. (Shopify Storefront API)"
+    )
     updated_at: datetime | None = strawberry.field(
-        description="When the collection last changed; null for a category (the tree keeps no dates)."
+        description=(
+            "When the collection last changed; null for a category (the tree keeps no dates). (Shopify Storefront API)"
+        )
     )
 
     is_type_of = accepts_instances(domain.Collection)
 
-    @strawberry.field(description="Globally unique, opaque id (resolves with `node`).")  # type: ignore[misc]
+    @strawberry.field(description="Globally unique, opaque id (resolves with `node`). (Shopify Storefront API)")  # type: ignore[misc]
     @staticmethod
     def id(root: strawberry.Parent[domain.Collection]) -> strawberry.ID:
         return strawberry.ID(to_global_id("Collection", root.handle))
 
-    @strawberry.field(description="The description as plain text, cut at `truncateAt` characters when given.")
+    @strawberry.field(
+        description="The description as plain text, cut at `truncateAt` characters when given. (Shopify Storefront API)"
+    )
     @staticmethod
     def description(
         root: strawberry.Parent[domain.Collection],
@@ -57,7 +65,7 @@ class Collection(Node):
     ) -> str:
         return _truncated(root.description, truncate_at)
 
-    @strawberry.field(description="Title and description for search engines.")
+    @strawberry.field(description="Title and description for search engines. (Shopify Storefront API)")
     @staticmethod
     def seo(root: strawberry.Parent[domain.Collection]) -> SEO:
         return SEO(
@@ -68,7 +76,7 @@ class Collection(Node):
     @strawberry.field(
         description=(
             "The collection's products: a category's include those of its subcategories; a curated "
-            "collection's are the ones it lists (docs/content.md)."
+            "collection's are the ones it lists (docs/content.md). (Shopify Storefront API)"
         )
     )
     @staticmethod
@@ -98,37 +106,37 @@ def _truncated(text: str, limit: int | None) -> str:
     return text[: max(limit - 1, 0)].rstrip() + "…"
 
 
-@strawberry.type(description="A page of the shop's content: about, shipping, returns... (Shopify's `Page`).")
+@strawberry.type(description="A page of the shop's content: about, shipping, returns... (Shopify Storefront API)")
 class Page(Node):
-    handle: str = strawberry.field(description="Unique, URL-friendly name.")
-    title: str = strawberry.field(description="Title of the page.")
-    created_at: datetime | None = strawberry.field(description="When the page was created.")
-    updated_at: datetime | None = strawberry.field(description="When the page last changed.")
+    handle: str = strawberry.field(description="Unique, URL-friendly name. (Shopify Storefront API)")
+    title: str = strawberry.field(description="Title of the page. (Shopify Storefront API)")
+    created_at: datetime | None = strawberry.field(description="When the page was created. (Shopify Storefront API)")
+    updated_at: datetime | None = strawberry.field(description="When the page last changed. (Shopify Storefront API)")
 
     is_type_of = accepts_instances(domain.ContentPage)
 
-    @strawberry.field(description="Globally unique, opaque id (resolves with `node`).")  # type: ignore[misc]
+    @strawberry.field(description="Globally unique, opaque id (resolves with `node`). (Shopify Storefront API)")  # type: ignore[misc]
     @staticmethod
     def id(root: strawberry.Parent[domain.ContentPage]) -> strawberry.ID:
         return strawberry.ID(to_global_id("Page", root.handle))
 
-    @strawberry.field(description="The page's content as (sanitized) HTML.")
+    @strawberry.field(description="The page's content as (sanitized) HTML. (Shopify Storefront API)")
     @staticmethod
     def body(root: strawberry.Parent[domain.ContentPage]) -> str:
         return root.body_html
 
-    @strawberry.field(description="A short summary of the page, as plain text.")
+    @strawberry.field(description="A short summary of the page, as plain text. (Shopify Storefront API)")
     @staticmethod
     def body_summary(root: strawberry.Parent[domain.ContentPage]) -> str:
         return root.summary
 
-    @strawberry.field(description="Title and description for search engines.")
+    @strawberry.field(description="Title and description for search engines. (Shopify Storefront API)")
     @staticmethod
     def seo(root: strawberry.Parent[domain.ContentPage]) -> SEO:
         return SEO(title=root.seo_title or root.title, description=root.seo_description or root.summary or None)
 
 
-@strawberry.enum(description="What a menu item links to (Shopify's `MenuItemType`, the kinds this shop has).")
+@strawberry.enum(description="What a menu item links to, the kinds this shop has. (Shopify Storefront API)")
 class MenuItemType(enum.Enum):
     FRONTPAGE = strawberry.enum_value(domain.MenuItemType.FRONTPAGE, description="The home page.")
     CATALOG = strawberry.enum_value(domain.MenuItemType.CATALOG, description="Every product.")
@@ -140,17 +148,27 @@ class MenuItemType(enum.Enum):
     HTTP = strawberry.enum_value(domain.MenuItemType.HTTP, description="Any other address.")
 
 
-@strawberry.type(description="A link of a menu, with the links nested under it (Shopify's `MenuItem`).")
+@strawberry.type(description="A link of a menu, with the links nested under it. (Shopify Storefront API)")
 class MenuItem:
-    id: strawberry.ID = strawberry.field(description="Opaque id, stable while the menu is unchanged.")
-    title: str = strawberry.field(description="Text of the link.")
-    url: str | None = strawberry.field(description="Absolute address of the link, on the shop's domain.")
-    type: MenuItemType = strawberry.field(description="What the link leads to.")
-    items: list[MenuItem] = strawberry.field(description="The links nested under this one.")
-    tags: list[str] = strawberry.field(description="Tags of the linked resource (always empty here).")
+    id: strawberry.ID = strawberry.field(
+        description="Opaque id, stable while the menu is unchanged. (Shopify Storefront API)"
+    )
+    title: str = strawberry.field(description="Text of the link. (Shopify Storefront API)")
+    url: str | None = strawberry.field(
+        description="Absolute address of the link, on the shop's domain. (Shopify Storefront API)"
+    )
+    type: MenuItemType = strawberry.field(description="What the link leads to. (Shopify Storefront API)")
+    items: list[MenuItem] = strawberry.field(description="The links nested under this one. (Shopify Storefront API)")
+    tags: list[str] = strawberry.field(
+        description="Tags of the linked resource (always empty here). (Shopify Storefront API)"
+    )
     resource: strawberry.Private[str | None]
 
-    @strawberry.field(description="Global id of the collection, page or product linked to; null for other links.")
+    @strawberry.field(
+        description=(
+            "Global id of the collection, page or product linked to; null for other links. (Shopify Storefront API)"
+        )
+    )
     async def resource_id(self, info: Info) -> strawberry.ID | None:
         if self.resource is None:
             return None
@@ -163,20 +181,24 @@ class MenuItem:
         return None if product is None else strawberry.ID(to_global_id("Product", product.id))
 
 
-@strawberry.type(description="A navigation menu (Shopify's `Menu`).")
+@strawberry.type(description="A navigation menu. (Shopify Storefront API)")
 class Menu:
-    id: strawberry.ID = strawberry.field(description="Opaque id of the menu.")
-    handle: str = strawberry.field(description="Unique name, e.g. `main-menu`, `footer`.")
-    title: str = strawberry.field(description="Name of the menu.")
-    items: list[MenuItem] = strawberry.field(description="The top-level links.")
-    items_count: int = strawberry.field(description="How many links the menu holds at every level.")
+    id: strawberry.ID = strawberry.field(description="Opaque id of the menu. (Shopify Storefront API)")
+    handle: str = strawberry.field(description="Unique name, e.g. `main-menu`, `footer`. (Shopify Storefront API)")
+    title: str = strawberry.field(description="Name of the menu. (Shopify Storefront API)")
+    items: list[MenuItem] = strawberry.field(description="The top-level links. (Shopify Storefront API)")
+    items_count: int = strawberry.field(
+        description="How many links the menu holds at every level. (Shopify Storefront API)"
+    )
 
 
-@strawberry.type(description="A web address of the shop (Shopify's `Domain`).")
+@strawberry.type(description="A web address of the shop. (Shopify Storefront API)")
 class Domain:
-    url: str = strawberry.field(description="The address, e.g. `https://shop.example.com`.")
-    host: str = strawberry.field(description="The host name.")
-    ssl_enabled: bool = strawberry.field(description="Whether the address is served over HTTPS.")
+    url: str = strawberry.field(description="The address, e.g. `https://shop.example.com`. (Shopify Storefront API)")
+    host: str = strawberry.field(description="The host name. (Shopify Storefront API)")
+    ssl_enabled: bool = strawberry.field(
+        description="Whether the address is served over HTTPS. (Shopify Storefront API)"
+    )
 
     @classmethod
     def of(cls, url: str) -> Domain:
@@ -184,24 +206,32 @@ class Domain:
         return cls(url=url.rstrip("/"), host=parts.hostname or "", ssl_enabled=parts.scheme == "https")
 
 
-@strawberry.type(description="An image in the shop's media (Shopify's `MediaImage`).")
+@strawberry.type(description="An image in the shop's media. (Shopify Storefront API)")
 class MediaImage:
-    id: strawberry.ID = strawberry.field(description="Opaque id of the media.")
-    alt: str | None = strawberry.field(description="Text alternative for assistive technology.")
-    image: Image | None = strawberry.field(description="The image.")
+    id: strawberry.ID = strawberry.field(description="Opaque id of the media. (Shopify Storefront API)")
+    alt: str | None = strawberry.field(
+        description="Text alternative for assistive technology. (Shopify Storefront API)"
+    )
+    image: Image | None = strawberry.field(description="The image. (Shopify Storefront API)")
 
 
-@strawberry.type(description="The shop's brand assets (Shopify's `Brand`).")
+@strawberry.type(description="The shop's brand assets. (Shopify Storefront API)")
 class Brand:
-    logo: MediaImage | None = strawberry.field(description="The shop's logo, when one is configured.")
-    short_description: str | None = strawberry.field(description="A short description of the brand.")
-    slogan: str | None = strawberry.field(description="The brand's slogan.")
+    logo: MediaImage | None = strawberry.field(
+        description="The shop's logo, when one is configured. (Shopify Storefront API)"
+    )
+    short_description: str | None = strawberry.field(
+        description="A short description of the brand. (Shopify Storefront API)"
+    )
+    slogan: str | None = strawberry.field(description="The brand's slogan. (Shopify Storefront API)")
 
 
-@strawberry.type(description="The shop itself (Shopify's `Shop`).")
+@strawberry.type(description="The shop itself. (Shopify Storefront API)")
 class Shop:
-    id: strawberry.ID = strawberry.field(description="Opaque id of the shop.")
-    name: str = strawberry.field(description="The shop's name.")
-    description: str | None = strawberry.field(description="A short description of the shop.")
-    primary_domain: Domain = strawberry.field(description="The storefront's own address.")
-    brand: Brand | None = strawberry.field(description="The shop's brand assets (its logo when configured).")
+    id: strawberry.ID = strawberry.field(description="Opaque id of the shop. (Shopify Storefront API)")
+    name: str = strawberry.field(description="The shop's name. (Shopify Storefront API)")
+    description: str | None = strawberry.field(description="A short description of the shop. (Shopify Storefront API)")
+    primary_domain: Domain = strawberry.field(description="The storefront's own address. (Shopify Storefront API)")
+    brand: Brand | None = strawberry.field(
+        description="The shop's brand assets (its logo when configured). (Shopify Storefront API)"
+    )
