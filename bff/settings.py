@@ -196,6 +196,15 @@ class Settings(BaseSettings):
     graphiql: bool = True
     # Proxies (addresses or networks) whose X-Forwarded-For names the client (the load balancer's subnets).
     trusted_proxies: list[IPvAnyNetwork] = []
+    # Shopify's endpoint shape (`POST /api/<version>/graphql.json`, docs/shopify-compatibility.md). With a
+    # public token, requests there must carry it in `X-Shopify-Storefront-Access-Token` (it is not a secret:
+    # browsers send it). The private token is for server-side callers (`Shopify-Storefront-Private-Token`),
+    # who then name the shopper's address in `Shopify-Storefront-Buyer-IP`, which the rate limits spend from.
+    storefront_public_token: str | None = None
+    storefront_private_token: SecretStr | None = None
+    # Where `Cart.checkoutUrl` points (the hosted checkout's origin, e.g. https://shop.example.com); empty:
+    # the origin the request came to.
+    checkout_base_url: str = ""
 
     # GraphQL limits
     max_page_size: int = Field(100, ge=1, le=1000)
@@ -487,6 +496,10 @@ class Settings(BaseSettings):
             problems.append(
                 "BFF_METRICS_ENDPOINT needs BFF_METRICS_TOKEN (at least 32 characters): /metrics is private"
             )
+        if self.storefront_private_token is not None and len(self.storefront_private_token.get_secret_value()) < 32:
+            problems.append("BFF_STOREFRONT_PRIVATE_TOKEN must be at least 32 characters (it is a secret)")
+        if self.checkout_base_url and not self.checkout_base_url.startswith("https://"):
+            problems.append("BFF_CHECKOUT_BASE_URL must be an https:// URL")
         if self.recommender_delay_seconds:
             problems.append("BFF_RECOMMENDER_DELAY_SECONDS slows the recommender down on purpose (benchmarks only)")
         if self.aws_endpoint_url:

@@ -8,7 +8,8 @@ seconds, which refills at ``restore_rate`` points a second and allows bursts up 
 live in process memory, or in Redis when the shared cache is Redis so every instance spends from one bucket.
 
 The client is the signed-in user's ``sub``; for anonymous callers, the address the request came from, or,
-when that address is a trusted proxy, the nearest address in ``X-Forwarded-For`` that is not one.
+when that address is a trusted proxy, the nearest address in ``X-Forwarded-For`` that is not one, or the
+buyer's address a server-side caller with the storefront's private token named.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from starlette.requests import Request
 from bff.errors import BffError
 
 log = logging.getLogger("bff.throttle")
+# Where ``bff.storefront_api`` puts the shopper's address a trusted server-side caller named.
+BUYER_IP_SCOPE_KEY = "bff.buyer_ip"
 
 
 class Throttled(BffError):
@@ -126,7 +129,11 @@ def _trusted(address: str, proxies: list[ipaddress.IPv4Network | ipaddress.IPv6N
 
 def client_address(request: Request, proxies: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> str:
     """The client's address: the peer's, or through trusted proxies the nearest ``X-Forwarded-For`` hop that is
-    not one of them (at most 64 characters)."""
+    not one of them (at most 64 characters). A server-side caller with the storefront's private token names
+    the shopper's address itself (``Shopify-Storefront-Buyer-IP``, checked in ``bff.storefront_api``)."""
+    buyer = request.scope.get(BUYER_IP_SCOPE_KEY)
+    if isinstance(buyer, str):
+        return buyer[:64]
     address = request.client.host if request.client else "unknown"
     if proxies and _trusted(address, proxies):
         hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
