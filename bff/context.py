@@ -30,6 +30,8 @@ class Context:
     client_address: str | None = None
     # The device class read from the request's User-Agent (bff.domain.devices), for Personalize's context.
     device: DeviceType | None = None
+    # The origin the request came to (`https://shop.example.com`), for absolute links (`Cart.checkoutUrl`).
+    origin: str = ""
 
     @classmethod
     def new(
@@ -39,6 +41,7 @@ class Context:
         request_id: str,
         client_address: str | None = None,
         device: DeviceType | None = None,
+        origin: str = "",
     ) -> Context:
         """The one way a request gets its context: the app's backends, fresh loaders, the caller."""
         return cls(
@@ -50,6 +53,7 @@ class Context:
             request_id=request_id,
             client_address=client_address,
             device=device,
+            origin=origin,
         )
 
     async def rerank(self, products: list[Product]) -> list[Product]:

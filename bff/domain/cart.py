@@ -42,6 +42,7 @@ class Cart:
     customer_id: str | None = None
     email: str | None = None
     country_code: str | None = None
+    phone: str | None = None  # E.164, e.g. +4420794600000
     discount_codes: tuple[str, ...] = ()
     note: str = ""
     attributes: tuple[Attribute, ...] = ()

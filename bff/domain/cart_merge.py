@@ -49,5 +49,6 @@ def merge_carts(
         note=guest.note or existing.note,
         email=guest.email or existing.email,
         country_code=guest.country_code or existing.country_code,
+        phone=guest.phone or existing.phone,
     )
     return merged, existing

@@ -294,7 +294,8 @@ class GraphQLEndpoint:
         request_id = exchange.request_id = request.scope.get("state", {}).get("request_id") or new_request_id()
         address = client_address(request, self.settings.trusted_proxies)
         device = device_type(request.headers.get("user-agent"))
-        context = Context.new(self.state, request.scope.get("user"), request_id, address, device)
+        origin = f"{request.url.scheme}://{request.url.netloc}"
+        context = Context.new(self.state, request.scope.get("user"), request_id, address, device, origin)
         if self.settings.compiled_execution and operation.type is OperationType.QUERY:
             # None only when no plan can run the query, decided before anything ran: it never runs twice.
             planned = await run_compiled(

@@ -7,6 +7,7 @@ concurrent change of either makes the merge start again from fresh state.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -30,12 +31,15 @@ from bff.ownership import check_cart_owner, new_capability_id
 from bff.services.cart_edit import CartEditor, CartResult, cart_key, conflict, new_line_id, retry_cart, unknown_cart
 
 MAX_EMAIL = 254
+# E.164: a plus, then up to 15 digits, the first not 0.
+_PHONE = re.compile(r"^\+[1-9][0-9]{1,14}$")
 
 
 @dataclass(frozen=True, slots=True)
 class BuyerIdentityChange:
     email: str | None = None
     country_code: str | None = None
+    phone: str | None = None
     # The customer to attach the cart to (from a verified token); None leaves the owner as it is.
     customer: Identity | None = None
 
@@ -56,6 +60,8 @@ def _identity_problems(change: BuyerIdentityChange, field: tuple[str, ...]) -> l
     code = change.country_code
     if code is not None and not (len(code) == 2 and code.isascii() and code.isalpha()):
         problems.append(Problem((*field, "countryCode"), "is not a 2-letter country code", CartErrorCode.INVALID))
+    if change.phone is not None and not _PHONE.match(change.phone):
+        problems.append(Problem((*field, "phone"), "is not a phone number in E.164 (+4420...)", CartErrorCode.INVALID))
     return problems
 
 
@@ -64,6 +70,7 @@ def _with_identity(cart: Cart, change: BuyerIdentityChange) -> Cart:
         cart,
         email=cart.email if change.email is None else change.email,
         country_code=cart.country_code if change.country_code is None else change.country_code.upper(),
+        phone=cart.phone if change.phone is None else change.phone,
     )
 
 

@@ -44,6 +44,7 @@ class CartLineUpdateInput:
 class CartBuyerIdentityInput:
     email: str | None = strawberry.field(default=None, description="The buyer's email address.")
     country_code: str | None = strawberry.field(default=None, description="The buyer's country (ISO 3166-1 alpha-2).")
+    phone: str | None = strawberry.field(default=None, description="The buyer's phone number (E.164, `+4420...`).")
     customer_access_token: str | None = strawberry.field(
         default=None,
         description=(

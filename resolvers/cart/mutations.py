@@ -98,7 +98,7 @@ async def _buyer(ctx: Context, given: CartBuyerIdentityInput | None) -> BuyerIde
         except Unauthenticated:
             field = ("buyerIdentity", "customerAccessToken")
             return Problem(field, "the token is invalid or has expired", CartErrorCode.INVALID)
-    return BuyerIdentityChange(given.email, given.country_code, customer)
+    return BuyerIdentityChange(given.email, given.country_code, given.phone, customer)
 
 
 @strawberry.type
@@ -159,9 +159,11 @@ class CartMutation:
         self,
         info: Info,
         cart_id: CartId,
-        discount_codes: Annotated[list[str], strawberry.argument(description="The codes (an empty list removes all).")],
+        discount_codes: Annotated[
+            list[str] | None, strawberry.argument(description="The codes (an empty list or null removes all).")
+        ] = None,
     ) -> CartDiscountCodesUpdatePayload:
-        result = await editor(info.context).set_discount_codes(cart_id, discount_codes)
+        result = await editor(info.context).set_discount_codes(cart_id, discount_codes or [])
         return await _payload(info.context, result, CartDiscountCodesUpdatePayload)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Set who is buying; a customer token attaches the cart to that customer.")

@@ -15,6 +15,7 @@ from bff.domain.cart_change import CartErrorCode, CartWarningCode, Notice, line_
 from bff.ids import to_global_id
 from bff.services.cart_discounts import discounts_for
 from bff.services.cart_pricing import priced
+from bff.services.checkout_links import checkout_url, link_secret
 from resolvers.catalog.types import ProductVariant
 from resolvers.common import Money, Node, accepts_instances
 from resolvers.connection import Connection, known_count
@@ -95,14 +96,30 @@ class CartCost:
     subtotal_amount: Money = strawberry.field(description="The lines' amounts before cart-level discounts.")
     total_amount: Money = strawberry.field(description="What the buyer pays, every discount taken off.")
     total_tax_amount: Money | None = strawberry.field(description="Tax; null: computed at checkout, not here.")
+    total_duty_amount: Money | None = strawberry.field(
+        description="Import duties (Shopify's field); null: the store charges none on top of its prices."
+    )
     checkout_charge_amount: Money = strawberry.field(description="What is charged at checkout (the total).")
+
+
+@strawberry.type(description="The signed-in customer a cart is attached to, as their token names them.")
+class CartCustomer:
+    id: strawberry.ID = strawberry.field(description="Stable id of the customer (the token's subject).")
+    email: str | None = strawberry.field(description="Email address, when the token carries one.")
+    display_name: str = strawberry.field(description="Name to greet the customer with.")
+    first_name: str | None = strawberry.field(description="Given name; null: the sign-in does not hold it.")
+    last_name: str | None = strawberry.field(description="Family name; null: the sign-in does not hold it.")
 
 
 @strawberry.type(description="Who is buying: contact details, and whether the cart belongs to a signed-in customer.")
 class CartBuyerIdentity:
     email: str | None = strawberry.field(description="The buyer's email address.")
+    phone: str | None = strawberry.field(description="The buyer's phone number (E.164).")
     country_code: str | None = strawberry.field(description="The buyer's country (ISO 3166-1 alpha-2).")
     signed_in: bool = strawberry.field(description="Whether the cart is attached to a signed-in customer.")
+    customer: CartCustomer | None = strawberry.field(
+        description="The customer the cart is attached to, when they are the one asking; null for a guest cart."
+    )
 
 
 @strawberry.type(description="A line of a cart: a variant and how many of it.")
@@ -193,6 +210,7 @@ class Cart(Node):
             subtotal_amount=p.subtotal,  # type: ignore[arg-type]
             total_amount=p.total,  # type: ignore[arg-type]
             total_tax_amount=None,
+            total_duty_amount=None,
             checkout_charge_amount=p.total,  # type: ignore[arg-type]
         )
 
@@ -209,9 +227,36 @@ class Cart(Node):
         return [CartWarning.of(n) for n in (await self.pricing.get()).notices]
 
     @strawberry.field(description="Who is buying.")
-    def buyer_identity(self) -> CartBuyerIdentity:
-        r = self.record
-        return CartBuyerIdentity(email=r.email, country_code=r.country_code, signed_in=r.customer_id is not None)
+    def buyer_identity(self, info: Info) -> CartBuyerIdentity:
+        r, user = self.record, info.context.user
+        customer = None
+        if user is not None and r.customer_id is not None and user.subject == r.customer_id:
+            customer = CartCustomer(
+                id=strawberry.ID(user.subject),
+                email=user.email,
+                display_name=user.username,
+                first_name=None,
+                last_name=None,
+            )
+        return CartBuyerIdentity(
+            email=r.email,
+            phone=r.phone,
+            country_code=r.country_code,
+            signed_in=r.customer_id is not None,
+            customer=customer,
+        )
+
+    @strawberry.field(
+        description=(
+            "The hosted checkout page for this cart (absolute URL, Shopify's field): email, address, delivery "
+            "and payment, then the order's status page. The link holds a key made for this cart."
+        )
+    )
+    def checkout_url(self, info: Info) -> str:
+        ctx = info.context
+        settings = ctx.settings
+        secret = link_secret(settings.cursor_secret.get_secret_value())
+        return checkout_url(settings.checkout_base_url or ctx.origin, secret, self.record.id)
 
     @strawberry.field(description="A note for the merchant.")
     def note(self) -> str | None:
