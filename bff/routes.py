@@ -1,5 +1,5 @@
 """The app's HTTP routes besides the middleware: GraphQL (and Shopify's endpoint shape), health and readiness,
-the embedded issuer's JWKS, placeholder images."""
+the embedded issuer's JWKS, placeholder images, the hosted checkout."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
-from bff import graphiql, images, storefront_api
+from bff import checkout_page, graphiql, images, storefront_api
 from bff.backends.catalog import CatalogStore
 from bff.domain.catalog import PageRequest, ProductQuery, ProductSortKey
 from bff.errors import BffError
@@ -108,6 +108,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/readyz", readyz, methods=["GET"]),
         images.route(),
         storefront_api.route(),
+        *checkout_page.routes(),
     ]
     if settings.graphiql:
         found.append(graphiql.assets_mount())
