@@ -72,7 +72,8 @@ def _secret(state: AppState) -> bytes:
 
 def _context(request: Request, state: AppState, user: Identity | None) -> Context:
     address = client_address(request, state.settings.trusted_proxies)
-    return Context.new(state, user, "-", address, None, f"{request.url.scheme}://{request.url.netloc}")
+    request_id = request.scope.get("state", {}).get("request_id") or "-"
+    return Context.new(state, user, request_id, address, None, f"{request.url.scheme}://{request.url.netloc}")
 
 
 def _not_found(state: AppState) -> Response:
@@ -106,6 +107,13 @@ async def _priced(ctx: Context, cart: Cart) -> PricedCart:
     return await priced(cart, loaders.variant_by_id.load_many, discounts)
 
 
+async def _titles(ctx: Context, product_ids: list[str]) -> dict[str, str]:
+    """Each product's title, by id, to name the lines with (a product gone since reads as nothing)."""
+    products = await ctx.loaders.product_by_id.load_many(list(dict.fromkeys(product_ids)))
+    ctx.loaders.release()
+    return {p.id: p.title for p in products if p is not None}
+
+
 async def _form_page(
     request: Request,
     state: AppState,
@@ -115,7 +123,7 @@ async def _form_page(
 ) -> Response:
     ctx = _context(request, state, _buyer(cart))
     pricing = await _priced(ctx, cart)
-    ctx.loaders.release()
+    titles = await _titles(ctx, [p.variant.product_id for p in pricing.lines])
     nonce = uuid.uuid4().hex  # a fresh idempotency key per render: a reload is a new attempt
     values = dict(form.values) if form else {"email": cart.email or "", "country_code": cart.country_code or ""}
     values.setdefault("delivery_method", "STANDARD")
@@ -123,6 +131,7 @@ async def _form_page(
         "title": "Checkout",
         "cart": cart,
         "pricing": pricing,
+        "titles": titles,
         "values": values,
         "errors": errors or {},
         "nonce": nonce,
@@ -196,11 +205,13 @@ async def order_page(request: Request) -> Response:
     [order] = await state.backends.orders.orders.get_orders([order_id])
     if order is None:
         return _not_found(state)
+    titles = await _titles(_context(request, state, None), [line.product_id for line in order.lines])
     declined = payment_declined(order)
     retry = await _restored_link(request, state, order) if declined else None
     context = {
         "title": f"Order {order.name}",
         "order": order,
+        "titles": titles,
         "status_text": STATUS_TEXT[order.status],
         "declined": declined,
         "retry": retry,
