@@ -6,6 +6,7 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 
 from resolvers.assistant.mutations import AssistantMutation
+from resolvers.cart.lines import ComponentizableCartLine
 from resolvers.cart.mutations import CartMutation
 from resolvers.cart.queries import CartQuery
 from resolvers.cart.types import Cart
@@ -63,7 +64,7 @@ schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
-    types=[Product, ProductVariant, Category, Cart, Order, Collection, Page],
+    types=[Product, ProductVariant, Category, Cart, Order, Collection, Page, ComponentizableCartLine],
     config=StrawberryConfig(auto_camel_case=True),
 )
 

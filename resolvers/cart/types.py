@@ -11,13 +11,13 @@ import strawberry
 from bff.context import Context, Info
 from bff.domain import cart as domain
 from bff.domain import cart_pricing as pricing
-from bff.domain.cart_change import CartErrorCode, CartWarningCode, Notice, line_global_id
+from bff.domain.cart_change import CartErrorCode, CartWarningCode, Notice
 from bff.ids import to_global_id
 from bff.services.cart_discounts import discounts_for
 from bff.services.cart_pricing import priced
 from bff.services.checkout_links import checkout_url, link_secret
-from resolvers.catalog.types import ProductVariant
-from resolvers.common import Money, Node, accepts_instances
+from resolvers.cart.lines import Attribute, BaseCartLine, CartCodeDiscountAllocation, CartLine
+from resolvers.common import Money, Node
 from resolvers.connection import Connection, known_count
 from resolvers.pagination import (
     After,
@@ -41,14 +41,6 @@ else:
     )
 
 
-@strawberry.type(description="A key-value pair attached to a cart or a line (gift wrapping, a delivery slot).")
-class Attribute:
-    key: str = strawberry.field(description="The attribute's key.")
-    value: str | None = strawberry.field(description="The attribute's value.")
-
-    is_type_of = accepts_instances(domain.Attribute)
-
-
 @strawberry.type(description="Why a cart change was refused; nothing was written.")
 class CartUserError:
     field: list[str] | None = strawberry.field(description="Path to the input field at fault.")
@@ -67,28 +59,18 @@ class CartWarning:
         return cls(code=notice.code, message=notice.message, target=strawberry.ID(notice.target))
 
 
-@strawberry.type(description="A discount code's share of the amount taken off a line or the cart.")
-class CartCodeDiscountAllocation:
-    code: str = strawberry.field(description="The discount code.")
-    discounted_amount: Money = strawberry.field(description="The amount this code takes off.")
-
-    @classmethod
-    def of(cls, share: pricing.DiscountShare) -> CartCodeDiscountAllocation:
-        return cls(code=share.code, discounted_amount=share.amount)  # type: ignore[arg-type]
-
-
 @strawberry.type(description="A discount code on the cart and whether it applies to it now.")
 class CartDiscountCode:
     code: str = strawberry.field(description="The code as entered.")
     applicable: bool = strawberry.field(description="Whether the code applies to the cart as it is now.")
 
 
-@strawberry.type(description="What a line costs at today's prices.")
-class CartLineCost:
-    amount_per_quantity: Money = strawberry.field(description="Unit price today.")
-    compare_at_amount_per_quantity: Money | None = strawberry.field(description="Former unit price, when on sale.")
-    subtotal_amount: Money = strawberry.field(description="Unit price times quantity, before discounts.")
-    total_amount: Money = strawberry.field(description="What the line costs after its discounts.")
+@strawberry.type(description="A gift card applied to a cart (Shopify's type; this store takes no gift cards).")
+class AppliedGiftCard:
+    id: strawberry.ID = strawberry.field(description="The gift card's id.")
+    last_characters: str = strawberry.field(description="The card code's last four characters.")
+    amount_used: Money = strawberry.field(description="What the card pays of this cart.")
+    balance: Money = strawberry.field(description="What is left on the card.")
 
 
 @strawberry.type(description="What the cart costs at today's prices.")
@@ -120,41 +102,6 @@ class CartBuyerIdentity:
     customer: CartCustomer | None = strawberry.field(
         description="The customer the cart is attached to, when they are the one asking; null for a guest cart."
     )
-
-
-@strawberry.type(description="A line of a cart: a variant and how many of it.")
-class CartLine:
-    priced_line: strawberry.Private[pricing.PricedLine]
-
-    @strawberry.field(description="Global id of the line.")
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(line_global_id(self.priced_line.line))
-
-    @strawberry.field(description="How many of the variant.")
-    def quantity(self) -> int:
-        return self.priced_line.line.quantity
-
-    @strawberry.field(description="The variant bought, as the catalog has it now.")
-    def merchandise(self) -> ProductVariant:
-        return self.priced_line.variant  # type: ignore[return-value]
-
-    @strawberry.field(description="What the line costs at today's price.")
-    def cost(self) -> CartLineCost:
-        p = self.priced_line
-        return CartLineCost(
-            amount_per_quantity=p.amount_per_quantity,  # type: ignore[arg-type]
-            compare_at_amount_per_quantity=p.compare_at_amount_per_quantity,  # type: ignore[arg-type]
-            subtotal_amount=p.subtotal,  # type: ignore[arg-type]
-            total_amount=p.total,  # type: ignore[arg-type]
-        )
-
-    @strawberry.field(description="Discounts taken off this line, per code.")
-    def discount_allocations(self) -> list[CartCodeDiscountAllocation]:
-        return [CartCodeDiscountAllocation.of(s) for s in self.priced_line.discounts]
-
-    @strawberry.field(description="The line's attributes.")
-    def attributes(self) -> list[Attribute]:
-        return list(self.priced_line.line.attributes)  # type: ignore[arg-type]
 
 
 class Pricing:
@@ -190,12 +137,13 @@ class Cart(Node):
     @strawberry.field(description="The cart's lines (at most the page-size cap per page).")
     async def lines(
         self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
-    ) -> Connection[CartLine]:
+    ) -> Connection[BaseCartLine]:
         ctx = info.context
-        lines = [CartLine(priced_line=p) for p in (await self.pricing.get()).lines]
+        priced_lines = (await self.pricing.get()).lines
+        lines: list[BaseCartLine] = [CartLine(priced_line=p) for p in priced_lines]
         listing = f"cart-lines:{self.record.id}"
         args = ConnectionArgs(first, after, last, before)
-        page = slice_list(ctx, lines, [p.priced_line.line.id for p in lines], args, listing)
+        page = slice_list(ctx, lines, [p.line.id for p in priced_lines], args, listing)
         edges, page_info = edges_and_page_info(ctx, page, page_request(ctx, args, listing), listing)
         return Connection(edges=edges, page_info=page_info, count=known_count(len(lines)))
 
@@ -225,6 +173,10 @@ class Cart(Node):
     @strawberry.field(description="What the server noticed about the cart as read now (prices that changed).")
     async def warnings(self) -> list[CartWarning]:
         return [CartWarning.of(n) for n in (await self.pricing.get()).notices]
+
+    @strawberry.field(description="Gift cards applied (Shopify's field): always empty, this store takes none.")
+    def applied_gift_cards(self) -> list[AppliedGiftCard]:
+        return []
 
     @strawberry.field(description="Who is buying.")
     def buyer_identity(self, info: Info) -> CartBuyerIdentity:
