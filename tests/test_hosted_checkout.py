@@ -149,6 +149,18 @@ async def test_refused_input_is_shown_escaped_and_the_cart_is_kept(http: httpx.A
     assert form_fields(refused.text)["idempotency_key"] != form["idempotency_key"]  # a fresh form
 
 
+async def test_oversized_or_overfull_forms_are_refused_without_an_order(http: httpx.AsyncClient) -> None:
+    cart = await new_cart(http, (await variant(http))["id"])
+    form = filled((await http.get(cart["checkoutUrl"])).text)
+    too_many = {**form, **{f"extra{i}": "x" for i in range(100)}}
+    too_large = {**form, "address2": "x" * 20_000}
+
+    for data in (too_many, too_large):
+        refused = await http.post(cart["checkoutUrl"], data=data)
+        assert refused.status_code == 413 and refused.headers["content-type"].startswith("text/html")
+    assert (await gql(http, CART, id=cart["id"]))["data"]["cart"]["totalQuantity"] == 2
+
+
 async def test_an_approved_payment_places_one_order_however_often_the_form_is_sent(
     shop: app_client, http: httpx.AsyncClient
 ) -> None:

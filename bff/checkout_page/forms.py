@@ -1,8 +1,9 @@
 """The hosted checkout's form: what it posts, read into the same ``CheckoutInput`` ``checkoutComplete`` takes.
 
 The body is ``application/x-www-form-urlencoded`` (a plain HTML form, no JavaScript), at most
-``MAX_FORM_BYTES``; a field given twice keeps its first value; each value is cut at ``MAX_VALUE``
-characters before the checkout's own checks (``bff.domain.checkout.input_problems``) see it.
+``MAX_FORM_BYTES`` in at most ``MAX_FIELDS`` fields; a field given twice keeps its first value; each value
+is cut at ``MAX_VALUE`` characters before the checkout's own checks (``bff.domain.checkout.input_problems``)
+see it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from bff.domain.orders import Address
 
 MAX_FORM_BYTES = 16 * 1024
 MAX_VALUE = 300
+MAX_FIELDS = 64
 # The sandbox payment provider's tokens the page offers (docs/orders.md): a card that pays, one that is declined.
 PAYMENT_CHOICES: dict[str, str] = {
     "tok_sandbox_approve": "Sandbox card that is approved",
@@ -26,7 +28,7 @@ _CAMEL = {"firstName": "first_name", "lastName": "last_name", "countryCode": "co
 
 
 class FormTooLarge(Exception):
-    """The posted form is over ``MAX_FORM_BYTES``."""
+    """The posted form is over ``MAX_FORM_BYTES`` or ``MAX_FIELDS``."""
 
 
 @dataclass(slots=True)
@@ -39,8 +41,12 @@ class CheckoutForm:
     def parse(cls, body: bytes) -> CheckoutForm:
         if len(body) > MAX_FORM_BYTES:
             raise FormTooLarge
+        try:
+            fields = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=MAX_FIELDS)
+        except ValueError:  # more fields than any form of the page has
+            raise FormTooLarge from None
         values: dict[str, str] = {}
-        for name, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=64):
+        for name, value in fields:
             values.setdefault(name, value[:MAX_VALUE])
         return cls(values)
 
