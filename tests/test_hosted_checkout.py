@@ -12,8 +12,11 @@ from typing import Any
 
 import httpx
 import pytest
+from asgi_lifespan import LifespanManager
 
 from bff.ids import from_global_id
+from bff.settings import Settings
+from tests.cart_fixtures import Shop
 from tests.conftest import app_client, gql, make_settings
 
 CREATE = """mutation ($input: CartInput) { cartCreate(input: $input) {
@@ -31,12 +34,19 @@ ADDRESS = {
 }
 
 
+def patient(app: app_client) -> app_client:
+    """``app`` given a minute to start and stop: a busy machine (moto's server, several apps) needs more than
+    the lifespan's default 5 s."""
+    app.manager = LifespanManager(app.app, startup_timeout=60, shutdown_timeout=60)
+    return app
+
+
 @pytest.fixture(scope="module")
 async def shop(tmp_path_factory: pytest.TempPathFactory, seeded_dir: Path) -> AsyncIterator[app_client]:
     """The app over its own copy of the seeded catalog (checkouts take stock), its order worker running."""
     data_dir = tmp_path_factory.mktemp("hosted-checkout")
     shutil.copytree(seeded_dir, data_dir, dirs_exist_ok=True)
-    app = app_client(make_settings(data_dir, order_retry_scale=0.001, order_poll_seconds=0.05))
+    app = patient(app_client(make_settings(data_dir, order_retry_scale=0.001, order_poll_seconds=0.05)))
     async with app:
         yield app
 
@@ -44,6 +54,17 @@ async def shop(tmp_path_factory: pytest.TempPathFactory, seeded_dir: Path) -> As
 @pytest.fixture
 def http(shop: app_client) -> httpx.AsyncClient:
     return shop.http
+
+
+@pytest.fixture(scope="module", params=["sqlite", "dynamodb"])
+async def shop_on_each_store(request: pytest.FixtureRequest, cart_settings: dict[str, Settings]) -> AsyncIterator[Shop]:
+    base = cart_settings[request.param]
+    slow = {"timeout_seconds": 60}  # moto's server on a busy machine
+    policy = {**base.call_policy, **dict.fromkeys(("orders", "order_workflow", "payments", "risk"), slow)}
+    settings = base.model_copy(update={"call_policy": policy})
+    app = patient(app_client(settings))
+    async with app as http:
+        yield Shop(request.param, http, app, settings)
 
 
 async def variant(http: httpx.AsyncClient, minimum: int = 10, skip: int = 0) -> dict[str, Any]:
@@ -251,3 +272,20 @@ def issuer_subject(token: str) -> str:
 
     claims: dict[str, Any] = jwt.get_unverified_claims(token)
     return str(claims["sub"])
+
+
+async def test_the_page_checks_out_once_on_each_cart_store(shop_on_each_store: Shop) -> None:
+    """The same page over SQLite and over DynamoDB (moto's server): one order for a form posted twice."""
+    http = shop_on_each_store.http
+    [chosen] = (await shop_on_each_store.variants(minimum_stock=10))[:1]
+    cart = await new_cart(http, chosen["id"], 1)
+    page = await http.get(cart["checkoutUrl"])
+    assert page.status_code == 200
+    form = filled(page.text)
+
+    first, second = [await http.post(cart["checkoutUrl"], data=form) for _ in range(2)]
+
+    assert first.status_code == second.status_code == 303
+    assert first.headers["location"] == second.headers["location"]
+    status = await http.get(first.headers["location"])
+    assert status.status_code == 200 and 'id="order-status">' in status.text
