@@ -62,7 +62,7 @@ def served(data_dir: Path) -> Iterator[str]:
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 60  # a busy machine starts the app slowly
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
     try:

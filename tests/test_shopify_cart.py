@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from graphql import parse, validate
 
 from bff.graphql.compiled_run import stats
@@ -19,6 +18,7 @@ from bff.settings import Settings
 from resolvers.schema import schema
 from tests.cart_fixtures import Shop
 from tests.conftest import app_client
+from tests.test_hosted_checkout import patient
 
 OPERATIONS = Path(__file__).parent / "shopify_operations"
 ENDPOINT = "/api/2025-01/graphql.json"
@@ -43,9 +43,7 @@ async def storefront(request: pytest.FixtureRequest, cart_settings: dict[str, Se
     settings = cart_settings[request.param].model_copy(
         update={"max_query_cost": DEFAULT_MAX_COST, "compiled_execution": True}
     )
-    app = app_client(settings)
-    # Opening the DynamoDB adapters on a busy machine can take longer than the lifespan's default 5 s.
-    app.manager = LifespanManager(app.app, startup_timeout=60, shutdown_timeout=60)
+    app = patient(app_client(settings))
     async with app as http:
         yield Shop(request.param, http, app, settings)
 

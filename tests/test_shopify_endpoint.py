@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from bff.settings import Settings
 from bff.storefront_api import FOLLOWED_VERSION
 from tests.conftest import app_client, error_codes, make_settings
+from tests.test_hosted_checkout import patient
 from tests.test_settings import PRODUCTION
 
 QUERY = {"query": "{ products(first: 2) { nodes { handle } } }"}
@@ -42,7 +43,7 @@ async def test_without_a_configured_token_any_or_none_is_accepted(client: httpx.
 
 async def test_a_configured_public_token_is_required(seeded_dir: Path) -> None:
     settings = make_settings(seeded_dir, storefront_public_token=PUBLIC, storefront_private_token=PRIVATE)
-    async with app_client(settings) as http:
+    async with patient(app_client(settings)) as http:
         missing = await http.post("/api/2025-01/graphql.json", json=QUERY)
         wrong = await http.post(
             "/api/2025-01/graphql.json", json=QUERY, headers={"X-Shopify-Storefront-Access-Token": "x"}
@@ -86,7 +87,7 @@ async def test_the_rate_limits_spend_from_the_buyer_a_private_caller_names(seede
         headers = {"Shopify-Storefront-Buyer-IP": address}
         return {**headers, "Shopify-Storefront-Private-Token": PRIVATE} if private else headers
 
-    async with app_client(settings) as http:
+    async with patient(app_client(settings)) as http:
         first = await _until_throttled(http, buyer("203.0.113.7"))
         other = await http.post("/api/2025-01/graphql.json", json=QUERY, headers=buyer("203.0.113.8"))
         own = await _until_throttled(http, {})  # the server's own address: a bucket of its own
