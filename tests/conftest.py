@@ -115,7 +115,7 @@ class app_client:
 
     def __init__(self, settings: Settings) -> None:
         self.app = create_app(settings)
-        self.manager = LifespanManager(self.app)
+        self.manager = LifespanManager(self.app, startup_timeout=60, shutdown_timeout=60)
 
     async def __aenter__(self) -> httpx.AsyncClient:
         await self.manager.__aenter__()

@@ -1,6 +1,6 @@
 """The cart API on both cart stores (SQLite and DynamoDB on moto's server): the same contract suite.
 
-Covers issue #14's acceptance: lines, server pricing, stock warnings, every bad-input code, nothing written
+Covers lines, server pricing, stock warnings, every bad-input code, nothing written
 on a userError, concurrent edits never lost, backend calls independent of a cart's size.
 """
 

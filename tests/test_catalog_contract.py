@@ -216,7 +216,7 @@ async def test_listing_ids_name_the_products_the_listing_holds(stores: tuple[Cat
 
 
 async def reserve_on_both(sqlite: CatalogStore, dynamodb: CatalogStore, variant_id: str, units: int) -> None:
-    """What checkout will do (issue #15), straight on each store: take units an order reserved."""
+    """What checkout does, straight on each store: take units an order reserved."""
     assert isinstance(sqlite, SqliteCatalogStore) and isinstance(dynamodb, DynamoCatalogStore)
     sql = "UPDATE stock SET reserved = reserved + ?, version = version + 1 WHERE variant_id = ?"
     await sqlite._run(lambda conn: conn.execute(sql, (units, variant_id)))

@@ -127,7 +127,7 @@ async def main(data_dir: Path, documents: list[str]) -> None:
     await store.upsert_categories(categories)
     await store.upsert_products(records)
     await store.close()
-    async with LifespanManager(create_app(settings)) as manager:
+    async with LifespanManager(create_app(settings), startup_timeout=60) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bff") as http:
             for document in documents:

@@ -60,7 +60,7 @@ async def data_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def admin(data_dir: Path) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, str]]]:
-    async with LifespanManager(create_app(make_settings(data_dir))) as manager:
+    async with LifespanManager(create_app(make_settings(data_dir)), startup_timeout=60) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         token = LocalIssuer.load_or_create(data_dir).mint("staff@example.com", groups=("admin",))
         async with httpx.AsyncClient(transport=transport, base_url="http://bff") as http:

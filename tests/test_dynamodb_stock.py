@@ -92,7 +92,7 @@ async def store(aws: str) -> AsyncIterator[DynamoCatalogStore]:
 
 
 async def reserve(store: DynamoCatalogStore, variant_id: str, units: int) -> None:
-    """What checkout will do (issue #15): take units on the documented condition ``available >= :qty``."""
+    """What checkout does: take units on the documented condition ``available >= :qty``."""
     await store.requests.call(
         "UpdateItem",
         {

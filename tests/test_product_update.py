@@ -69,7 +69,7 @@ async def shop(tmp_path: Path) -> AsyncIterator[Shop]:
     await store.upsert_products(records)
     await store.close()
     app = create_app(settings)
-    async with LifespanManager(app) as manager:
+    async with LifespanManager(app, startup_timeout=60) as manager:
         listener = RecordingListener()
         catalog = app.state.bff.backends.catalog
         catalog.listeners = (*catalog.listeners, listener)

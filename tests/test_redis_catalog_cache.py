@@ -36,7 +36,7 @@ class app_client(plain_app_client):
 
     def __init__(self, settings: Settings) -> None:
         self.app = create_app(settings)
-        self.manager = LifespanManager(self.app)
+        self.manager = LifespanManager(self.app, startup_timeout=60, shutdown_timeout=60)
 
     async def __aenter__(self) -> httpx.AsyncClient:
         http = await super().__aenter__()

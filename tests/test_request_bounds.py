@@ -29,7 +29,7 @@ def get_params(query: str, variables: Any) -> dict[str, str]:
 async def serving(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, MemoryCache]]:
     """The app over ASGI, and the embedded cache behind its ``Cache`` port."""
     app = create_app(settings)
-    async with LifespanManager(app) as manager:
+    async with LifespanManager(app, startup_timeout=60) as manager:
         cache = app.state.bff.backends.cache.target
         assert isinstance(cache, MemoryCache)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://bff") as http:

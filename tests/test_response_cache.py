@@ -32,7 +32,7 @@ def calls(response: httpx.Response) -> dict[str, int]:
 async def running(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, AppState]]:
     """The app over ASGI, and its state (to write to the catalog, mint a token)."""
     app = create_app(settings)
-    async with LifespanManager(app) as manager:
+    async with LifespanManager(app, startup_timeout=60) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bff") as http:
             yield http, app.state.bff
