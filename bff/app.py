@@ -10,8 +10,9 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
+from starlette.types import Receive, Scope, Send
 
-from bff import cors, graphiql, http_errors, observability
+from bff import cors, graphiql, http_errors, observability, tracing
 from bff.authentication import BearerAuthMiddleware
 from bff.backends.catalog import CatalogStore
 from bff.backends.registry import build_backends
@@ -21,6 +22,7 @@ from bff.cursors import CursorCodec
 from bff.domain.catalog import PageRequest, ProductQuery, ProductSortKey
 from bff.errors import ServiceUnavailable
 from bff.graphql.endpoint import GraphQLEndpoint
+from bff.graphql.hot_hits import HotHits
 from bff.graphql.subscriptions import SubscriptionEndpoint
 from bff.ids import to_global_id
 from bff.logs import configure_logging
@@ -31,6 +33,20 @@ from bff.settings import Settings
 from bff.state import AppState
 
 log = logging.getLogger("bff")
+
+GZIP_MINIMUM_BYTES = 1024
+GZIP_LEVEL = 9
+
+
+class StorefrontApp(Starlette):
+    """Starlette, with cache hits of public GETs answered before the middleware when ``hot`` is set."""
+
+    hot: HotHits | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.hot is not None and scope["type"] == "http" and await self.hot.answer(scope, send):
+            return
+        await super().__call__(scope, receive, send)
 
 
 async def _example_handles(catalog: CatalogStore) -> tuple[str, str, str]:
@@ -52,7 +68,7 @@ async def _example_handles(catalog: CatalogStore) -> tuple[str, str, str]:
     return product, category, variant
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(settings: Settings | None = None) -> StorefrontApp:
     settings = settings or Settings()
     configure_logging(settings.log_level, json=settings.is_production)
     from resolvers.schema import schema
@@ -69,7 +85,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 graphiql_page=page,
             )
             app.state.bff = state
-            app.state.graphql = GraphQLEndpoint(schema._schema, state)
+            app.state.graphql = endpoint = GraphQLEndpoint(schema._schema, state)
+            fast = settings.response_cache_fast_path and endpoint.responses is not None
+            # While tracing, every request goes the whole way, which opens its span.
+            if fast and tracing.current_tracer() is None and isinstance(app, StorefrontApp):
+                app.hot = HotHits(endpoint, settings, gzip_minimum=GZIP_MINIMUM_BYTES, gzip_level=GZIP_LEVEL)
             app.state.subscriptions = SubscriptionEndpoint(schema, state)
             if settings.gc_freeze:
                 # Everything alive now (schema, clients, caches) lives as long as the process: keep it out of
@@ -85,6 +105,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 async with running(worker):
                     yield
             finally:
+                if isinstance(app, StorefrontApp):
+                    app.hot = None
                 await app.state.graphql.close()
 
     middleware = [
@@ -102,10 +124,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ),
         # Inside CORS and the security headers, so a browser can read the 413.
         Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
-        Middleware(GZipMiddleware, minimum_size=1024),
+        Middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL),
         # Innermost, so a 401 still carries CORS and security headers a browser needs to read it.
         Middleware(BearerAuthMiddleware),
     ]
-    return Starlette(
+    return StorefrontApp(
         routes=routes(settings), middleware=middleware, lifespan=lifespan, exception_handlers=http_errors.HANDLERS
     )

@@ -265,6 +265,8 @@ class Settings(BaseSettings):
     response_cache_vary_headers: list[str] = []  # request headers that change an answer (currency, locale)
     # A response larger than this is answered but not stored: a few such answers would crowd out the rest.
     response_cache_max_entry_bytes: int = Field(512 * 1024, ge=1024)
+    # Hits of public GETs seen before answered from raw ASGI ahead of the middleware (bff.graphql.hot_hits).
+    response_cache_fast_path: bool = True
 
     # Rate limits: each client (a signed-in `sub`, else its address, through `trusted_proxies` only) spends
     # its requests' calculated cost from a bucket of `capacity` points refilled at `restore_rate` a second;

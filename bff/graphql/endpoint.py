@@ -35,6 +35,7 @@ from bff.graphql.compiled_run import run_compiled
 from bff.graphql.cost import QueryCost
 from bff.graphql.documents import CompiledDocument, DocumentCache
 from bff.graphql.errors import error_code, execution_error, request_error
+from bff.graphql.hit_memo import HANDED_ON, HandedOn, HitMemo, HitPlan, extensions_for
 from bff.graphql.http import GraphQLRequest, InputLimits, RequestError, parse_get, parse_post
 from bff.graphql.response_cache import ResponseCache
 from bff.graphql.throttle import Bucket, Throttle, Throttled, ThrottleStatus, client_address, client_key
@@ -112,12 +113,7 @@ def _wants_ide(request: Request) -> bool:
 
 
 def _extensions(exchange: Exchange, expose_metrics: bool) -> dict[str, Any] | None:
-    extensions: dict[str, Any] = {"cost": exchange.cost.report()} if exchange.cost else {}
-    if exchange.throttle is not None and "cost" in extensions:
-        extensions["cost"]["throttleStatus"] = exchange.throttle.as_json()
-    if expose_metrics:
-        extensions["backendCalls"] = {"total": sum(exchange.calls.values()), **exchange.calls}
-    return extensions or None
+    return extensions_for(exchange.cost, exchange.throttle, exchange.calls, expose_metrics)
 
 
 def _throttled(refused: Throttled, media_type: str) -> Response:
@@ -175,6 +171,8 @@ class GraphQLEndpoint:
         self.documents = DocumentCache.for_settings(schema, settings)
         self.persisted = persisted_queries(settings, state.backends.cache)
         self.responses = response_cache(settings, state.backends.cache)
+        # What public GETs resolved to, for the fast path of cache hits (bff.graphql.hot_hits).
+        self.hits = HitMemo(settings.response_cache_vary_headers)
         self.throttle = rate_limits(settings)
         self.input_limits = InputLimits(settings.max_variable_depth, settings.max_variable_values)
 
@@ -282,6 +280,16 @@ class GraphQLEndpoint:
         if responses is None or not responses.applies(request, digest, operation.document, gql.operation_name):
             return None
         key = responses.key(request, digest, gql.operation_name, gql.variables, exchange.media_type)
+        scope = request.scope
+        self.hits.learn(
+            self.hits.key_of_headers(scope["query_string"], scope["headers"]),
+            HitPlan(key, exchange.media_type, exchange.cost),
+        )
+        handed_on = scope.pop(HANDED_ON, None)
+        if isinstance(handed_on, HandedOn) and handed_on.key == key:
+            # The fast path read this key a moment ago and missed: its read (and its call) stands.
+            exchange.calls.update(handed_on.calls)
+            return CacheSlot(key, handed_on.generation)
         hit, generation = await responses.get(key)
         if hit is not None:
             extensions = _extensions(exchange, self.settings.expose_metrics)

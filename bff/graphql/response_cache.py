@@ -167,7 +167,7 @@ class ResponseCache:
     ) -> Response:
         etag = representation_tag(entry.etag, media_type)
         headers = {"Cache-Control": self.cache_control, "ETag": etag, "Vary": "Accept"}
-        if _matches(request.headers.get("if-none-match"), etag):
+        if matches(request.headers.get("if-none-match"), etag):
             return Response(status_code=304, headers=headers)
         body = entry.body
         if extensions is not None:
@@ -181,7 +181,7 @@ def representation_tag(etag: str, media_type: str) -> str:
     return f'{etag[:-1]}-{suffix}"'
 
 
-def _matches(if_none_match: str | None, etag: str) -> bool:
+def matches(if_none_match: str | None, etag: str) -> bool:
     if not if_none_match:
         return False
     tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
