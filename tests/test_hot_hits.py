@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bff.app import StorefrontApp, create_app
 from bff.domain.catalog import ProductRecord
-from bff.graphql.hit_memo import MAX_PLANS, HitMemo, HitPlan
+from bff.graphql.hit_memo import MAX_BYTES, MAX_PLANS, MAX_QUERY_STRING_BYTES, HitMemo, HitPlan
 from bff.settings import Settings
 from bff.state import AppState
 from tests.conftest import make_settings
@@ -230,6 +230,13 @@ def test_the_memo_is_bounded() -> None:
     plan = HitPlan("resp:v1:k", "application/json", None)
     for n in range(MAX_PLANS + 10):
         memo.learn((str(n).encode(), b"", (b"",)), plan)
-    assert len(memo) <= MAX_PLANS
-    key = memo.key_of_headers(b"q", [(b"accept", b"a"), (b"x-currency", b"EUR"), (b"accept", b"b")])
+    assert 0 < len(memo) <= MAX_PLANS
+    memo = HitMemo()
+    longest = b"q" * MAX_QUERY_STRING_BYTES
+    for n in range(3 * MAX_BYTES // MAX_QUERY_STRING_BYTES):
+        memo.learn((longest[: -len(str(n))] + str(n).encode(), b"", ()), plan)
+    assert 0 < memo.size_bytes <= MAX_BYTES
+    memo.learn((longest + b"more", b"", ()), plan)
+    assert memo.find((longest + b"more", b"", ())) is None  # too long to remember: it goes the whole way
+    key = HitMemo(["X-Currency"]).key_of_headers(b"q", [(b"accept", b"a"), (b"x-currency", b"EUR"), (b"accept", b"b")])
     assert key == (b"q", b"a", (b"EUR",))

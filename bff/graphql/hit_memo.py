@@ -10,7 +10,9 @@ outcome under exactly those: the cache key and the calculated cost (``HitPlan``)
 parsing, no hashing and no Starlette. A miss there goes down the whole way as before; what it read from the
 cache is handed on (``HandedOn``) so the cache is not read twice.
 
-The memo is bounded (``MAX_PLANS``; full, it starts over) and holds no response, only keys and costs.
+The memo is bounded (``MAX_PLANS`` plans, ``MAX_BYTES`` of request text; full, it starts over), remembers no
+query string over ``MAX_QUERY_STRING_BYTES`` (such a request simply goes the whole way), and holds no
+response, only keys and costs.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from bff.graphql.cost import QueryCost
 from bff.graphql.throttle import ThrottleStatus
 
 MAX_PLANS = 4096
+MAX_BYTES = 4 * 1024 * 1024
+# An APQ GET (a hash, variables) is a few hundred bytes; a long document sent in full is not remembered.
+MAX_QUERY_STRING_BYTES = 4096
 # Where the fast path leaves what it read on a miss: a key of the request's ASGI scope.
 HANDED_ON = "bff.response_cache_read"
 
@@ -66,14 +71,25 @@ class HitMemo:
     def __init__(self, vary_headers: Sequence[str] = ()) -> None:
         self.vary_headers = tuple(h.lower().encode("latin-1") for h in vary_headers)
         self._plans: dict[MemoKey, HitPlan] = {}
+        self._bytes = 0
 
     def __len__(self) -> int:
         return len(self._plans)
 
+    @property
+    def size_bytes(self) -> int:
+        """What the remembered requests' text takes (query strings, headers), roughly."""
+        return self._bytes
+
     def learn(self, key: MemoKey, plan: HitPlan) -> None:
-        if len(self._plans) >= MAX_PLANS and key not in self._plans:
+        if len(key[0]) > MAX_QUERY_STRING_BYTES or key in self._plans:
+            return
+        size = len(key[0]) + len(key[1]) + sum(len(v) for v in key[2]) + len(plan.key)
+        if len(self._plans) >= MAX_PLANS or self._bytes + size > MAX_BYTES:
             self._plans.clear()
+            self._bytes = 0
         self._plans[key] = plan
+        self._bytes += size
 
     def find(self, key: MemoKey) -> HitPlan | None:
         return self._plans.get(key)

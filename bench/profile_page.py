@@ -1,0 +1,120 @@
+"""Where a page's CPU goes, in process: ``.venv/bin/python -m bench.profile_page home --catalog retail``.
+
+Seeds the catalog in a temporary data dir as ``make bench`` does, starts the BFF and the floor (over ASGI, no
+HTTP server), prepares the scenario's variables, checks both answer the same, then sends the scenario's
+request to each in turn for ``--seconds`` and prints microseconds per request. Attach a sampling
+profiler once it says it is measuring (start-up left out), e.g.
+``py-spy record --pid PID --duration 20 -o home.svg`` for ``... home --catalog retail --only bff --seconds 30``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+from asgi_lifespan import LifespanManager
+
+from bench import runner
+from bench.scenarios import Scenario, load
+
+
+async def post(app: Any, path: str, body: bytes) -> bytes:
+    """One POST over raw ASGI (httpx's transport costs more than the app does)."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"content-type", b"application/json"), (b"accept", b"application/json")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+        "state": {},
+    }
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return b"".join(m.get("body", b"") for m in sent[1:])
+
+
+async def per_request(app: Any, path: str, body: bytes, seconds: float) -> float:
+    count, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        await post(app, path, body)
+        count += 1
+    return (time.perf_counter() - started) / count * 1e6
+
+
+async def main(
+    scenario: Scenario, catalog: str, products: int, seconds: float, only: str | None, kept: str | None
+) -> None:
+    from bench.floor import create_floor
+    from bff.app import create_app
+
+    with tempfile.TemporaryDirectory() as temporary:
+        data_dir = Path(kept or temporary)
+        env = {"BFF_ENV": "development", "BFF_DATA_DIR": str(data_dir), "BFF_EXPOSE_METRICS": "true"}
+        env.update({"BFF_LOG_LEVEL": "WARNING", "BFF_GRAPHIQL": "false", "BFF_RATE_LIMIT": "false"})
+        env["BFF_ORDER_WORKER_IN_APP"] = "false"
+        os.environ.update(env)
+        seeded = data_dir / "seeded"
+        if not seeded.exists():  # (a kept data dir is seeded once: a profile then samples only the requests)
+            print(await runner.seed(catalog, products, env), file=sys.stderr)
+            seeded.touch()
+        bff, floor = create_app(), create_floor()
+        async with (
+            LifespanManager(bff, startup_timeout=120) as served,
+            LifespanManager(floor, startup_timeout=120) as floored,
+        ):
+            transport = httpx.ASGITransport(app=served.app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://bff") as http:
+
+                async def probe(document: str, variables: dict[str, Any]) -> dict[str, Any]:
+                    response = await http.post("/graphql", json={"query": document, "variables": variables})
+                    decoded: dict[str, Any] = response.json()
+                    return decoded
+
+                variables = dict(scenario.variables)
+                if scenario.prepare is not None:
+                    variables.update(await scenario.prepare(probe))
+            body = runner.graphql_body(scenario, variables)
+            floor_path = f"/floor/{scenario.reference or scenario.name}"
+            answered = orjson.loads(await post(served.app, "/graphql", body))
+            floored_answer = orjson.loads(await post(floored.app, floor_path, body))
+            assert answered["data"] == floored_answer["data"], "the BFF and the floor answer differently"
+            for name, app, path in (("bff", served.app, "/graphql"), ("floor", floored.app, floor_path)):
+                if only in (None, name):
+                    await per_request(app, path, body, min(1.0, seconds))  # warm
+                    print(f"{name}: measuring for {seconds} s (pid {os.getpid()})", flush=True)
+                    print(f"{name}: {await per_request(app, path, body, seconds):.0f} µs per request")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("scenario")
+    parser.add_argument("--catalog", choices=["generated", "retail"], default="retail")
+    parser.add_argument("--products", type=int, default=1000)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--only", choices=["bff", "floor"])
+    parser.add_argument("--data-dir", help="seed here once and reuse it (default: a new temporary dir)")
+    args = parser.parse_args()
+    (chosen,) = load([args.scenario])
+    asyncio.run(main(chosen, args.catalog, args.products, args.seconds, args.only, args.data_dir))
