@@ -12,6 +12,7 @@ import hashlib
 import itertools
 import logging
 import shutil
+import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -26,6 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from bff.app import StorefrontApp, create_app
 from bff.domain.catalog import ProductRecord
 from bff.graphql.hit_memo import MAX_BYTES, MAX_PLANS, MAX_QUERY_STRING_BYTES, HitMemo, HitPlan
+from bff.graphql.hot_hits import deflated, gzip_member
 from bff.settings import Settings
 from bff.state import AppState
 from tests.conftest import make_settings
@@ -58,7 +60,7 @@ class Running:
 async def running(settings: Settings) -> AsyncIterator[Running]:
     app = create_app(settings)
     counted = Counted()
-    async with LifespanManager(app) as manager:
+    async with LifespanManager(app, startup_timeout=60) as manager:  # (a first start-up on a busy machine)
         app.middleware_stack = _counting(app.build_middleware_stack(), counted)
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bff") as http:
@@ -223,6 +225,17 @@ async def test_the_access_log_and_request_id_of_a_hit(seeded_dir: Path, caplog: 
     assert made.headers["x-request-id"] not in ("bad id!", "abc-123")
     lines = [r.getMessage() for r in caplog.records if r.name == "bff.access"]
     assert any(line.startswith("GET /graphql 200 ") and "request_id=abc-123" in line for line in lines)
+
+
+@pytest.mark.parametrize("suffix_bytes", [0, 1, 300, 65_535, 65_536, 140_000])
+def test_a_gzip_member_from_a_deflated_start_and_stored_blocks_decodes_whole(suffix_bytes: int) -> None:
+    start = b'{"data":{"products":[' + b'{"title":"shirt"},' * 500
+    suffix = bytes(range(256)) * (suffix_bytes // 256) + bytes(range(suffix_bytes % 256))
+    member = gzip_member(deflated(start, 9), suffix)
+    assert gzip.decompress(member) == start + suffix
+    streaming = zlib.decompressobj(zlib.MAX_WBITS | 16)  # as httpx and browsers read it: one member
+    assert streaming.decompress(member) == start + suffix
+    assert streaming.eof and streaming.unused_data == b""
 
 
 def test_the_memo_is_bounded() -> None:

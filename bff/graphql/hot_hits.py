@@ -1,11 +1,12 @@
-"""Cache hits served from raw ASGI, before Starlette and its middleware, with the same answer to the byte.
+"""Cache hits served from raw ASGI, before Starlette and its middleware, with the same answer.
 
 A public GET the endpoint has keyed before (``bff.graphql.hit_memo``) is looked up by its raw query string:
 the catalog watch runs, the response cache is read, the client's rate-limit bucket pays the cost, and the
 cached body goes out with every header the whole way sends: ``Cache-Control``, ``ETag`` (``304`` on
 ``If-None-Match``), ``Vary``, CORS, gzip (the entry's body compressed once, each response's
-``extensions`` appended to a copy of that compressor), the security headers, ``X-Request-Id``, and the
-access log's line. ``tests/test_hot_hits.py`` compares it with the whole way, header by header.
+``extensions`` appended as a stored block of the same gzip stream), the security headers,
+``X-Request-Id``, and the access log's line. ``tests/test_hot_hits.py`` compares it with the whole way,
+header by header (a gzipped body by its decoded bytes: it is compressed in two parts).
 
 Anything else goes the whole way: a request with ``Authorization`` or a body, one not seen before, a miss
 (what it read is handed on, so the cache is read once), a client over its rate limit (the whole way answers
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import struct
 import time
 import zlib
 from collections import Counter
@@ -35,10 +37,15 @@ from bff.settings import Settings
 log = logging.getLogger("bff.graphql")
 
 PATH = "/graphql"
-# Bodies compressed once per entry (the compressor's state after the body, ~270 KB each at level 9).
-MAX_COMPRESSED = 16
+# Bodies compressed once per entry (each as large as its compressed body).
+MAX_COMPRESSED = 256
+# A gzip member's header: deflate, no name, no time, best compression, unknown OS (RFC 1952).
+GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
+STORED_BLOCK_BYTES = 65_535
 # Starlette's GZip compresses bodies from this size on a worker thread; the fast path does too (once).
 THREAD_MINIMUM_BYTES = 128 * 1024
+# A body's start compressed: the gzip header and raw deflate to a byte boundary, its CRC-32, its length.
+Deflated = tuple[bytes, int, int]
 _REFUSING = frozenset({b"authorization", b"content-length", b"transfer-encoding"})
 
 
@@ -60,7 +67,7 @@ class HotHits:
         self.security = security_headers(hsts=settings.is_production)
         self.gzip_minimum = gzip_minimum
         self.gzip_level = gzip_level
-        self._compressed: dict[str, tuple[bytes, zlib._Compress]] = {}
+        self._compressed: dict[str, Deflated] = {}
 
     async def answer(self, scope: Scope, send: Send) -> bool:
         if scope["method"] != "GET" or scope["path"] != PATH or not scope["query_string"]:
@@ -163,21 +170,41 @@ class HotHits:
         return status, head, body
 
     async def _gzip(self, entry: CachedResponse, suffix: bytes) -> bytes:
-        """``entry``'s body with ``suffix`` in place of its last byte, gzipped: the body once, the suffix each time."""
-        state = self._compressed.get(entry.etag)
-        if state is None:
+        """``entry``'s body with ``suffix`` in place of its last byte, gzipped: the body compressed once per entry
+        (raw deflate ending on a byte boundary), each response's suffix as a stored block, one gzip member."""
+        compressed = self._compressed.get(entry.etag)
+        if compressed is None:
             prefix = entry.body[:-1]
             if len(prefix) >= THREAD_MINIMUM_BYTES:
-                state = await asyncio.to_thread(self._start_gzip, prefix)
+                compressed = await asyncio.to_thread(self._deflate, prefix)
             else:
-                state = self._start_gzip(prefix)
+                compressed = self._deflate(prefix)
             if len(self._compressed) >= MAX_COMPRESSED:
                 self._compressed.clear()
-            self._compressed[entry.etag] = state
-        compressed, compressor = state
-        rest = compressor.copy()
-        return compressed + rest.compress(suffix) + rest.flush()
+            self._compressed[entry.etag] = compressed
+        return gzip_member(compressed, suffix)
 
-    def _start_gzip(self, prefix: bytes) -> tuple[bytes, zlib._Compress]:
-        compressor = zlib.compressobj(self.gzip_level, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
-        return compressor.compress(prefix) + compressor.flush(zlib.Z_SYNC_FLUSH), compressor
+    def _deflate(self, prefix: bytes) -> Deflated:
+        return deflated(prefix, self.gzip_level)
+
+
+def deflated(prefix: bytes, level: int) -> Deflated:
+    """The gzip header and ``prefix`` deflated up to a byte boundary (a sync flush), its CRC-32 and size."""
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return (
+        GZIP_HEADER + compressor.compress(prefix) + compressor.flush(zlib.Z_SYNC_FLUSH),
+        zlib.crc32(prefix),
+        len(prefix),
+    )
+
+
+def gzip_member(start: Deflated, suffix: bytes) -> bytes:
+    """One gzip member: ``start`` (from ``deflated``), then ``suffix`` as stored blocks, the last one final."""
+    compressed, crc, size = start
+    blocks = [compressed]
+    for offset in range(0, max(len(suffix), 1), STORED_BLOCK_BYTES):
+        chunk = suffix[offset : offset + STORED_BLOCK_BYTES]
+        final = offset + STORED_BLOCK_BYTES >= len(suffix)
+        blocks.append(struct.pack("<BHH", 1 if final else 0, len(chunk), len(chunk) ^ 0xFFFF) + chunk)
+    blocks.append(struct.pack("<II", zlib.crc32(suffix, crc), (size + len(suffix)) & 0xFFFFFFFF))
+    return b"".join(blocks)
