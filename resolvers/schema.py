@@ -65,7 +65,7 @@ schema = strawberry.Schema(
     mutation=Mutation,
     subscription=Subscription,
     types=[Product, ProductVariant, Category, Cart, Order, Collection, Page, ComponentizableCartLine],
-    config=StrawberryConfig(auto_camel_case=True),
+    config=StrawberryConfig(auto_camel_case=True, enable_experimental_incremental_execution=True),
 )
 
 

@@ -7,7 +7,7 @@ that ``@skip``/``@include`` read. Fields are collected with graphql-core's own `
 once per (field, concrete object type). ``compiled_run`` executes a plan.
 
 A plan is made whole before anything executes: every selection set of every object type a field can return,
-abstract types included. What a plan cannot cover (``@defer``, fragment variables, an asynchronous
+abstract types included. What a plan cannot cover (``@defer``/``@stream``, fragment variables, an asynchronous
 ``is_type_of``) raises ``Unsupported`` then, and graphql-core's ``execute`` runs the request instead, once.
 Once a plan runs it answers the request itself, errors included (see ``compiled_run``).
 """
@@ -248,8 +248,11 @@ class _DirectiveVariables(Visitor):
         super().__init__()
         self.names: set[str] = set()
         self.fragment_variables = False
+        self.incremental = False
 
     def enter_directive(self, node: Any, *_: Any) -> None:
+        if node.name.value in ("defer", "stream"):
+            self.incremental = True  # graphql-core's incremental executor runs it, never a plan
         for argument in node.arguments or ():
             if isinstance(argument.value, VariableNode):
                 self.names.add(argument.value.name.value)
@@ -284,7 +287,7 @@ class DocumentPlans:
     def of(cls, document: DocumentNode) -> DocumentPlans:
         visitor = _DirectiveVariables()
         visit(document, visitor)
-        return cls(tuple(sorted(visitor.names)), not visitor.fragment_variables)
+        return cls(tuple(sorted(visitor.names)), not (visitor.fragment_variables or visitor.incremental))
 
     def root(
         self, executor: Executor[Any], root_type: GraphQLObjectType, operation_name: str | None

@@ -34,6 +34,7 @@ from graphql import (
 
 from bff.graphql.compiled import DocumentPlans
 from bff.graphql.cost import CostModel, Evaluation, QueryCost, size_variables
+from bff.graphql.incremental import has_incremental, inline_document
 from bff.graphql.limits import DocumentLimits, check_shape
 
 if TYPE_CHECKING:
@@ -62,6 +63,22 @@ class CompiledDocument:
     size: int = REFUSED_ENTRY_BYTES  # estimated bytes held, for the cache's byte bound
     sizing_variables: tuple[str, ...] = ()  # the variables a cost depends on
     costs: dict[tuple[Any, ...], int] = field(default_factory=dict)
+    incremental: bool = False  # it uses @defer or @stream
+    inline: CompiledDocument | None = None  # the same without @defer/@stream, made on first use
+
+    def without_incremental(self) -> CompiledDocument:
+        """The document without ``@defer``/``@stream``: one complete response, which a compiled plan may run."""
+        if self.inline is None:
+            assert self.document is not None
+            self.inline = CompiledDocument(
+                f"{self.hash}:inline",
+                inline_document(self.document),
+                [],
+                operations=self.operations,
+                size=0,  # counted in this entry's size (see DocumentCache._compile)
+                sizing_variables=self.sizing_variables,
+            )
+        return self.inline
 
     def execution_plans(self) -> DocumentPlans:
         if self.plans is None:
@@ -201,13 +218,16 @@ class DocumentCache:
             for d in document.definitions
             if isinstance(d, OperationDefinitionNode)
         }
+        incremental = has_incremental(document)
         return CompiledDocument(
             digest,
             document,
             [],
             operations=operations,
-            size=BYTES_PER_TOKEN * _tokens(document) + len(query),
+            # A document with @defer/@stream may hold a second tree (its inline form): counted here.
+            size=(2 if incremental else 1) * BYTES_PER_TOKEN * _tokens(document) + len(query),
             sizing_variables=size_variables(document, self.cost_model.size_argument_names),
+            incremental=incremental,
         )
 
     def cost(

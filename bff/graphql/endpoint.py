@@ -9,6 +9,11 @@ A request goes through named steps, each of which may answer early:
 4. ``cached``    a public GET answered from the whole-response cache
 5. ``execute``   the operation run: its compiled plan, or graphql-core
 6. ``respond``   the result as JSON, stored in the response cache when it may be
+
+A document with ``@defer``/``@stream`` sent by a client that accepts ``multipart/mixed`` or
+``text/event-stream`` skips steps 4-6: ``stream`` runs it on graphql-core's incremental executor and sends
+its parts as they resolve (``bff.graphql.incremental``). Sent by any other client, it runs without the
+directives, as one response, through the usual steps.
 """
 
 from __future__ import annotations
@@ -20,7 +25,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from graphql import DocumentNode, ExecutionResult, GraphQLSchema, OperationType, execute
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    ExperimentalIncrementalExecutionResults,
+    GraphQLSchema,
+    OperationType,
+    experimental_execute_incrementally,
+)
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from strawberry.execution import optimized_is_awaitable
@@ -30,11 +42,13 @@ from bff import degradation, metrics, privacy
 from bff.backends.cache import Cache
 from bff.context import Context
 from bff.domain.devices import device_type
+from bff.graphql import incremental
 from bff.graphql.apq import PersistedQueries, load_manifest
 from bff.graphql.compiled_run import run_compiled
 from bff.graphql.cost import QueryCost
 from bff.graphql.documents import CompiledDocument, DocumentCache
 from bff.graphql.errors import error_code, execution_error, request_error
+from bff.graphql.framing import IncrementalResponse, sse_answer
 from bff.graphql.hit_memo import HANDED_ON, HandedOn, HitMemo, HitPlan, extensions_for
 from bff.graphql.http import GraphQLRequest, InputLimits, RequestError, parse_get, parse_post
 from bff.graphql.response_cache import ResponseCache
@@ -116,6 +130,10 @@ def _extensions(exchange: Exchange, expose_metrics: bool) -> dict[str, Any] | No
     return extensions_for(exchange.cost, exchange.throttle, exchange.calls, expose_metrics)
 
 
+def _backend_calls(exchange: Exchange, expose_metrics: bool) -> dict[str, Any] | None:
+    return {"backendCalls": {"total": sum(exchange.calls.values()), **exchange.calls}} if expose_metrics else None
+
+
 def _throttled(refused: Throttled, media_type: str) -> Response:
     wait = str(refused.extensions["retryAfterSeconds"])
     body = {"errors": [{"message": refused.message, "extensions": {"code": refused.code, **refused.extensions}}]}
@@ -182,17 +200,25 @@ class GraphQLEndpoint:
 
     async def __call__(self, request: Request) -> Response:
         exchange = Exchange(request, _response_type(request), metrics.start_request())
+        how = incremental.delivery(request.headers.get("accept", ""))
         try:
             # Before anything cached is trusted: another process may have changed the catalog.
             await self.state.backends.catalog_watch.check()
             gql = await self.read(exchange)
             operation = await self.document(exchange, gql)
+            if how is not None and (operation.compiled.incremental or how == "sse"):
+                await self.spend(exchange, operation)
+                return await self.stream(exchange, gql, operation, how)
+            if operation.compiled.incremental:  # one complete response: the document without the directives
+                inline = operation.compiled.without_incremental()
+                operation = Operation(inline, inline.document or operation.document, operation.type)
             await self.spend(exchange, operation)
             slot = await self.cached(exchange, gql, operation)
             result = await self.execute(exchange, gql, operation)
             return await self.respond(exchange, result, slot)
         except Answered as answered:
-            return answered.response
+            # GraphQL over SSE: what refused the operation arrives as an event of an accepted stream.
+            return sse_answer(answered.response) if how == "sse" else answered.response
         except RequestError as error:
             return _error(error.message, error.code, error.status, exchange.media_type)
         except ClientDisconnect:
@@ -296,14 +322,51 @@ class GraphQLEndpoint:
             raise Answered(responses.respond(request, hit, exchange.media_type, extensions))
         return CacheSlot(key, generation)
 
-    async def execute(self, exchange: Exchange, gql: GraphQLRequest, operation: Operation) -> ExecutionResult:
-        """Run the operation: from its compiled plan when it has one, else on graphql-core."""
+    def context(self, exchange: Exchange) -> Context:
         request = exchange.request
         request_id = exchange.request_id = request.scope.get("state", {}).get("request_id") or new_request_id()
         address = client_address(request, self.settings.trusted_proxies)
         device = device_type(request.headers.get("user-agent"))
         origin = f"{request.url.scheme}://{request.url.netloc}"
-        context = Context.new(self.state, request.scope.get("user"), request_id, address, device, origin)
+        return Context.new(self.state, request.scope.get("user"), request_id, address, device, origin)
+
+    async def stream(
+        self, exchange: Exchange, gql: GraphQLRequest, operation: Operation, how: incremental.Delivery
+    ) -> Response:
+        """Run a document with ``@defer``/``@stream`` incrementally; its parts are sent as they resolve.
+
+        Never from the response cache, nor stored in it; never by a compiled plan.
+        """
+        context = self.context(exchange)
+        result = experimental_execute_incrementally(
+            self.schema,
+            operation.document,
+            context_value=context,
+            variable_values=gql.variables,
+            operation_name=gql.operation_name,
+            executor_class=StrawberryGraphQLCoreExecutionContext,
+            is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
+            hide_suggestions=self.settings.is_production,
+            # Deferred work starts beside the initial part's, not after it: the first part waits for the
+            # fast services, the whole for the slowest one alone (and loaders batch across both).
+            enable_early_execution=True,
+        )
+        if not isinstance(result, ExecutionResult | ExperimentalIncrementalExecutionResults):
+            result = await result
+        expose = self.settings.expose_metrics
+        close = incremental.Closer(result, context.loaders.release)
+        parts = incremental.payloads(
+            result,
+            incremental.Parts(lambda error: execution_error(error, exchange.request_id)),
+            first=_extensions(exchange, expose_metrics=False),
+            last=lambda: _backend_calls(exchange, expose),
+            close=close,
+        )
+        return IncrementalResponse(parts, how, close)
+
+    async def execute(self, exchange: Exchange, gql: GraphQLRequest, operation: Operation) -> ExecutionResult:
+        """Run the operation: from its compiled plan when it has one, else on graphql-core."""
+        context = self.context(exchange)
         if self.settings.compiled_execution and operation.type is OperationType.QUERY:
             # None only when no plan can run the query, decided before anything ran: it never runs twice.
             planned = await run_compiled(
@@ -316,7 +379,9 @@ class GraphQLEndpoint:
             )
             if planned is not None:
                 return planned
-        result = execute(
+        # graphql-core's `execute` refuses a schema that declares @defer/@stream; a document without them
+        # (every document that reaches this step) always has one result from the incremental executor.
+        result = experimental_execute_incrementally(
             self.schema,
             operation.document,
             context_value=context,
@@ -326,8 +391,9 @@ class GraphQLEndpoint:
             is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
             hide_suggestions=self.settings.is_production,
         )
-        if not isinstance(result, ExecutionResult):
+        if not isinstance(result, ExecutionResult | ExperimentalIncrementalExecutionResults):
             result = await result
+        assert not isinstance(result, ExperimentalIncrementalExecutionResults), "a document with @defer/@stream"
         # graphql-core's executor is a reference cycle that holds the context until a full garbage
         # collection: let go of what the loaders hold now (the compiled path frees its executor itself).
         context.loaders.release()
