@@ -8,18 +8,58 @@ it is sent, and ``disconnect`` is what a client closing its connection looks lik
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 import orjson
+import pytest
 from asgi_lifespan import LifespanManager
 from starlette.types import ASGIApp, Message
 
+from bff.backends.recommender_delay import DelayedRecommender
+from bff.domain.recommendations import RecommendationRequest, Recommendations
 from bff.settings import Settings
 from tests.conftest import app_client
 
 MULTIPART_ACCEPT = "multipart/mixed;deferSpec=20220824,application/json"
 PART_HEAD = b"Content-Type: application/json; charset=utf-8\r\n\r\n"
+
+
+@dataclass
+class Watched:
+    """The delayed recommender's calls: how many started, finished, were cancelled."""
+
+    started: int = 0
+    finished: int = 0
+    cancelled: int = 0
+
+    @property
+    def pending(self) -> int:
+        return self.started - self.finished - self.cancelled
+
+
+@contextlib.contextmanager
+def watching_the_recommender() -> Iterator[Watched]:
+    """Count the delayed recommender stand-in's calls (apps created inside the block use the counting one)."""
+    found = Watched()
+    original = DelayedRecommender.recommend
+
+    async def recommend(self: DelayedRecommender, requests: Sequence[RecommendationRequest]) -> list[Recommendations]:
+        found.started += 1
+        try:
+            answer = await original(self, requests)
+        except asyncio.CancelledError:
+            found.cancelled += 1
+            raise
+        found.finished += 1
+        return answer
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DelayedRecommender, "recommend", recommend)
+        yield found
 
 
 def patient_app(settings: Settings) -> app_client:

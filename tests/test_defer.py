@@ -11,24 +11,23 @@ import asyncio
 import gc
 import hashlib
 import warnings
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bff.backends.recommender_delay import DelayedRecommender
-from bff.domain.recommendations import RecommendationRequest, Recommendations
 from loaders import DataLoaders
 from tests.conftest import app_client, error_codes, make_settings
 from tests.defer_client import (
     MULTIPART_ACCEPT,
     Streamed,
+    Watched,
     chunk_payload,
     merge_parts,
     multipart_payloads,
     patient_app,
+    watching_the_recommender,
 )
 
 DELAY = 2.0  # far longer than the grid takes; no assertion depends on it
@@ -51,36 +50,9 @@ HOME_DEFERRED = f"""query Home($first: Int!) {{
 HOME = HOME_DEFERRED.replace(' @defer(label: "forYou")', "")
 
 
-@dataclass
-class Watched:
-    """The delayed recommender's calls: how many started, finished, were cancelled."""
-
-    started: int = 0
-    finished: int = 0
-    cancelled: int = 0
-
-    @property
-    def pending(self) -> int:
-        return self.started - self.finished - self.cancelled
-
-
 @pytest.fixture(scope="module")
-def watched() -> Any:
-    found = Watched()
-    original = DelayedRecommender.recommend
-
-    async def recommend(self: DelayedRecommender, requests: Sequence[RecommendationRequest]) -> list[Recommendations]:
-        found.started += 1
-        try:
-            answer = await original(self, requests)
-        except asyncio.CancelledError:
-            found.cancelled += 1
-            raise
-        found.finished += 1
-        return answer
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(DelayedRecommender, "recommend", recommend)
+def watched() -> Iterator[Watched]:
+    with watching_the_recommender() as found:
         yield found
 
 
