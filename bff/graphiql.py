@@ -94,6 +94,22 @@ query Recommendations($handle: String!, $session: String) {
         '{"handle": "$product", "session": "graphiql-demo"}',
     ),
     (
+        "Home with deferred recommendations (@defer)",
+        """# The grid comes in the first part; `forYou` follows in a second part of the same response when the
+# recommender answers (docs/incremental-delivery.md). The result pane shows each part as it arrives.
+query HomeDeferred($first: Int = 12) {
+  products(first: $first, sortKey: BEST_SELLING) {
+    nodes { id title handle priceRange { minVariantPrice { amount currencyCode } } }
+  }
+  ...ForYou @defer(label: "forYou")
+}
+
+fragment ForYou on Query {
+  forYou: recommendations(intent: FOR_YOU, first: 8) { source items { id title handle } }
+}""",
+        "{}",
+    ),
+    (
         "Category page: filters and pages",
         """query CategoryPage($handle: String!, $after: String) {
   category(handle: $handle) {
