@@ -56,8 +56,10 @@ def main(argv: list[str] | None = None) -> int:
         env=dict(item.split("=", 1) for item in args.set),
         label=args.label or ("aws-local" if args.profile == "aws-local" else ""),
         abuse=args.abuse,
+        incremental=not args.scenarios or "home_deferred" in args.scenarios,
     )
     if args.quick:
+        options.quick = True
         options.warmup, options.seconds, options.runs, options.latency_seconds, options.latency_runs = (
             1.0,
             2.0,

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import orjson
 
-from bench import abuse, load
+from bench import abuse, incremental, load
 from bench.scenarios import Scenario
 from bench.servers import LOAD_CPU, Server, StandIns
 from bff import datasets
@@ -44,6 +44,8 @@ class Options:
     generator: str = "auto"  # "wrk", "asyncio" or "auto" (wrk when on PATH)
     env: dict[str, str] = field(default_factory=dict)  # BFF_* overrides for the BFF server (before/after runs)
     abuse: bool = False  # after the scenarios, send the abusive requests (bench/abuse.py) to the BFF
+    quick: bool = False  # short runs (a sanity check)
+    incremental: bool = False  # also time @defer's first part against the whole (bench/incremental.py)
     label: str = ""
 
 
@@ -379,7 +381,7 @@ async def run_catalog(
     variables: dict[str, dict[str, Any]] = {}
     pools: dict[str, dict[str, list[dict[str, Any]]]] = {}
     extra: dict[str, Any] = {}
-    for target in options.targets:
+    for target in options.targets if scenarios else ():
         server_env = {**env, **(options.env if target == "bff" else {})}
         server = Server(target, server_env, workdir)
         try:
@@ -420,6 +422,9 @@ async def run_catalog(
                 extra["abuse"] = await abuse.run(server)
         finally:
             server.stop()
+    if options.incremental:
+        # Its own BFF (a delayed recommender): first part against the whole, with and without @defer.
+        extra["incremental"] = await incremental.run({**env, **options.env}, workdir, quick=options.quick)
     scenario_rows = [summarise(results[s.name], results) for s in scenarios]
     return {"catalog": kind, "description": description, "scenarios": scenario_rows, **extra}
 
