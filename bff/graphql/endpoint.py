@@ -338,21 +338,9 @@ class GraphQLEndpoint:
         Never from the response cache, nor stored in it; never by a compiled plan.
         """
         context = self.context(exchange)
-        result = experimental_execute_incrementally(
-            self.schema,
-            operation.document,
-            context_value=context,
-            variable_values=gql.variables,
-            operation_name=gql.operation_name,
-            executor_class=StrawberryGraphQLCoreExecutionContext,
-            is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
-            hide_suggestions=self.settings.is_production,
-            # Deferred work starts beside the initial part's, not after it: the first part waits for the
-            # fast services, the whole for the slowest one alone (and loaders batch across both).
-            enable_early_execution=True,
+        result = await incremental.execute(
+            self.schema, operation.document, context, gql.variables, gql.operation_name, self.settings.is_production
         )
-        if not isinstance(result, ExecutionResult | ExperimentalIncrementalExecutionResults):
-            result = await result
         expose = self.settings.expose_metrics
         close = incremental.Closer(result, context.loaders.release)
         parts = incremental.payloads(

@@ -25,11 +25,15 @@ from graphql import (
     ExecutionResult,
     ExperimentalIncrementalExecutionResults,
     GraphQLError,
+    GraphQLSchema,
     IncrementalStreamResult,
     InitialIncrementalExecutionResult,
     SubsequentIncrementalExecutionResult,
+    experimental_execute_incrementally,
 )
 from graphql.language import REMOVE, Visitor, visit
+from strawberry.execution import optimized_is_awaitable
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from bff import degradation
 
@@ -83,6 +87,33 @@ def delivery(accept: str) -> Delivery | None:
     if EVENT_STREAM in accept:
         return "sse"
     return None
+
+
+async def execute(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    context: Any,
+    variables: dict[str, Any] | None,
+    operation_name: str | None,
+    hide_suggestions: bool,
+) -> Results:
+    """The initial result and the stream of the rest (or one result when nothing is deferred)."""
+    result = experimental_execute_incrementally(
+        schema,
+        document,
+        context_value=context,
+        variable_values=variables,
+        operation_name=operation_name,
+        executor_class=StrawberryGraphQLCoreExecutionContext,
+        is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
+        hide_suggestions=hide_suggestions,
+        # Deferred work starts beside the initial part's, not after it: the first part waits for the fast
+        # services, the whole for the slowest one alone (and loaders batch across both).
+        enable_early_execution=True,
+    )
+    if isinstance(result, ExecutionResult | ExperimentalIncrementalExecutionResults):
+        return result
+    return await result
 
 
 def _at(data: Any, path: list[str | int]) -> Any:
