@@ -145,8 +145,8 @@ def markdown(result: dict[str, Any]) -> list[str]:
     if result.get("problem"):
         return [*lines, f"Not measured: {result['problem']}"]
     lines += [
-        f"{result['clients']} closed-loop client(s), requests one after another; parts {result['parts']}, merged parts = the plain answer's data: "
-        f"{result['same_data']}. Latency from: {result['latency_source']}.",
+        f"{result['clients']} closed-loop client(s), requests one after another; parts {result['parts']}, "
+        f"merged parts = the plain answer's data: {result['same_data']}. Latency from: {result['latency_source']}.",
         "",
         "| document | requests | first part p50 / p90 ms | whole p50 / p90 ms |",
         "|---|---|---|---|",

@@ -71,31 +71,29 @@ async def watch_the_result(page: str, devtools: str, watched: Watched) -> list[t
     return seen
 
 
-def test_graphiql_shows_the_grid_before_the_deferred_recommendations(served: tuple[str, Watched]) -> None:
+async def test_graphiql_shows_the_grid_before_the_deferred_recommendations(served: tuple[str, Watched]) -> None:
     chromium = require_tool("chromium", "chromium-browser", install="apt-get install chromium")
     url, watched = served
     port = free_port()
     with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:  # Chromium helpers may still write
-        browser = subprocess.Popen(
-            [
-                chromium,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--proxy-server=http://127.0.0.1:9",
-                f"--user-data-dir={profile}",
-                f"--remote-debugging-port={port}",
-                "about:blank",
-            ],
+        browser = await asyncio.create_subprocess_exec(
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--proxy-server=http://127.0.0.1:9",
+            f"--user-data-dir={profile}",
+            f"--remote-debugging-port={port}",
+            "about:blank",
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         try:
-            seen = asyncio.run(watch_the_result(f"{url}/graphql", page_target(port), watched))
+            seen = await watch_the_result(f"{url}/graphql", page_target(port), watched)
         finally:
             browser.terminate()
-            browser.wait(timeout=10)
+            await asyncio.wait_for(browser.wait(), 10)
 
     grid_only = [(text, pending) for text, pending in seen if '"products"' in text and '"forYou"' not in text]
     assert grid_only, seen
