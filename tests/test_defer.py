@@ -8,6 +8,7 @@ never by wall-clock time.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import gc
 import hashlib
 import warnings
@@ -17,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from bff import metrics
 from loaders import DataLoaders
 from tests.conftest import app_client, error_codes, make_settings
 from tests.defer_client import (
@@ -144,20 +146,36 @@ async def test_a_client_that_disconnects_leaves_no_work_running(
         original(self)
 
     monkeypatch.setattr(DataLoaders, "release", release)
-    before_tasks = asyncio.all_tasks()
-    before = (watched.started, watched.finished, watched.cancelled)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        stream = Streamed(served.manager.app, HOME_DEFERRED, {"first": 24}).start()
-        first = chunk_payload(await stream.next_chunk() or b"")
-        assert first["hasNext"] is True and watched.pending == 1
-        stream.disconnect()
-        await stream.finished()
-        await asyncio.sleep(0)
-        gc.collect()
-    assert (watched.started, watched.finished, watched.cancelled) == (before[0] + 1, before[1], before[2] + 1)
-    current = asyncio.current_task()
-    assert [t for t in asyncio.all_tasks() if t not in before_tasks and not t.done() and t is not current] == []
+    # The request's own tasks: those created in a context holding a request's call accounting (the
+    # app's periodic work, started elsewhere, is not this request's).
+    loop = asyncio.get_running_loop()
+    previous = loop.get_task_factory()
+    request_tasks: list[asyncio.Task[Any]] = []
+
+    def factory(loop: asyncio.AbstractEventLoop, coro: Any, context: contextvars.Context | None = None) -> Any:
+        task = previous(loop, coro, context=context) if previous else asyncio.Task(coro, loop=loop, context=context)
+        if (context or contextvars.copy_context()).run(metrics.request_calls.get) is not None:
+            request_tasks.append(task)
+        return task
+
+    loop.set_task_factory(factory)
+    try:
+        before = (watched.started, watched.finished, watched.cancelled)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            stream = Streamed(served.manager.app, HOME_DEFERRED, {"first": 24}).start()
+            first = chunk_payload(await stream.next_chunk() or b"")
+            assert first["hasNext"] is True and watched.pending == 1
+            stream.disconnect()
+            await stream.finished()
+            await asyncio.sleep(0)
+            gc.collect()
+        assert (watched.started, watched.finished, watched.cancelled) == (before[0] + 1, before[1], before[2] + 1)
+    finally:
+        loop.set_task_factory(previous)
+    assert request_tasks  # the deferred work ran in tasks of its own
+    left = [t for t in request_tasks if not t.done()]
+    assert left == [], [t.get_stack(limit=3) for t in left]
     assert len(released) == 1
     assert not [w for w in caught if "never awaited" in str(w.message)]
 
