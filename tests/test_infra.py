@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import os
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +13,6 @@ pytest.importorskip("cfnlint", reason="cfn-lint is not installed (pip install -e
 
 from cfnlint.api import lint_file
 from cfnlint.decode import decode
-
-from bff.settings import Settings
 
 INFRA = Path(__file__).resolve().parents[1] / "infra"
 TEMPLATES = sorted(INFRA.glob("*.yaml"))
@@ -51,7 +48,15 @@ def container_environment(template: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_templates_exist():
-    assert [t.name for t in TEMPLATES] == ["data.yaml", "orders.yaml", "service.yaml"]
+    assert [t.name for t in TEMPLATES] == [
+        "data.yaml",
+        "edge.yaml",
+        "network.yaml",
+        "observability.yaml",
+        "orders.yaml",
+        "service.yaml",
+        "services.yaml",
+    ]
 
 
 def test_cfn_lint_reports_no_errors_or_warnings():
@@ -124,22 +129,44 @@ def test_order_queue_is_fifo_with_explicit_dedup_and_a_fifo_dead_letter_queue():
     assert dead_letters["FifoQueue"] is True
 
 
-def test_data_stack_exports_what_the_service_stack_imports():
-    exported = {
+def imports(node: Any) -> set[tuple[str, str]]:
+    """(stack-name parameter, export) of every Fn::ImportValue in a template node."""
+    found: set[tuple[str, str]] = set()
+    if isinstance(node, dict):
+        if "Fn::ImportValue" in node:
+            parameter, _, name = node["Fn::ImportValue"]["Fn::Sub"].partition("-")
+            found.add((parameter.strip("${}"), name))
+        for value in node.values():
+            found |= imports(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= imports(value)
+    return found
+
+
+def exports(name: str) -> set[str]:
+    return {
         output["Export"]["Name"]["Fn::Sub"].removeprefix("${AWS::StackName}-")
-        for output in load("data.yaml")["Outputs"].values()
+        for output in load(name)["Outputs"].values()
         if "Export" in output
     }
-    service_text = (INFRA / "service.yaml").read_text()
 
-    imported = {
-        line.split("${DataStackName}-", 1)[1].strip()
-        for line in service_text.splitlines()
-        if "ImportValue" in line and "${DataStackName}-" in line
+
+def test_every_import_is_exported_by_the_stack_it_names():
+    exporters = {
+        "NetworkStackName": "network.yaml",
+        "DataStackName": "data.yaml",
+        "OrdersStackName": "orders.yaml",
+        "ServicesStackName": "services.yaml",
+        "ComputeStackName": "service.yaml",
     }
-
-    assert imported
-    assert imported <= exported, f"imported but not exported: {sorted(imported - exported)}"
+    checked = 0
+    for template in TEMPLATES:
+        for parameter, name in imports(load(template.name)):
+            assert parameter in exporters, f"{template.name} imports from an unknown stack parameter {parameter}"
+            assert name in exports(exporters[parameter]), f"{template.name}: {exporters[parameter]} exports no {name}"
+            checked += 1
+    assert checked > 25
 
 
 def test_load_balancer_checks_healthz_on_the_container_port():
@@ -152,86 +179,22 @@ def test_load_balancer_checks_healthz_on_the_container_port():
     assert container["PortMappings"][0]["ContainerPort"] == 8000
 
 
-def test_redis_requires_tls_and_the_url_says_rediss():
-    template = load("service.yaml")
-    cache = template["Resources"]["Cache"]["Properties"]
+def test_redis_requires_tls_and_a_token_and_the_url_says_rediss():
+    resources = load("data.yaml")["Resources"]
+    cache = resources["Cache"]["Properties"]
 
-    redis_url = container_environment(template)["BFF_REDIS_URL"]
-
-    assert cache["TransitEncryptionEnabled"] is True
-    assert redis_url["Fn::Sub"].startswith("rediss://")
-
-
-def test_cursor_secret_comes_from_secrets_manager_not_the_environment():
-    template = load("service.yaml")
-    container = template["Resources"]["TaskDefinition"]["Properties"]["ContainerDefinitions"][0]
-
-    secrets = {s["Name"]: s["ValueFrom"] for s in container["Secrets"]}
-
-    assert secrets == {"BFF_CURSOR_SECRET": {"Ref": "CursorSecretArn"}}
-    assert "BFF_CURSOR_SECRET" not in container_environment(template)
+    assert cache["TransitEncryptionEnabled"] is True and cache["AtRestEncryptionEnabled"] is True
+    assert cache["AuthToken"] == {"Fn::Sub": "{{resolve:secretsmanager:${RedisAuthTokenSecret}}}"}
+    url = resources["RedisUrlSecret"]["Properties"]["SecretString"]["Fn::Sub"]
+    assert url.startswith("rediss://:{{resolve:secretsmanager:${RedisAuthTokenSecret}}}@")
 
 
-def test_task_role_grants_only_the_listed_actions():
-    policies = load("service.yaml")["Resources"]["TaskRole"]["Properties"]["Policies"]
+def test_generated_secrets_are_long_enough_for_production():
+    resources = load("data.yaml")["Resources"]
 
-    actions: set[str] = set()
-    stack: list[Any] = list(policies)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            if "Action" in node:
-                action = node["Action"]
-                actions.update([action] if isinstance(action, str) else action)
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-
-    assert "*" not in actions
-    assert not any(a.endswith(":*") for a in actions)
-    assert {
-        "dynamodb:Query",
-        "sqs:SendMessage",
-        "personalize:GetRecommendations",
-        "personalize:GetPersonalizedRanking",
-        "personalize:PutEvents",
-        "geo-places:Geocode",
-        "geo-places:ReverseGeocode",
-        "geo-routes:CalculateRouteMatrix",
-        "lex:RecognizeText",
-        "es:ESHttp*",
-    } <= actions
-
-
-def test_production_environment_is_accepted_by_settings(monkeypatch: pytest.MonkeyPatch):
-    environment = container_environment(load("service.yaml"))
-    # Values CloudFormation computes at deploy time, replaced by what they resolve to.
-    resolved = {
-        "BFF_CORS_ORIGINS": '["https://www.example.com"]',
-        "BFF_TRUSTED_PROXIES": '["10.0.0.0/16"]',
-        "BFF_DYNAMODB_TABLE": "storefront-prod",
-        "BFF_REDIS_URL": "rediss://master.storefront.cache.amazonaws.com:6379/0",
-        "BFF_COGNITO_USER_POOL_ID": "eu-west-1_Example",
-        "BFF_COGNITO_APP_CLIENT_IDS": '["storefront-web"]',
-        "BFF_ORDER_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/storefront-prod-orders.fifo",
-        "BFF_ORDER_STATE_MACHINE_ARN": "arn:aws:states:eu-west-1:123456789012:stateMachine:storefront-prod-orders",
-        "BFF_ORDER_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:storefront-prod-order-status",
-    }
-    for name in [n for n in os.environ if n.startswith("BFF_")]:
-        monkeypatch.delenv(name)
-    for name, value in environment.items():
-        if isinstance(value, str) or name in resolved:
-            monkeypatch.setenv(name, resolved.get(name, value))
-    monkeypatch.setenv("BFF_CURSOR_SECRET", "s" * 48)
-
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
-
-    assert settings.is_production
-    assert settings.catalog_backend == "dynamodb"
-    assert settings.cache_backend == "redis"
-    assert settings.graphiql is False
-    assert settings.cors_origins == ["https://www.example.com"]
-    assert settings.allow_sandbox_payments  # until a real payment provider replaces the sandbox
+    for name in ("CursorSecret", "MetricsTokenSecret", "RedisAuthTokenSecret"):
+        generated = resources[name]["Properties"]["GenerateSecretString"]
+        assert generated["PasswordLength"] >= 32 and generated["ExcludePunctuation"] is True, name
 
 
 def test_the_orders_stack_runs_the_asl_in_infra_with_an_activity_per_task():
@@ -248,3 +211,159 @@ def test_the_service_runs_orders_on_step_functions_and_notifies_through_sns():
     environment = container_environment(load("service.yaml"))
     assert environment["BFF_ORDER_WORKFLOW_BACKEND"] == "aws"
     assert environment["BFF_NOTIFIER_BACKEND"] == "sns"
+
+
+def test_the_global_table_has_the_tables_keys_indexes_ttl_and_stream():
+    resources = load("data.yaml")["Resources"]
+    single, global_table = resources["StorefrontTable"], resources["StorefrontGlobalTable"]
+
+    assert (single["Condition"], global_table["Condition"]) == ("SingleRegion", "MultiRegion")
+    for key in ("TableName", "AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "TimeToLiveSpecification"):
+        assert global_table["Properties"][key] == single["Properties"][key], key
+    assert global_table["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    replicas = global_table["Properties"]["Replicas"]
+    assert [r["Region"] for r in replicas] == [{"Ref": "AWS::Region"}, {"Ref": "ReplicaRegion"}]
+    assert all(r["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True} for r in replicas)
+    assert global_table["DeletionPolicy"] == "Retain"
+
+
+def test_the_customer_managed_key_is_optional_and_rotated():
+    resources = load("data.yaml")["Resources"]
+    key_ref = {"Fn::If": ["UseCustomerManagedKey", {"Ref": "DataKey"}, {"Ref": "AWS::NoValue"}]}
+
+    assert resources["DataKey"]["Condition"] == "UseCustomerManagedKey"
+    assert resources["DataKey"]["Properties"]["EnableKeyRotation"] is True
+    assert resources["StorefrontTable"]["Properties"]["SSESpecification"]["KMSMasterKeyId"] == key_ref
+    for name in ("CursorSecret", "RedisUrlSecret", "Cache"):
+        properties = resources[name]["Properties"]
+        assert properties.get("KmsKeyId") == key_ref, name
+    for name in ("OrderQueue", "OrderDeadLetterQueue"):
+        assert resources[name]["Properties"]["KmsMasterKeyId"] == key_ref, name
+
+
+def test_tasks_run_read_only_with_writable_data_and_tmp_volumes():
+    resources = load("service.yaml")["Resources"]
+
+    for definition, name in (("TaskDefinition", "bff"), ("WorkerTaskDefinition", "worker")):
+        properties = resources[definition]["Properties"]
+        app = next(c for c in properties["ContainerDefinitions"] if c["Name"] == name)
+        assert app["ReadonlyRootFilesystem"] is True
+        mounts = {m["ContainerPath"]: m["SourceVolume"] for m in app["MountPoints"]}
+        assert mounts == {"/data": "data", "/tmp": "tmp"}
+        assert {v["Name"] for v in properties["Volumes"]} == {"data", "tmp"}
+        assert any(e.get("Name") == "BFF_DATA_DIR" and e.get("Value") == "/data" for e in app["Environment"])
+
+
+def test_each_task_sends_traces_to_the_collector_beside_it():
+    resources = load("service.yaml")["Resources"]
+
+    for definition, name in (("TaskDefinition", "bff"), ("WorkerTaskDefinition", "worker")):
+        containers = {c["Name"]: c for c in resources[definition]["Properties"]["ContainerDefinitions"]}
+        environment = {e["Name"]: e["Value"] for e in containers[name]["Environment"] if "Name" in e}
+        assert environment["BFF_OTEL_EXPORTER"] == "otlp"
+        assert environment["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://127.0.0.1:4318"
+        assert containers["collector"]["Image"] == {"Ref": "CollectorImageUri"}
+        assert containers[name]["DependsOn"] == [{"ContainerName": "collector", "Condition": "START"}]
+    collector = resources["TaskDefinition"]["Properties"]["ContainerDefinitions"][1]
+    config = collector["Environment"][0]["Value"]["Fn::Sub"]
+    assert "awsxray" in config and "awsemf" in config and "/metrics" in config
+
+
+def test_the_worker_service_runs_the_activity_worker_without_a_load_balancer():
+    resources = load("service.yaml")["Resources"]
+    worker = resources["WorkerService"]["Properties"]
+
+    assert worker["TaskDefinition"] == {"Ref": "WorkerTaskDefinition"}
+    assert "LoadBalancers" not in worker
+    assert worker["DeploymentConfiguration"]["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
+
+
+def test_cloudfront_caches_only_what_the_bff_marks_cacheable():
+    resources = load("edge.yaml")["Resources"]
+    policy = resources["GraphqlCachePolicy"]["Properties"]["CachePolicyConfig"]
+    behavior = resources["Distribution"]["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
+
+    # Nothing is stored without the BFF's Cache-Control; a token is part of the key (and answered no-store).
+    assert policy["DefaultTTL"] == 0 and policy["MinTTL"] == 0
+    assert "Authorization" in policy["ParametersInCacheKeyAndForwardedToOrigin"]["HeadersConfig"]["Headers"]
+    assert policy["ParametersInCacheKeyAndForwardedToOrigin"]["QueryStringsConfig"]["QueryStringBehavior"] == "all"
+    assert behavior["CachedMethods"] == ["GET", "HEAD"]
+    assert "POST" in behavior["AllowedMethods"]
+
+
+def test_waf_has_managed_rule_groups_and_a_rate_based_rule():
+    acl = load("edge.yaml")["Resources"]["WebAcl"]["Properties"]
+
+    statements = [rule["Statement"] for rule in acl["Rules"]]
+    managed = {s["ManagedRuleGroupStatement"]["Name"] for s in statements if "ManagedRuleGroupStatement" in s}
+
+    assert acl["Scope"] == "CLOUDFRONT"
+    assert {"AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"} <= managed
+    assert any(s.get("RateBasedStatement", {}).get("AggregateKeyType") == "IP" for s in statements)
+
+
+def test_failover_follows_the_primary_regions_readiness():
+    resources = load("edge.yaml")["Resources"]
+
+    check = resources["PrimaryReadiness"]["Properties"]["HealthCheckConfig"]
+    assert check["ResourcePath"] == "/readyz"
+    assert resources["PrimaryOriginRecord"]["Properties"]["Failover"] == "PRIMARY"
+    assert resources["SecondaryOriginRecord"]["Properties"]["Failover"] == "SECONDARY"
+
+
+def test_the_alarms_the_deployment_promises():
+    resources = load("observability.yaml")["Resources"]
+    alarms = {k: v["Properties"] for k, v in resources.items() if v["Type"] == "AWS::CloudWatch::Alarm"}
+
+    def metric_names(alarm: dict[str, Any]) -> set[str]:
+        if "MetricName" in alarm:
+            return {alarm["MetricName"]}
+        return {m["MetricStat"]["Metric"]["MetricName"] for m in alarm["Metrics"] if "MetricStat" in m}
+
+    watched = set().union(*(metric_names(a) for a in alarms.values()))
+    assert {
+        "HTTPCode_Target_5XX_Count",  # 5xx rate
+        "TargetResponseTime",  # p99 latency
+        "ApproximateNumberOfMessagesVisible",  # order dead letters
+        "DegradedCalls",
+        "BreakersOpened",
+        "ThrottledRequests",
+        "ReadThrottleEvents",
+        "WriteThrottleEvents",
+    } <= watched
+    assert alarms["LatencyP99Alarm"]["ExtendedStatistic"] == "p99"
+    assert sum(v["Type"] == "AWS::CloudWatch::Dashboard" for v in resources.values()) == 1
+    for alarm in alarms.values():
+        assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def test_the_log_metrics_match_what_the_app_logs():
+    import inspect
+
+    from bff import degradation
+    from bff.backends import ports
+
+    resources = load("observability.yaml")["Resources"]
+    patterns = {
+        k: v["Properties"]["FilterPattern"] for k, v in resources.items() if v["Type"] == "AWS::Logs::MetricFilter"
+    }
+
+    assert "degraded, serving its fallback" in patterns["DegradedMetricFilter"]
+    assert "degraded, serving its fallback" in inspect.getsource(degradation)
+    assert "circuit breaker open" in patterns["BreakerOpenedMetricFilter"]
+    assert "circuit breaker open" in inspect.getsource(ports)
+
+
+def test_log_groups_keep_logs_for_a_bounded_time():
+    for name in ("service.yaml",):
+        for resource in load(name)["Resources"].values():
+            if resource["Type"] == "AWS::Logs::LogGroup":
+                assert resource["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+                assert "KmsKeyId" in resource["Properties"]
+
+
+def test_cognito_has_the_admin_group_the_app_checks():
+    resources = load("services.yaml")["Resources"]
+
+    assert resources["AdminGroup"]["Properties"]["GroupName"] == "admin"
+    assert resources["WebClient"]["Properties"]["GenerateSecret"] is False
