@@ -2,11 +2,17 @@
 # Storefront BFF: build a wheel in one stage, run it from a clean venv in the next.
 #   docker build -t storefront-bff .
 #   docker run --rm -p 8000:8000 -v bff-data:/data storefront-bff
-#   docker build --build-arg PYTHON_IMAGE=python:3.11-slim-bookworm ...   (another base image)
+#   docker build --build-arg PYTHON_IMAGE=registry.example.com/mirror/python:3.11-slim ...   (a mirror's base image)
+#   docker build --build-arg BFF_EXTRAS=otlp ...   (the optional extras installed: OTLP traces, DAX's client)
+# The container runs as a non-root user and needs no write access outside /data and /tmp, so it runs with a
+# read-only root filesystem (`docker run --read-only --tmpfs /tmp -v bff-data:/data`; in ECS,
+# `readonlyRootFilesystem` with both paths on the task's volumes: infra/service.yaml).
 
 ARG PYTHON_IMAGE=python:3.11-slim
 
 FROM ${PYTHON_IMAGE} AS builder
+
+ARG BFF_EXTRAS=otlp,dax
 
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_ROOT_USER_ACTION=ignore \
@@ -25,6 +31,7 @@ COPY loaders ./loaders
 RUN --mount=type=cache,target=/var/cache/pip \
     /opt/venv/bin/pip wheel --no-deps --wheel-dir /wheels . \
     && /opt/venv/bin/pip install /wheels/*.whl \
+    && /opt/venv/bin/pip install "storefront-bff[${BFF_EXTRAS}]" \
     && /opt/venv/bin/pip check
 
 
@@ -56,7 +63,8 @@ COPY --from=builder /opt/venv /opt/venv
 
 WORKDIR /app
 USER 10001:10001
-VOLUME ["/data"]
+# The only writable paths: declared volumes keep the image's ownership (/data is bff's, /tmp everyone's).
+VOLUME ["/data", "/tmp"]
 EXPOSE 8000
 
 # No curl in slim images: the interpreter already there does the probe.
@@ -64,5 +72,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=3).status != 200)"]
 
 # `bff serve` runs uvicorn on the app factory (access logs from the app's own middleware, with request ids).
-# On first start, an empty catalog gets the demo one, unless BFF_ENV=production: `docker run` shows a store.
+# On first start, an empty catalog gets the demo one, never under BFF_ENV=production (bff/first_start.py):
+# `docker run` shows a store, a production task starts on its real, imported catalog.
 CMD ["bff", "serve", "--seed-if-empty", "--host", "0.0.0.0", "--port", "8000"]

@@ -31,12 +31,13 @@ run-aws-local: install  ## serve against local DynamoDB + Cognito (moto) and Red
 test: install  ## the whole suite
 	$(BIN)/pytest
 
-lint: install  ## ruff, mypy (strict), the architecture contracts and the schema drift check
+lint: install  ## ruff, mypy (strict), the architecture contracts, the schema drift check and cfn-lint on every template
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/bff export-schema --check
+	$(BIN)/cfn-lint infra/*.yaml infra/bot/*.yaml
 
 format: install
 	$(BIN)/ruff format .

@@ -225,3 +225,30 @@ def test_hadolint_finds_nothing():
     result = subprocess.run([hadolint, str(DOCKERFILE)], capture_output=True, text=True, check=False)
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_optional_extras_the_deployment_uses_are_installed():
+    builder = read_stages(DOCKERFILE.read_text())[0]
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+    extras = next(a.args.partition("=")[2] for a in builder.all("ARG") if a.args.startswith("BFF_EXTRAS="))
+    commands = " ".join(r.args for r in builder.all("RUN"))
+
+    # OTLP traces to the collector beside each task, DAX's client for BFF_DAX_ENDPOINT (infra/service.yaml).
+    assert set(extras.split(",")) == {"otlp", "dax"} <= set(pyproject["project"]["optional-dependencies"])
+    assert f'pip install "{pyproject["project"]["name"]}[${{BFF_EXTRAS}}]"' in commands
+
+
+def test_only_the_declared_volumes_need_writing_so_the_root_can_be_read_only():
+    runtime = read_stages(DOCKERFILE.read_text())[-1]
+    infra = (ROOT / "infra" / "service.yaml").read_text()
+
+    volumes = json.loads(" ".join(v.args for v in runtime.all("VOLUME")))
+    env = " ".join(e.args for e in runtime.all("ENV"))
+
+    assert volumes == ["/data", "/tmp"]
+    assert "PYTHONDONTWRITEBYTECODE=1" in env  # no .pyc written next to the code at run time
+    assert "chown bff:bff /data" in " ".join(r.args for r in runtime.all("RUN"))
+    assert infra.count("ReadonlyRootFilesystem: true") == 2
+    for path in volumes:
+        assert infra.count(f"ContainerPath: {path}") == 2
