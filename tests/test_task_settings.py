@@ -52,6 +52,7 @@ RESOLVED = {
     ),
     "BFF_COGNITO_USER_POOL_ID": "eu-west-1_AbCdEf123",
     "BFF_COGNITO_APP_CLIENT_IDS": '["1example23456789"]',
+    "BFF_COGNITO_REGION": "eu-central-1",
     "BFF_OPENSEARCH_URL": "https://vpc-storefront-prod-abc123.eu-west-1.es.amazonaws.com",
     "BFF_PERSONALIZE_FOR_YOU_ARN": "arn:aws:personalize:eu-west-1:123456789012:recommender/for-you",
     "BFF_PERSONALIZE_POPULAR_ARN": "arn:aws:personalize:eu-west-1:123456789012:recommender/best-sellers",
