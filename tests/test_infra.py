@@ -367,3 +367,19 @@ def test_cognito_has_the_admin_group_the_app_checks():
 
     assert resources["AdminGroup"]["Properties"]["GroupName"] == "admin"
     assert resources["WebClient"]["Properties"]["GenerateSecret"] is False
+
+
+def test_the_scheduled_reindex_runs_bff_reindex_with_the_ops_role():
+    import json
+
+    resources = load("service.yaml")["Resources"]
+    schedule = resources["ScheduledReindex"]
+    target = schedule["Properties"]["Target"]
+
+    overrides = json.loads(target["Input"]["Fn::Sub"].replace("${OpsTaskRole.Arn}", "ops-role"))
+    assert schedule["Condition"] == "HasReindexSchedule"
+    assert target["EcsParameters"]["TaskDefinitionArn"] == {"Ref": "TaskDefinition"}
+    assert overrides == {
+        "taskRoleArn": "ops-role",
+        "containerOverrides": [{"name": "bff", "command": ["bff", "reindex"]}],
+    }
