@@ -383,3 +383,20 @@ def test_the_scheduled_reindex_runs_bff_reindex_with_the_ops_role():
         "taskRoleArn": "ops-role",
         "containerOverrides": [{"name": "bff", "command": ["bff", "reindex"]}],
     }
+
+
+def test_a_rule_per_order_status_on_the_bus_the_status_topic_feeds():
+    from bff.domain.orders import OrderStatus
+
+    resources = load("orders.yaml")["Resources"]
+    rules = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Events::Rule"]
+    pipe = resources["OrderStatusPipe"]["Properties"]
+    bus = pipe["TargetParameters"]["EventBridgeEventBusParameters"]
+
+    assert sorted(s for r in rules for s in r["EventPattern"]["detail"]["status"]) == sorted(OrderStatus)
+    assert all(r["EventBusName"] == {"Ref": "OrderEventBus"} for r in rules)
+    assert all(r["EventPattern"]["source"] == [bus["Source"]] for r in rules)
+    assert all(r["EventPattern"]["detail-type"] == [bus["DetailType"]] for r in rules)
+    subscription = resources["OrderStatusSubscription"]["Properties"]
+    assert subscription["TopicArn"] == {"Ref": "OrderStatusTopic"} and subscription["RawMessageDelivery"] is True
+    assert pipe["Source"] == {"Fn::GetAtt": ["OrderStatusQueue", "Arn"]}
