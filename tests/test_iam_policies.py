@@ -306,3 +306,25 @@ def test_opensearch_calls_become_the_http_verbs_they_send() -> None:
 
     assert opensearch_actions([reader]) == {"es:ESHttpPost"}  # opensearch-py searches with a POST
     assert opensearch_actions([writer]) == {"es:ESHttpDelete"}
+
+
+def test_the_always_on_capabilities_reach_their_services_through_vpc_endpoints() -> None:
+    network, _ = decode(str(TEMPLATE.parent / "network.yaml"))
+    assert network is not None
+    endpoints = {
+        r["Properties"]["ServiceName"]["Fn::Sub"].partition("${AWS::Region}.")[2]
+        for r in network["Resources"].values()
+        if r["Type"] == "AWS::EC2::VPCEndpoint"
+    }
+    template = load_template()
+    always_on = {name for name, policy in managed_policies(template).items() if "Condition" not in policy}
+    # The IAM prefixes of the calls of the capabilities every deployment has (the optional ones, Personalize,
+    # Location, Lex and SageMaker, go through the NAT gateways; OpenSearch and DAX are in the VPC).
+    prefixes = {
+        action.split(":")[0] for name in always_on & set(CAPABILITIES) for action in CAPABILITIES[name][0]()
+    } - {"es"}
+
+    assert prefixes == {"dynamodb", "sqs", "states", "sns"}
+    assert prefixes <= endpoints
+    # What ECS itself and the collector need: the image, the logs, the secrets, traces and metrics.
+    assert {"ecr.api", "ecr.dkr", "s3", "logs", "secretsmanager", "xray", "monitoring"} <= endpoints
