@@ -64,7 +64,7 @@ def read_module(name: str, source: str) -> Module:
             func = node.func
             called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
             first = node.args[0] if node.args else None
-            # session.client("sqs", ...), or a helper opening one: _open_client("geo-places", ...)
+            # session.client("sqs", ...), or a function opening one: _open_client("geo-places", ...)
             named = isinstance(first, ast.Constant) and isinstance(first.value, str)
             if called.endswith("client") and named and first.value in botocore_services():
                 module.services.add(first.value)
