@@ -328,3 +328,31 @@ def test_the_always_on_capabilities_reach_their_services_through_vpc_endpoints()
     assert prefixes <= endpoints
     # What ECS itself and the collector need: the image, the logs, the secrets, traces and metrics.
     assert {"ecr.api", "ecr.dkr", "s3", "logs", "secretsmanager", "xray", "monitoring"} <= endpoints
+
+
+def test_the_stream_consumer_attaches_the_table_and_search_policies_and_reads_only_its_stream_and_secret() -> None:
+    stream, _ = decode(str(TEMPLATE.parent / "stream.yaml"))
+    assert stream is not None
+    role = stream["Resources"]["StreamConsumerRole"]["Properties"]
+    inline = {
+        action
+        for policy in role["Policies"]
+        for statement in every_branch(policy["PolicyDocument"]["Statement"])
+        for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
+    }
+    consumer = read_module("bff.stream_consumer", (TEMPLATE.parents[1] / "bff" / "stream_consumer.py").read_text())
+
+    assert [a.get("Fn::ImportValue", a) for a in role["ManagedPolicyArns"][:2]] == [
+        {"Fn::Sub": "${ComputeStackName}-TablePolicyArn"},
+        {"Fn::Sub": "${ComputeStackName}-SearchPolicyArn"},
+    ]
+    # Its own call (the secrets it reads at start), what Lambda reads the stream with, the data key's use.
+    assert service_actions([consumer], "secretsmanager") == {"secretsmanager:GetSecretValue"}
+    assert inline == {
+        "secretsmanager:GetSecretValue",
+        "dynamodb:DescribeStream",
+        "dynamodb:GetRecords",
+        "dynamodb:GetShardIterator",
+        "dynamodb:ListStreams",
+        "kms:Decrypt",
+    }

@@ -56,6 +56,7 @@ def test_templates_exist():
         "orders.yaml",
         "service.yaml",
         "services.yaml",
+        "stream.yaml",
     ]
 
 
@@ -400,3 +401,16 @@ def test_a_rule_per_order_status_on_the_bus_the_status_topic_feeds():
     subscription = resources["OrderStatusSubscription"]["Properties"]
     assert subscription["TopicArn"] == {"Ref": "OrderStatusTopic"} and subscription["RawMessageDelivery"] is True
     assert pipe["Source"] == {"Fn::GetAtt": ["OrderStatusQueue", "Arn"]}
+
+
+def test_the_stream_consumer_runs_the_images_consumer_on_product_and_variant_records():
+    resources = load("stream.yaml")["Resources"]
+    function = resources["StreamConsumer"]["Properties"]
+    mapping = resources["StreamMapping"]["Properties"]
+
+    assert function["ImageConfig"]["EntryPoint"] == ["python", "-m", "bff.stream_consumer"]
+    assert function["Code"]["ImageUri"] == {"Ref": "ImageUri"}
+    assert function["Environment"]["Variables"]["BFF_DATA_DIR"].startswith("/tmp/")
+    prefixes = {f["Pattern"].split('"prefix": "')[1].split('"')[0] for f in mapping["FilterCriteria"]["Filters"]}
+    assert prefixes == {"PRODUCT#", "VARIANT#"}
+    assert mapping["BisectBatchOnFunctionError"] is True

@@ -237,3 +237,39 @@ def test_the_worker_polls_the_activities_of_the_orders_stack() -> None:
     assert variables(worker, True)["BFF_ORDER_ACTIVITY_ARNS"] == {
         "Fn::ImportValue": {"Fn::Sub": "${OrdersStackName}-OrderActivityArns"}
     }
+
+
+# --- the table stream consumer (infra/stream.yaml): a Lambda function, its variables in its configuration -------
+
+
+def consumer_variables() -> dict[str, Any]:
+    """The function's variables, and the secrets its entry point reads in (BFF_SECRETS_FROM) as their ARNs."""
+    from bff.stream_consumer import SECRETS_FROM
+
+    template, errors = decode(str(TEMPLATE.parent / "stream.yaml"))
+    assert not errors and template is not None
+    found = {
+        n: branch(v, True)
+        for n, v in template["Resources"]["StreamConsumer"]["Properties"]["Environment"]["Variables"].items()
+    }
+    secrets_from = found.pop(SECRETS_FROM)["Fn::Sub"][0]
+    for name in json.loads(re.sub(r"\$\{\w+\}", "arn", secrets_from)):
+        found[name] = {"Fn::ImportValue": "the data stack's secret"}
+    return found
+
+
+def test_every_bff_variable_of_the_stream_consumer_is_a_setting() -> None:
+    unknown = {name for name in consumer_variables() if name.startswith("BFF_")} - setting_variables()
+
+    assert unknown == set()
+
+
+def test_the_stream_consumer_sets_every_setting_production_refuses_to_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    found = consumer_variables()
+
+    for problem in refused_defaults(monkeypatch):
+        named = set(re.findall(r"\bBFF_[A-Z_]+", problem)) - {"BFF_ALLOW_EMBEDDED_BACKENDS"}
+        assert named & set(found), f"the stream consumer sets none of what this needs: {problem}"
+    settings = settings_from(monkeypatch, resolved(found))
+    assert settings.is_production and settings.catalog_backend == "dynamodb" and settings.search_backend == "opensearch"
+    assert settings.cors_origins == [] and settings.data_dir.parts[:2] == ("/", "tmp")
