@@ -1,7 +1,8 @@
 """The AWS API calls the adapters in ``bff/backends/`` make, read from their source, as IAM actions.
 
 A module talks to an AWS service when it creates a client for it (``session.client("sqs", ...)``), or, for
-DynamoDB, when it sends requests through ``bff.backends.dynamodb_client`` (operations named as strings:
+DynamoDB, when it sends requests through ``bff.backends.dynamodb_client`` or is one of the table's stores
+(``bff.backends.dynamodb_config.DynamoTableStore``; operations named as strings:
 ``requests.call("Query", ...)``). Its calls are the service's operations it names: a method called or
 referenced (``client.send_message(...)``, ``_call(client, "geocode", ...)``) or an operation's name as a
 string. Operation names come from botocore's service model, the IAM prefix from its signing name
@@ -23,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 BACKENDS = Path(__file__).resolve().parents[1] / "bff" / "backends"
-DYNAMODB_REQUESTS = "bff.backends.dynamodb_client"
+# The modules DynamoDB requests go through: the requests themselves, and the base of the table's stores.
+DYNAMODB_REQUESTS = {"bff.backends.dynamodb_client", "bff.backends.dynamodb_config"}
 # A transaction's item keys and the action each one is authorised as.
 TRANSACTION_ITEMS = {
     "Put": "PutItem",
@@ -55,7 +57,7 @@ def read_module(name: str, source: str) -> Module:
             if "_client" in chain[:-1]:
                 module.opensearch.add(tuple(chain[chain.index("_client") + 1 :]))
         elif isinstance(node, ast.ImportFrom):
-            if node.module == DYNAMODB_REQUESTS or name == DYNAMODB_REQUESTS:
+            if node.module in DYNAMODB_REQUESTS or name in DYNAMODB_REQUESTS:
                 module.services.add("dynamodb")
             if node.module and node.module.startswith("opensearchpy"):
                 module.services.add("opensearch")

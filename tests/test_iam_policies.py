@@ -223,6 +223,24 @@ def test_every_aws_call_in_the_adapters_belongs_to_a_capability_policy() -> None
     assert calling - covered == set(), "an adapter calls AWS with no policy for it"
 
 
+def test_the_table_capability_reads_every_store_in_the_table() -> None:
+    found = {m.name.removeprefix("bff.backends.") for m in table_modules()}
+
+    # Catalog (listings, tree, counts, writes), carts, checkout, orders, discounts, stores, content.
+    assert {
+        "dynamodb_catalog",
+        "dynamodb_listing",
+        "dynamodb_writes",
+        "dynamodb_carts",
+        "dynamodb_checkout",
+        "dynamodb_orders",
+        "dynamodb_discounts",
+        "stores_dynamodb",
+        "dynamodb_client",
+    } <= found
+    assert "dynamodb_admin" not in found
+
+
 def test_each_task_role_attaches_its_capabilities_and_nothing_inline() -> None:
     template = load_template()
 

@@ -184,7 +184,8 @@ def test_production_starts_with_the_tasks_variables(
     settings = settings_from(monkeypatch, resolved(found))
 
     assert settings.is_production
-    assert (settings.catalog_backend, settings.carts_backend, settings.stores_store) == ("dynamodb",) * 3
+    stores = (settings.catalog_backend, settings.carts_backend, settings.stores_store, settings.content_store)
+    assert stores == ("dynamodb",) * 4
     assert settings.cache_backend == "redis" and settings.redis_url and settings.redis_url.startswith("rediss://")
     assert settings.auth_backend == "cognito" and settings.search_backend == "opensearch"
     assert settings.order_workflow_backend == "aws" and settings.notifier_backend == "sns"
@@ -212,8 +213,8 @@ def test_each_refused_default_the_template_sets_is_needed(monkeypatch: pytest.Mo
         except ValueError:
             needed.add(name)  # refused (or, for the catalog, refused as carts on another backend)
 
-    # Carts and stores follow the catalog's backend: the template names them only to leave no doubt.
-    assert named - needed <= {"BFF_CART_BACKEND", "BFF_STORES_BACKEND"}
+    # Carts, stores and content follow the catalog's backend: the template names them only to leave no doubt.
+    assert named - needed <= {"BFF_CART_BACKEND", "BFF_STORES_BACKEND", "BFF_CONTENT_BACKEND"}
     assert {"BFF_CURSOR_SECRET", "BFF_CATALOG_BACKEND", "BFF_SEARCH_BACKEND", "BFF_AUTH_BACKEND"} <= needed
     assert {"BFF_ALLOW_SANDBOX_PAYMENTS", "BFF_GRAPHIQL", "BFF_CORS_ORIGINS"} <= needed
 
