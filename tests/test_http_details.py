@@ -59,6 +59,17 @@ async def test_unknown_paths_and_methods_answer_json_errors(client: httpx.AsyncC
     assert missing_asset.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
 
 
+async def test_a_subscription_over_http_is_refused_with_where_to_send_it(client: httpx.AsyncClient) -> None:
+    document = 'subscription { orderStatusChanged(orderId: "T3JkZXI6MQ==") { status } }'
+    response = await client.post("/graphql", json={"query": document})
+
+    assert response.status_code == 200  # application/json keeps GraphQL errors at 200
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "BAD_REQUEST"
+    assert "WebSocket" in error["message"]
+    assert "data" not in response.json()
+
+
 async def test_graphql_responses_vary_on_accept(client: httpx.AsyncClient) -> None:
     ide = await client.get("/graphql", headers=HTML)
     json_get = await client.get("/graphql", params={"query": "{ __typename }"})

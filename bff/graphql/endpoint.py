@@ -272,6 +272,9 @@ class GraphQLEndpoint:
         if exchange.request.method == "GET" and operation is not OperationType.QUERY:
             message = "only queries may be sent with GET; use POST"
             raise Answered(_error(message, "METHOD_NOT_ALLOWED", 405, exchange.media_type, {"Allow": "POST"}))
+        if operation is OperationType.SUBSCRIPTION:
+            message = "subscriptions are served over WebSocket on this path (graphql-transport-ws)"
+            raise Answered(_error(message, "BAD_REQUEST", exchange.failed_status, exchange.media_type))
         exchange.cost = self.documents.cost(compiled, gql.operation_name, gql.variables)
         if exchange.cost.exceeded:  # before any resolver or cache read
             await self.charge_refusal(exchange, resolved.query)
