@@ -29,6 +29,7 @@ from bff.domain.recommendations import Intent, RecommendationRequest, Source, ke
 from bff.domain.search import FACET_CATEGORY, SearchRequest
 from bff.domain.stores import GeoPoint, NearbyQuery, is_open, next_opening
 from bff.ids import from_global_id, to_global_id
+from bff.images import image_url
 from bff.services.checkout import Checkout
 from bff.services.recommend import recommend_many
 from bff.settings import Settings
@@ -40,12 +41,13 @@ def money(m: Money | None) -> dict[str, Any] | None:
     return None if m is None else {"amount": str(m.amount), "currencyCode": m.currency_code}
 
 
-def image(i: Image | None, full: bool = True) -> dict[str, Any] | None:
+def image(i: Image | None, origin: str, full: bool = True) -> dict[str, Any] | None:
     if i is None:
         return None
+    url = image_url(i.url, origin)  # absolute on the image host, as the API answers it
     if not full:
-        return {"url": i.url, "altText": i.alt_text}
-    return {"url": i.url, "altText": i.alt_text, "width": i.width, "height": i.height}
+        return {"url": url, "altText": i.alt_text}
+    return {"url": url, "altText": i.alt_text, "width": i.width, "height": i.height}
 
 
 def price_range(low: Money | None, high: Money | None) -> dict[str, Any] | None:
@@ -55,7 +57,8 @@ def price_range(low: Money | None, high: Money | None) -> dict[str, Any] | None:
 
 
 class Floor:
-    def __init__(self, backends: Backends, cursors: CursorCodec) -> None:
+    def __init__(self, backends: Backends, cursors: CursorCodec, image_origin: str) -> None:
+        self.image_origin = image_origin
         self.catalog = backends.catalog
         self.carts = backends.carts
         self.search_port = backends.search
@@ -75,7 +78,7 @@ class Floor:
                 "id": to_global_id("Product", p.id),
                 "handle": p.handle,
                 "title": p.title,
-                "featuredImage": image(p.images[0] if p.images else None, full=full_image),
+                "featuredImage": image(p.images[0] if p.images else None, self.image_origin, full=full_image),
                 "priceRange": None if p.min_price is None else {"minVariantPrice": money(p.min_price)},
             }
             for p in (found[i] for i in shown)
@@ -114,14 +117,13 @@ class Floor:
         priced = price_cart(cart, variants)
         return {"totalQuantity": priced.total_quantity, "cost": {"totalAmount": money(priced.total)}}
 
-    @staticmethod
-    def card(p: Product) -> dict[str, Any]:
+    def card(self, p: Product) -> dict[str, Any]:
         return {
             "id": to_global_id("Product", p.id),
             "handle": p.handle,
             "title": p.title,
             "availableForSale": p.available_for_sale,
-            "featuredImage": image(p.images[0] if p.images else None),
+            "featuredImage": image(p.images[0] if p.images else None, self.image_origin),
             "priceRange": price_range(p.min_price, p.max_price),
         }
 
@@ -152,7 +154,7 @@ class Floor:
                 "tags": list(product.tags),
                 "availableForSale": product.available_for_sale,
                 "options": [{"name": o.name, "values": list(o.values)} for o in product.options],
-                "images": [image(i) for i in product.images],
+                "images": {"nodes": [image(i, self.image_origin) for i in product.images[:20]]},
                 "priceRange": price_range(product.min_price, product.max_price),
                 "compareAtPriceRange": price_range(product.min_compare_at_price, product.max_compare_at_price),
                 "variants": {"edges": [{"node": self.variant(v)} for v in variants_of[0][:100]]},
@@ -188,7 +190,7 @@ class Floor:
                     "handle": p.handle,
                     "title": p.title,
                     "availableForSale": p.available_for_sale,
-                    "featuredImage": image(p.images[0] if p.images else None, full=False),
+                    "featuredImage": image(p.images[0] if p.images else None, self.image_origin, full=False),
                     "priceRange": None if p.min_price is None else {"minVariantPrice": money(p.min_price)},
                 }
             }
@@ -272,8 +274,7 @@ class Floor:
         order = None if result.order is None else {"status": result.order.status.value}
         return {"checkoutComplete": {"order": order, "userErrors": errors}}
 
-    @staticmethod
-    def variant(v: Variant) -> dict[str, Any]:
+    def variant(self, v: Variant) -> dict[str, Any]:
         return {
             "id": to_global_id("ProductVariant", v.id),
             "sku": v.sku,
@@ -283,7 +284,7 @@ class Floor:
             "price": money(v.price),
             "compareAtPrice": money(v.compare_at_price),
             "selectedOptions": [{"name": o.name, "value": o.value} for o in v.selected_options],
-            "image": image(v.image, full=False),
+            "image": image(v.image, self.image_origin, full=False),
         }
 
 
@@ -303,7 +304,8 @@ def create_floor(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with build_backends(settings) as backends:
-            app.state.floor = Floor(backends, CursorCodec(settings.cursor_secret.get_secret_value().encode()))
+            codec = CursorCodec(settings.cursor_secret.get_secret_value().encode())
+            app.state.floor = Floor(backends, codec, settings.image_origin)
             yield
 
     def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:

@@ -24,13 +24,17 @@ class Cost:
       the first one given wins;
     - ``assumed_size``: the bound when none of them is given;
     - ``sized_fields``: when the field returns one object holding the lists (a connection holds ``edges`` and
-      ``nodes``), the child fields the bound applies to; otherwise it applies to the field's own list.
+      ``nodes``), the child fields the bound applies to; otherwise it applies to the field's own list;
+    - ``loaded_with_parent``: a connection over a list its parent already holds (a product's variants and
+      images come in the product's read): its page costs no backend call, so it counts one item, not its page
+      size, as long as its items reach no further sized list (``bff.graphql.cost``).
     """
 
     weight: int | None = None
     size_arguments: tuple[str, ...] = SIZE_ARGUMENTS
     assumed_size: int | None = None
     sized_fields: tuple[str, ...] = ()
+    loaded_with_parent: bool = False
 
 
 def cost(
@@ -42,3 +46,8 @@ def cost(
 ) -> dict[str, Cost]:
     """The ``metadata`` argument of ``strawberry.field`` that declares a field's cost rule."""
     return {"cost": Cost(weight, size_arguments, assumed_size, sized_fields)}
+
+
+def loaded_with_parent() -> dict[str, Cost]:
+    """The ``metadata`` of a connection over a list its parent already holds (see ``Cost``)."""
+    return {"cost": Cost(sized_fields=("edges", "nodes"), loaded_with_parent=True)}

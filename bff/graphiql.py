@@ -53,8 +53,10 @@ EXAMPLES: list[tuple[str, str, str]] = [
     vendor
     productType
     tags
-    images { url altText width height }
-    options { name values }
+    descriptionHtml
+    seo { title description }
+    images(first: 20) { nodes { id url altText width height } }
+    options { id name optionValues { id name } values }
     priceRange { minVariantPrice { amount currencyCode } maxVariantPrice { amount currencyCode } }
     category { title breadcrumbs { title handle } }
     variants(first: 20) {

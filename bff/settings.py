@@ -191,6 +191,11 @@ class Settings(BaseSettings):
     # Development and benchmarks only: every recommender call first waits this long (a slow recommender).
     recommender_delay_seconds: float = Field(0.0, ge=0, le=10)
 
+    # Where relative image URLs (the app's own `/images/...`) are served from: image URLs in responses are
+    # absolute on this one host (storefront frameworks allow-list image hosts). None: http://{host}:{port}.
+    # Set it to the CDN in front of the app; see docs/shopify-compatibility.md for the transform parameters.
+    image_base_url: str | None = None
+
     # HTTP
     cors_origins: list[str] = ["http://localhost:3000", "http://127.0.0.1:3000"]
     graphiql: bool = True
@@ -408,6 +413,11 @@ class Settings(BaseSettings):
             return self.cognito_issuer
         region = self.cognito_region or self.aws_region
         return f"https://cognito-idp.{region}.amazonaws.com/{self.cognito_user_pool_id}"
+
+    @property
+    def image_origin(self) -> str:
+        """Scheme and host (no trailing slash) that relative image URLs are made absolute on."""
+        return (self.image_base_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def auth_jwks_url(self) -> str:

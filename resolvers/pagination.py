@@ -25,9 +25,10 @@ class ConnectionArgs:
     before: str | None = None
 
 
-def page_request(ctx: Context, args: ConnectionArgs, listing: str) -> PageRequest:
-    """Validate ``first/after/last/before`` against the page-size cap and decode the cursor."""
-    cap = ctx.settings.max_page_size
+def page_request(ctx: Context, args: ConnectionArgs, listing: str, cap: int | None = None) -> PageRequest:
+    """Validate ``first/after/last/before`` against the page-size cap (``cap``, else the setting) and decode
+    the cursor."""
+    cap = cap or ctx.settings.max_page_size
     if args.first is not None and args.last is not None:
         raise BadUserInput("pass either `first` or `last`, not both", field="first")
     backward = args.last is not None
@@ -77,9 +78,11 @@ def edges_and_page_info(
     return edges, info
 
 
-def slice_list(ctx: Context, items: list[T], keys: list[str], args: ConnectionArgs, listing: str) -> Page[T]:
+def slice_list(
+    ctx: Context, items: list[T], keys: list[str], args: ConnectionArgs, listing: str, cap: int | None = None
+) -> Page[T]:
     """Keyset paging over a list already in memory (a product's variants): same cursors, same rules."""
-    request = page_request(ctx, args, listing)
+    request = page_request(ctx, args, listing, cap)
     positions = [(index, key) for index, key in enumerate(keys)]
     start, stop = 0, len(items)
     if request.after is not None:

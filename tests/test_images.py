@@ -16,7 +16,7 @@ from tests.conftest import app_client, gql, make_settings
 IMAGES = """{
   products(first: 60) { nodes {
     featuredImage { url width height }
-    images { url width height }
+    images(first: 20) { nodes { url width height } }
     variants(first: 5) { nodes { image { url width height } } }
     category { image { url width height } }
   } }

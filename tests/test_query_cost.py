@@ -35,14 +35,15 @@ def test_shopify_rules() -> None:
     assert requested("{ products(first: 10) { edges { node { title } } } }") == 2 + 10 * 1
     # Nested connections multiply; a pageInfo object counts once; totalCount (a scalar) is free.
     nested = (
-        "{ products(first: 10) { totalCount pageInfo { hasNextPage } nodes { variants(first: 5) { nodes { id } } } } }"
+        "{ products(first: 10) { totalCount pageInfo { hasNextPage } "
+        "nodes { category { products(first: 5) { nodes { id } } } } } }"
     )
-    assert requested(nested) == 2 + 1 + 10 * (1 + 2 + 5 * 1)
+    assert requested(nested) == 2 + 1 + 10 * (1 + 1 + 2 + 5 * 1)
     # No page size: the default page size; `last` counts like `first`.
     assert requested("{ products { nodes { id } } }") == 2 + Settings().default_page_size
     assert requested("{ products(last: 3) { nodes { id } } }") == 2 + 3
     # A list of objects with no declared bound counts DEFAULT_LIST_SIZE items; a scalar list is free.
-    assert requested('{ product(handle: "x") { tags images { url } } }') == 1 + DEFAULT_LIST_SIZE
+    assert requested('{ product(handle: "x") { tags options { name } } }') == 1 + DEFAULT_LIST_SIZE
     # A list sized by the ids it is given.
     assert requested('{ nodes(ids: ["a", "b", "c"]) { id } }') == 3
 
@@ -107,11 +108,11 @@ async def test_every_response_reports_its_cost(client: httpx.AsyncClient) -> Non
 
 
 async def test_over_the_maximum_is_refused_before_anything_runs(client: httpx.AsyncClient) -> None:
-    query = "query($n: Int) { products(first: $n) { nodes { variants(first: 100) { nodes { id } } } } }"
+    query = "query($n: Int) { products(first: $n) { nodes { category { products(first: 100) { nodes { id } } } } } }"
     body = await gql(client, query, n=100)
     assert error_codes(body) == ["MAX_COST_EXCEEDED"]
     assert "data" not in body and "backendCalls" not in body["extensions"]  # no resolver ran
-    assert body["extensions"]["cost"]["requestedQueryCost"] == 2 + 100 * (1 + 2 + 100)
+    assert body["extensions"]["cost"]["requestedQueryCost"] == 2 + 100 * (1 + 1 + 2 + 100)
     assert body["extensions"]["cost"]["actualQueryCost"] == 0
     cheap = await gql(client, query, n=2)  # the same document with fewer items is fine
     assert "errors" not in cheap

@@ -23,7 +23,7 @@ DOCUMENT = f"""query ProductPage($handle: String!) {{
     tags
     availableForSale
     options {{ name values }}
-    images {{ url altText width height }}
+    images(first: 20) {{ nodes {{ url altText width height }} }}
     priceRange {{ minVariantPrice {MONEY} maxVariantPrice {MONEY} }}
     compareAtPriceRange {{ minVariantPrice {MONEY} maxVariantPrice {MONEY} }}
     variants(first: 100) {{

@@ -18,7 +18,7 @@ in the document's size however its fragments fan out.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from graphql import (
@@ -106,6 +106,8 @@ class CostModel:
         definition = (field.extensions or {}).get("strawberry-definition")
         declared = (getattr(definition, "metadata", None) or {}).get("cost")
         if isinstance(declared, Cost):
+            if declared.loaded_with_parent:  # a connection, with the connection's defaults
+                return replace(declared, weight=CONNECTION_COST, assumed_size=self.default_page_size)
             return declared
         named = get_named_type(field.type)
         if is_leaf_type(named):
@@ -136,9 +138,12 @@ class Evaluation:
             for d in op.variable_definitions or ()
         }
         self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-        self._memo: dict[tuple[str, int | None], int] = {}
+        self._memo: dict[tuple[str, int | None], tuple[int, int]] = {}
         self._open: set[str] = set()
         self.visits = 0
+        # Sized lists (connections, lists with a size argument) evaluated so far: tells whether the items of
+        # a connection loaded with its parent reach any further list.
+        self.sized_lists = 0
 
     def operation(self, operation: OperationDefinitionNode) -> int:
         root = self.model.schema.get_root_type(operation.operation)
@@ -168,7 +173,8 @@ class Evaluation:
         key = (name, sized.size if sized else None)
         known = self._memo.get(key)
         if known is not None:
-            return known
+            self.sized_lists += known[1]
+            return known[0]
         fragment = self.fragments.get(name)
         if fragment is None or name in self._open:
             return 0
@@ -176,7 +182,9 @@ class Evaluation:
         if parent is None:
             return 0
         self._open.add(name)
-        value = self._memo[key] = self._selection_set(fragment.selection_set, parent, sized)
+        before = self.sized_lists
+        value = self._selection_set(fragment.selection_set, parent, sized)
+        self._memo[key] = (value, self.sized_lists - before)
         self._open.discard(name)
         return value
 
@@ -190,8 +198,13 @@ class Evaluation:
         rule = self.model.rule(parent, name)
         named = get_named_type(field.type)
         weight = rule.weight if rule.weight is not None else (0 if is_leaf_type(named) else 1)
+        given = {a.name.value for a in node.arguments or ()}
+        if rule.sized_fields or (_is_list(field.type) and not given.isdisjoint(rule.size_arguments)):
+            self.sized_lists += 1
         if node.selection_set is None or is_leaf_type(named):
             inner = 0
+        elif rule.loaded_with_parent and (flat := self._one_item(node.selection_set, named, rule)) is not None:
+            inner = flat
         else:
             inner_sized = None
             if rule.sized_fields:
@@ -202,6 +215,13 @@ class Evaluation:
         if rule.sized_fields or not _is_list(field.type):
             return weight + inner
         return self._size(node, field, rule) * (weight + inner)
+
+    def _one_item(self, selection_set: SelectionSetNode, named: GraphQLNamedType, rule: Cost) -> int | None:
+        """A connection loaded with its parent, costed as one item: None when its items reach another sized
+        list (``variants { product { images(first: 20) } }``), which then counts its full page size."""
+        before = self.sized_lists
+        one = self._selection_set(selection_set, named, _Sized(rule.sized_fields, 1))
+        return one if self.sized_lists == before else None
 
     def _size(self, node: FieldNode, field: GraphQLField, rule: Cost) -> int:
         given = {a.name.value: a.value for a in node.arguments or ()}

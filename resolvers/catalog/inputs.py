@@ -21,6 +21,15 @@ class ProductSortKeys(enum.Enum):
     CREATED_AT = strawberry.enum_value(ProductSortKey.CREATED_AT, description="Oldest first.")
     UPDATED_AT = strawberry.enum_value(ProductSortKey.UPDATED_AT, description="Least recently changed first.")
     BEST_SELLING = strawberry.enum_value(ProductSortKey.BEST_SELLING, description="Best sellers first.")
+    RELEVANCE = strawberry.enum_value(
+        "RELEVANCE",
+        description=("Best match first with a `query`; best sellers first without one. (Shopify Storefront API)"),
+    )
+
+
+def store_sort(sort_key: ProductSortKeys) -> ProductSortKey:
+    """The catalog's order for a sort key (RELEVANCE, which needs a query, lists best sellers first)."""
+    return ProductSortKey.BEST_SELLING if sort_key is ProductSortKeys.RELEVANCE else ProductSortKey[sort_key.name]
 
 
 @strawberry.input(description="Inclusive price bounds on a product's lowest variant price.")

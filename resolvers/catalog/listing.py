@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bff.context import Context
-from bff.domain.catalog import Page, ProductSortKey
+from bff.domain.catalog import Page
 from resolvers.catalog.connections import ProductConnection
-from resolvers.catalog.inputs import ProductFilter, ProductSortKeys, listing_name, product_query
+from resolvers.catalog.inputs import ProductFilter, ProductSortKeys, listing_name, product_query, store_sort
 from resolvers.connection import Connection
 from resolvers.pagination import ConnectionArgs, edges_and_page_info, page_request
 
@@ -19,7 +19,7 @@ async def product_connection(
     category_id: str | None = None,
     rerank: bool = False,
 ) -> ProductConnection:
-    sort = ProductSortKey[sort_key.name]
+    sort = store_sort(sort_key)
     listing = listing_name(sort, reverse)
     query = product_query(filter, category_id)
     request = page_request(ctx, args, listing)

@@ -12,6 +12,7 @@ from bff.ids import from_global_id
 from resolvers.catalog.connections import CategoryConnection, ProductConnection
 from resolvers.catalog.inputs import FilterArg, ProductSortKeys, ReverseArg
 from resolvers.catalog.listing import product_connection
+from resolvers.catalog.query_listing import query_connection
 from resolvers.catalog.types import Category, Product
 from resolvers.connection import Connection
 from resolvers.pagination import After, Before, ConnectionArgs, First, Last, edges_and_page_info, page_request
@@ -39,7 +40,12 @@ class CatalogQuery:
             return await loaders.product_by_id.load(key)  # type: ignore[return-value]
         return await loaders.product_by_handle.load(handle or "")  # type: ignore[return-value]
 
-    @strawberry.field(description="A page of products, filtered and sorted.")
+    @strawberry.field(
+        description=(
+            "A page of products, filtered and sorted; with `query`, the products matching Shopify's search "
+            "syntax (docs/shopify-compatibility.md), best match first. (Shopify Storefront API)"
+        )
+    )
     async def products(
         self,
         info: Info,
@@ -52,8 +58,20 @@ class CatalogQuery:
             ProductSortKeys.ID
         ),
         reverse: ReverseArg = False,
+        query: Annotated[
+            str | None,
+            strawberry.argument(
+                description=(
+                    "Shopify's search syntax: words, `title:`, `tag:`, `product_type:`, `vendor:`, "
+                    '`available_for_sale:`, `variants.price:<50`, AND/OR and parentheses (e.g. `"linen" '
+                    "tag:sale variants.price:<100`); a syntax error is `BAD_USER_INPUT`."
+                )
+            ),
+        ] = None,
     ) -> ProductConnection:
         args = ConnectionArgs(first, after, last, before)
+        if query is not None:
+            return await query_connection(info.context, query, args, filter, sort_key, reverse)
         return await product_connection(info.context, args, filter, sort_key, reverse)
 
     @strawberry.field(description="One category by id or handle; null when there is none.")

@@ -9,7 +9,7 @@ import strawberry
 
 from bff.context import Info
 from bff.domain import catalog as domain
-from bff.field_cost import cost
+from bff.field_cost import cost, loaded_with_parent
 from bff.ids import to_global_id
 from resolvers.catalog.connections import ProductConnection, ProductVariantConnection
 from resolvers.catalog.facets import Filter
@@ -21,6 +21,19 @@ from resolvers.catalog.inputs import (
     SelectedOptionInput,
 )
 from resolvers.catalog.listing import product_connection
+from resolvers.catalog.product_parts import (
+    MAX_PRODUCT_PAGE,
+    SEO,
+    ImageConnection,
+    ImageSortArg,
+    ProductImageSortKeys,
+    ProductOption,
+    description_html,
+    image_connection,
+    matching_variant,
+    options,
+    seo,
+)
 from resolvers.catalog.store_availability import Near, PickupFirst, StoreAvailability, store_availability
 from resolvers.common import Image, Money, Node, accepts_instances
 from resolvers.connection import Connection, known_count
@@ -35,13 +48,17 @@ from resolvers.pagination import (
     slice_list,
 )
 
-
-@strawberry.type(description="A product option and the values it offers, e.g. `Size`: `S`, `M`, `L`.")
-class ProductOption:
-    name: str = strawberry.field(description="Option name.")
-    values: list[str] = strawberry.field(description="Values in display order.")
-
-    is_type_of = accepts_instances(domain.ProductOption)
+# A product's variants and images come with the product (one batched read for a whole page of products).
+LOADED_WITH_PRODUCT = loaded_with_parent()
+SelectedOptionsArg = Annotated[
+    list[SelectedOptionInput], strawberry.argument(description="One value for each of the product's options.")
+]
+IgnoreUnknownArg = Annotated[
+    bool, strawberry.argument(description="Leave out options the product does not have before matching.")
+]
+CaseInsensitiveArg = Annotated[
+    bool, strawberry.argument(description="Accepted for compatibility: names and values always match ignoring case.")
+]
 
 
 @strawberry.type(description="The value a variant has for one option.")
@@ -104,11 +121,48 @@ class Product(Node):
     vendor: str = strawberry.field(description="Brand or maker.")
     product_type: str = strawberry.field(description="Kind of product, e.g. `Shirt`.")
     tags: list[str] = strawberry.field(description="Merchandising tags.")
-    options: list[ProductOption] = strawberry.field(description="Options shoppers choose between.")
-    images: list[Image] = strawberry.field(description="Images in display order.")
     available_for_sale: bool = strawberry.field(description="Whether any variant can be bought now.")
     created_at: datetime = strawberry.field(description="When the product was added to the catalog.")
     updated_at: datetime = strawberry.field(description="When the product last changed.")
+
+    @strawberry.field(description="The description as sanitized HTML. (Shopify Storefront API)")
+    @staticmethod
+    def description_html(root: strawberry.Parent[domain.Product]) -> str:
+        return description_html(root.description)
+
+    @strawberry.field(description="Title and description for search engines. (Shopify Storefront API)")
+    @staticmethod
+    def seo(root: strawberry.Parent[domain.Product]) -> SEO:
+        return seo(root)
+
+    @strawberry.field(description="Options shoppers choose between, with ids. (Shopify Storefront API)")
+    @staticmethod
+    def options(
+        root: strawberry.Parent[domain.Product],
+        first: Annotated[int | None, strawberry.argument(description="At most this many options.")] = None,
+    ) -> list[ProductOption]:
+        found = options(root)
+        return found if first is None else found[: max(first, 0)]
+
+    @strawberry.field(
+        description=(
+            "Images in display order, a page at a time (up to 250 a page); the first is `featuredImage`. "
+            "(Shopify Storefront API)"
+        ),
+        metadata=LOADED_WITH_PRODUCT,
+    )
+    @staticmethod
+    def images(
+        root: strawberry.Parent[domain.Product],
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        sort_key: ImageSortArg = ProductImageSortKeys.POSITION,
+        reverse: ReverseArg = False,
+    ) -> ImageConnection:
+        return image_connection(info.context, root, ConnectionArgs(first, after, last, before), sort_key, reverse)
 
     @strawberry.field(description="Globally unique, opaque id of the product.")  # type: ignore[misc]
     @staticmethod
@@ -155,7 +209,10 @@ class Product(Node):
         variants = await info.context.loaders.variants_by_product.load(root.id)
         return sum(v.quantity_available for v in variants)
 
-    @strawberry.field(description="The product's variants (at most the page-size cap per page).")
+    @strawberry.field(
+        description="The product's variants, a page at a time (up to 250 a page). (Shopify Storefront API)",
+        metadata=LOADED_WITH_PRODUCT,
+    )
     @staticmethod
     async def variants(
         root: strawberry.Parent[domain.Product],
@@ -169,24 +226,50 @@ class Product(Node):
         variants = await ctx.loaders.variants_by_product.load(root.id)
         listing = f"variants:{root.id}"
         args = ConnectionArgs(first, after, last, before)
-        page = slice_list(ctx, variants, [v.id for v in variants], args, listing)
-        edges, page_info = edges_and_page_info(ctx, page, page_request(ctx, args, listing), listing)
+        page = slice_list(ctx, variants, [v.id for v in variants], args, listing, MAX_PRODUCT_PAGE)
+        request = page_request(ctx, args, listing, MAX_PRODUCT_PAGE)
+        edges, page_info = edges_and_page_info(ctx, page, request, listing)
         return Connection(edges=edges, page_info=page_info, count=known_count(len(variants)))  # type: ignore[arg-type]
 
-    @strawberry.field(description="The variant with exactly these option values, or null.")
+    @strawberry.field(
+        description=(
+            "The variant with exactly these option values (matched case-insensitively), or null. "
+            "(Shopify Storefront API)"
+        )
+    )
     @staticmethod
     async def variant_by_selected_options(
         root: strawberry.Parent[domain.Product],
         info: Info,
-        selected_options: Annotated[
-            list[SelectedOptionInput], strawberry.argument(description="One value for each of the product's options.")
-        ],
+        selected_options: SelectedOptionsArg,
+        ignore_unknown_options: IgnoreUnknownArg = False,
+        case_insensitive_match: CaseInsensitiveArg = False,
     ) -> ProductVariant | None:
-        wanted = {(o.name.casefold(), o.value.casefold()) for o in selected_options}
-        for variant in await info.context.loaders.variants_by_product.load(root.id):
-            if {(o.name.casefold(), o.value.casefold()) for o in variant.selected_options} == wanted:
-                return variant  # type: ignore[return-value]
-        return None
+        variants = await info.context.loaders.variants_by_product.load(root.id)
+        return matching_variant(root, variants, selected_options, ignore_unknown_options)  # type: ignore[return-value]
+
+    @strawberry.field(
+        description=(
+            "The variant with these option values when there is one, else the first variant for sale, else the "
+            "first variant. (Shopify Storefront API)"
+        )
+    )
+    @staticmethod
+    async def selected_or_first_available_variant(
+        root: strawberry.Parent[domain.Product],
+        info: Info,
+        selected_options: Annotated[
+            list[SelectedOptionInput] | None, strawberry.argument(description="The shopper's choices so far.")
+        ] = None,
+        ignore_unknown_options: IgnoreUnknownArg = False,
+        case_insensitive_match: CaseInsensitiveArg = False,
+    ) -> ProductVariant | None:
+        variants = await info.context.loaders.variants_by_product.load(root.id)
+        chosen = (
+            matching_variant(root, variants, selected_options, ignore_unknown_options) if selected_options else None
+        )
+        available = next((v for v in variants if v.available_for_sale), None)
+        return chosen or available or (variants[0] if variants else None)  # type: ignore[return-value]
 
     is_type_of = accepts_instances(domain.Product)
 

@@ -29,7 +29,13 @@ from bff.errors import BadUserInput
 from bff.field_cost import cost
 from bff.ids import from_global_id
 from bff.ownership import check_cart_owner, is_capability_id
-from resolvers.recommendations.types import RecommendationIntent, Recommendations, RecommendationSource
+from resolvers.recommendations.types import (
+    ProductRecommendationIntent,
+    ProductRef,
+    RecommendationIntent,
+    Recommendations,
+    RecommendationSource,
+)
 
 DEFAULT_FIRST = 8
 FirstArg = Annotated[int, strawberry.argument(description=f"How many products (1-{MAX_RECOMMENDATIONS}).")]
@@ -45,6 +51,9 @@ CartArg = Annotated[
 ]
 IntentArg = Annotated[RecommendationIntent, strawberry.argument(description="What the list is for.")]
 COST = cost(assumed_size=DEFAULT_FIRST, sized_fields=("items",))
+# Shopify answers at most 10 products for `productRecommendations`.
+SHOPIFY_RECOMMENDATIONS = 10
+SHOPIFY_INTENTS = {"RELATED": "RELATED", "COMPLEMENTARY": "FREQUENTLY_BOUGHT_TOGETHER"}
 
 
 def _check(first: int, session_id: str | None) -> None:
@@ -116,8 +125,49 @@ async def recommendation_list(
     )
 
 
+async def _anchor(ctx: Context, product_id: strawberry.ID | None, product_handle: str | None) -> domain.Product | None:
+    if (product_id is None) == (product_handle is None):
+        raise BadUserInput("pass exactly one of `productId` or `productHandle`", field="productId")
+    if product_id is not None:
+        _, key = from_global_id(product_id, "Product", field="productId")
+        return await ctx.loaders.product_by_id.load(key)
+    if len(product_handle or "") > 255:
+        raise BadUserInput("`productHandle` is longer than 255 characters", field="productHandle")
+    return await ctx.loaders.product_by_handle.load(product_handle or "")
+
+
 @strawberry.type
-class RecommendationsQuery:
+class ShopifyRecommendationsQuery:
+    @strawberry.field(
+        description=(
+            "Up to 10 products related to or going with a product, from the recommender (a fallback serves when "
+            "it is slow or down, named in `extensions.warnings`); null when there is no such product. "
+            "(Shopify Storefront API)"
+        ),
+        metadata=cost(assumed_size=SHOPIFY_RECOMMENDATIONS),
+    )
+    async def product_recommendations(
+        self,
+        info: Info,
+        product_id: Annotated[strawberry.ID | None, strawberry.argument(description="The product's id.")] = None,
+        product_handle: Annotated[
+            str | None, strawberry.argument(description="The product's handle (instead of `productId`).")
+        ] = None,
+        intent: Annotated[
+            ProductRecommendationIntent, strawberry.argument(description="Related or complementary products.")
+        ] = ProductRecommendationIntent.RELATED,
+    ) -> list[ProductRef] | None:
+        ctx = info.context
+        product = await _anchor(ctx, product_id, product_handle)
+        if product is None:
+            return None
+        wanted = RecommendationIntent[SHOPIFY_INTENTS[intent.name]]
+        found = await recommendation_list(ctx, wanted, SHOPIFY_RECOMMENDATIONS, product, None)
+        return found.items
+
+
+@strawberry.type
+class RecommendationsQuery(ShopifyRecommendationsQuery):
     @strawberry.field(
         description=(
             "Products recommended for an intent. When the recommender is slow or down, a fallback serves "

@@ -22,6 +22,16 @@ else:
 ProductRef = Annotated["Product", strawberry.lazy("resolvers.catalog.types")]
 
 
+@strawberry.enum(description="What `productRecommendations` suggests. (Shopify Storefront API)")
+class ProductRecommendationIntent(enum.Enum):
+    RELATED = strawberry.enum_value(
+        Intent.RELATED, description="Products like this one: seen and bought by the same shoppers."
+    )
+    COMPLEMENTARY = strawberry.enum_value(
+        Intent.FREQUENTLY_BOUGHT_TOGETHER, description="Products that go with this one: bought in the same basket."
+    )
+
+
 @strawberry.enum(description="What a recommendation list is for.")
 class RecommendationIntent(enum.Enum):
     FOR_YOU = strawberry.enum_value(
