@@ -219,7 +219,15 @@ async def test_the_operations_answer_on_the_aws_adapters(
     for _ in range(3):
         stub.add_response("get_recommendations", {"itemList": [{"itemId": k} for k in keys[:12]]})
     searches_before = len(opensearch[1].sent("POST", "/_search"))
-    await run_suite(http, aws_settings)
+    answers = await run_suite(http, aws_settings)
+    calls = answers["get_products"]["extensions"]["backendCalls"]
+    # The grid of 100 products: the listing's ids, one batch of products, one of variants (the shared cache's
+    # reads and writes beside them), never a call per product.
+    assert {k: v for k, v in calls.items() if k.startswith("catalog.")} == {
+        "catalog.list_product_ids": 1,
+        "catalog.get_products": 1,
+        "catalog.get_variants_by_product": 1,
+    }
     stub.assert_no_pending_responses()
     # The query string ran as one search on the cluster.
     assert len(opensearch[1].sent("POST", "/_search")) == searches_before + 1
