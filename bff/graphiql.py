@@ -112,6 +112,26 @@ fragment ForYou on Query {
         "{}",
     ),
     (
+        "Products by query string (Shopify's search syntax)",
+        """# Words, title:, tag:, product_type:, vendor:, available_for_sale: and variants.price:<50, with AND, OR
+# and parentheses (docs/shopify-compatibility.md); a syntax error is BAD_USER_INPUT.
+query ProductsByQuery($query: String!, $handle: String!) {
+  products(query: $query, first: 12, sortKey: RELEVANCE) {
+    nodes {
+      title
+      handle
+      vendor
+      tags
+      featuredImage { url(transform: { maxWidth: 320, maxHeight: 320, crop: CENTER }) altText }
+      priceRange { minVariantPrice { amount currencyCode } }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+  productRecommendations(productHandle: $handle, intent: COMPLEMENTARY) { title handle }
+}""",
+        '{"query": "boots available_for_sale:true variants.price:<150", "handle": "$product"}',
+    ),
+    (
         "Category page: filters and pages",
         """query CategoryPage($handle: String!, $after: String) {
   category(handle: $handle) {

@@ -10,6 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bff.domain.catalog import ProductQuery
 from bff.domain.search_syntax import SearchSyntaxError, parse, translate
@@ -60,6 +62,8 @@ def test_the_search_syntax_becomes_words_and_filters(query: str, text: str | Non
         ("tag:a OR vendor:b", "different fields"),
         ("sku:ABC", "not a supported field"),
         ("variants.price:<cheap", "takes an amount"),
+        ("variants.price:<1e999999", "between 0 and"),
+        ("variants.price:>NaN", "between 0 and"),
         ("variants.price:<10 variants.price:>20", "leave no price"),
         ("available_for_sale:maybe", "true or false"),
         ("x" * 201, "longer than 200"),
@@ -295,3 +299,24 @@ async def test_product_recommendations_by_id_or_handle_for_both_intents(client: 
     assert missing["data"]["productRecommendations"] is None and "errors" not in missing
     both = await gql(client, RECOMMENDED, id=product["id"], handle=product["handle"])
     assert error_codes(both) == ["BAD_USER_INPUT"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from(list("abcXYZ019 ():\"'<>=-.*_ORANDNOT\t")), max_size=60)
+    | st.lists(
+        st.sampled_from(["tag:", "vendor:", "variants.price:", "<", ">=", "(", ")", "OR", "AND", "NOT", "-", '"x y"']),
+        max_size=12,
+    ).map(" ".join)
+)
+def test_any_text_parses_or_is_refused_with_a_reason(query: str) -> None:
+    # Only SearchSyntaxError may escape (a BAD_USER_INPUT with its message), never another exception.
+    try:
+        translation = translate(parse(query))
+    except SearchSyntaxError as error:
+        refused = str(error)
+        translation = None
+    if translation is None:
+        assert refused
+    else:
+        assert translation.text is None or 0 < len(translation.text) <= len(query)

@@ -23,6 +23,7 @@ from bff.domain.catalog import ProductQuery
 
 MAX_QUERY_CHARS = 200
 MAX_VALUES = 50
+MAX_AMOUNT = Decimal(10) ** 12
 FIELDS = ("title", "tag", "product_type", "vendor", "available_for_sale", "variants.price")
 COMPARATORS = ("<", "<=", ">", ">=")
 
@@ -213,6 +214,6 @@ def _amount(term: Term) -> Decimal:
         amount = Decimal(term.value)
     except InvalidOperation:
         raise SearchSyntaxError("`variants.price:` takes an amount, e.g. variants.price:<50") from None
-    if not amount.is_finite() or amount < 0:
-        raise SearchSyntaxError("`variants.price:` takes a non-negative amount")
-    return amount
+    if not amount.is_finite() or not 0 <= amount <= MAX_AMOUNT:
+        raise SearchSyntaxError(f"`variants.price:` takes an amount between 0 and {MAX_AMOUNT}")
+    return amount.quantize(Decimal("0.0001"))
