@@ -17,9 +17,10 @@ import strawberry
 
 from bff.context import Context
 from bff.domain import catalog as domain
+from bff.field_cost import loaded_with_parent
 from bff.ids import to_global_id
 from resolvers.catalog.inputs import SelectedOptionInput
-from resolvers.common import SEO, Image, image_id
+from resolvers.common import SEO, Image, Money, accepts_instances, image_id
 from resolvers.connection import Connection, known_count
 from resolvers.pagination import ConnectionArgs, edges_and_page_info, page_request, slice_list
 
@@ -35,6 +36,32 @@ _MARKUP = re.compile(r"</?[A-Za-z][^>]*>")
 _PARAGRAPHS = re.compile(r"\n\s*\n")
 
 ImageConnection = Connection[Image]
+
+# A product's variants and images come with the product (one batched read for a whole page of products).
+LOADED_WITH_PRODUCT = loaded_with_parent()
+SelectedOptionsArg = Annotated[
+    list[SelectedOptionInput], strawberry.argument(description="One value for each of the product's options.")
+]
+IgnoreUnknownArg = Annotated[
+    bool, strawberry.argument(description="Leave out options the product does not have before matching.")
+]
+CaseInsensitiveArg = Annotated[
+    bool, strawberry.argument(description="Accepted for compatibility: names and values always match ignoring case.")
+]
+
+
+@strawberry.type(description="The value a variant has for one option.")
+class SelectedOption:
+    name: str = strawberry.field(description="Option name.")
+    value: str = strawberry.field(description="Option value.")
+
+    is_type_of = accepts_instances(domain.SelectedOption)
+
+
+@strawberry.type(description="Lowest and highest price over a product's variants.")
+class ProductPriceRange:
+    min_variant_price: Money = strawberry.field(description="Lowest variant price.")
+    max_variant_price: Money = strawberry.field(description="Highest variant price.")
 
 
 @strawberry.type(description="One value a product option offers. (Shopify Storefront API)")

@@ -9,7 +9,7 @@ import strawberry
 
 from bff.context import Info
 from bff.domain import catalog as domain
-from bff.field_cost import cost, loaded_with_parent
+from bff.field_cost import cost
 from bff.ids import to_global_id
 from resolvers.catalog.connections import ProductConnection, ProductVariantConnection
 from resolvers.catalog.facets import Filter
@@ -22,12 +22,18 @@ from resolvers.catalog.inputs import (
 )
 from resolvers.catalog.listing import product_connection
 from resolvers.catalog.product_parts import (
+    LOADED_WITH_PRODUCT,
     MAX_PRODUCT_PAGE,
     SEO,
+    CaseInsensitiveArg,
+    IgnoreUnknownArg,
     ImageConnection,
     ImageSortArg,
     ProductImageSortKeys,
     ProductOption,
+    ProductPriceRange,
+    SelectedOption,
+    SelectedOptionsArg,
     description_html,
     image_connection,
     matching_variant,
@@ -47,32 +53,6 @@ from resolvers.pagination import (
     page_request,
     slice_list,
 )
-
-# A product's variants and images come with the product (one batched read for a whole page of products).
-LOADED_WITH_PRODUCT = loaded_with_parent()
-SelectedOptionsArg = Annotated[
-    list[SelectedOptionInput], strawberry.argument(description="One value for each of the product's options.")
-]
-IgnoreUnknownArg = Annotated[
-    bool, strawberry.argument(description="Leave out options the product does not have before matching.")
-]
-CaseInsensitiveArg = Annotated[
-    bool, strawberry.argument(description="Accepted for compatibility: names and values always match ignoring case.")
-]
-
-
-@strawberry.type(description="The value a variant has for one option.")
-class SelectedOption:
-    name: str = strawberry.field(description="Option name.")
-    value: str = strawberry.field(description="Option value.")
-
-    is_type_of = accepts_instances(domain.SelectedOption)
-
-
-@strawberry.type(description="Lowest and highest price over a product's variants.")
-class ProductPriceRange:
-    min_variant_price: Money = strawberry.field(description="Lowest variant price.")
-    max_variant_price: Money = strawberry.field(description="Highest variant price.")
 
 
 @strawberry.type(description="A purchasable version of a product: one combination of its options.")
