@@ -122,6 +122,10 @@ def check(name: str, data: dict[str, Any], product: dict[str, Any], origin: str)
         chosen = data["product"]["selectedVariant"]
         assert {o["name"]: o["value"] for o in chosen["selectedOptions"]} == wanted
         assert data["product"]["firstAvailable"]["id"] == chosen["id"]
+        for option in data["product"]["options"]:
+            for value in option["optionValues"]:
+                having = value["firstSelectableVariant"]["selectedOptions"]
+                assert {"name": option["name"], "value": value["name"]} in having
 
 
 async def run_suite(http: httpx.AsyncClient, settings: Settings) -> dict[str, dict[str, Any]]:

@@ -15,10 +15,11 @@ from typing import Annotated
 import nh3
 import strawberry
 
-from bff.context import Context
+from bff.context import Context, Info
 from bff.domain import catalog as domain
 from bff.field_cost import loaded_with_parent
 from bff.ids import to_global_id
+from resolvers.catalog.connections import VariantRef
 from resolvers.catalog.inputs import SelectedOptionInput
 from resolvers.common import SEO, Image, Money, accepts_instances, image_id
 from resolvers.connection import Connection, known_count
@@ -68,6 +69,22 @@ class ProductPriceRange:
 class ProductOptionValue:
     id: strawberry.ID = strawberry.field(description="Globally unique, opaque id of the value.")
     name: str = strawberry.field(description="The value, e.g. `M`.")
+    product_id: strawberry.Private[str]
+    option: strawberry.Private[str]
+
+    @strawberry.field(
+        description=(
+            "The first variant with this value that can be bought, else the first with it; null when no "
+            "variant has it (its product's variants, read in one batch for the page)."
+        )
+    )
+    async def first_selectable_variant(self, info: Info) -> VariantRef | None:
+        variants = await info.context.loaders.variants_by_product.load(self.product_id)
+        having = [
+            v for v in variants if any(o.name == self.option and o.value == self.name for o in v.selected_options)
+        ]
+        chosen = next((v for v in having if v.available_for_sale), having[0] if having else None)
+        return chosen  # type: ignore[return-value]
 
 
 @strawberry.type(description="A product option and the values it offers, e.g. `Size`: `S`, `M`, `L`.")
@@ -101,7 +118,12 @@ def options(product: domain.Product) -> list[ProductOption]:
             name=o.name,
             values=list(o.values),
             option_values=[
-                ProductOptionValue(id=strawberry.ID(to_global_id("ProductOptionValue", f"{pid}/{o.name}/{v}")), name=v)
+                ProductOptionValue(
+                    id=strawberry.ID(to_global_id("ProductOptionValue", f"{pid}/{o.name}/{v}")),
+                    name=v,
+                    product_id=pid,
+                    option=o.name,
+                )
                 for v in o.values
             ],
         )

@@ -71,6 +71,25 @@ class ProductVariant(Node):
     def id(root: strawberry.Parent[domain.Variant]) -> strawberry.ID:
         return strawberry.ID(to_global_id("ProductVariant", root.id))
 
+    @strawberry.field(description="Whether the variant is shipped: always true here. (Shopify Storefront API)")
+    @staticmethod
+    def requires_shipping(root: strawberry.Parent[domain.Variant]) -> bool:
+        return True
+
+    @strawberry.field(
+        description="Whether it is sold while out of stock (backorders): never here. (Shopify Storefront API)"
+    )
+    @staticmethod
+    def currently_not_in_stock(root: strawberry.Parent[domain.Variant]) -> bool:
+        return False
+
+    @strawberry.field(
+        description="Price per unit of measure: null, the catalog holds no unit measures. (Shopify Storefront API)"
+    )
+    @staticmethod
+    def unit_price(root: strawberry.Parent[domain.Variant]) -> Money | None:
+        return None
+
     @strawberry.field(description="The product this variant belongs to.")
     @staticmethod
     async def product(root: strawberry.Parent[domain.Variant], info: Info) -> Product:
