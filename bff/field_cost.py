@@ -27,7 +27,7 @@ class Cost:
       ``nodes``), the child fields the bound applies to; otherwise it applies to the field's own list;
     - ``loaded_with_parent``: a connection over a list its parent already holds (a product's variants and
       images come in the product's read): its page costs no backend call, so it counts one item, not its page
-      size, as long as its items reach no further sized list (``bff.graphql.cost``).
+      size, as long as its items reach no further sized list and stay cheap (``bff.graphql.cost``).
     """
 
     weight: int | None = None

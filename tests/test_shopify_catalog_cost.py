@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import httpx
 
+from bff.graphql.cost import DEFAULT_LIST_SIZE, FLAT_ITEM_COST
 from bff.graphql.documents import DocumentCache
 from bff.settings import Settings
 from resolvers.schema import schema
@@ -38,6 +39,15 @@ def test_a_list_reached_through_a_products_own_list_counts_every_item() -> None:
       fragment V on ProductVariant { product { images(first: 20) { nodes { url } } } }"""
     # The fragment reaches a list wherever it is spread (its cost is remembered, and so is that).
     assert requested(spread) == 2 + 10 * (1 + 2 + 250 * 5) + 1 + 2 + 250 * 5
+
+
+def test_an_item_that_fans_out_through_unbounded_lists_counts_every_item() -> None:
+    # One variant reaching its product's options and their values' variants: lists of lists, no size argument.
+    fan = """{ product(handle: "x") { variants(first: 250) { nodes {
+      product { options { optionValues { firstSelectableVariant { id } } } } } } } }"""
+    one_variant = 1 + 1 + DEFAULT_LIST_SIZE * (1 + DEFAULT_LIST_SIZE * (1 + 1))
+    assert one_variant > FLAT_ITEM_COST
+    assert requested(fan) == 1 + 2 + 250 * one_variant
 
 
 def test_other_connections_keep_shopifys_rule() -> None:

@@ -57,6 +57,10 @@ MUTATION_COST = 10
 CONNECTION_COST = 2
 # A list of objects that declares no bound counts as this many items.
 DEFAULT_LIST_SIZE = 5
+# The most one item of a connection loaded with its parent may cost to be counted once (a variant with its
+# prices, options and image costs ~10): what such a page adds to a response stays within the catalog's own
+# data (at most 250 variants a product) times this.
+FLAT_ITEM_COST = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,10 +222,12 @@ class Evaluation:
 
     def _one_item(self, selection_set: SelectionSetNode, named: GraphQLNamedType, rule: Cost) -> int | None:
         """A connection loaded with its parent, costed as one item: None when its items reach another sized
-        list (``variants { product { images(first: 20) } }``), which then counts its full page size."""
+        list (``variants { product { images(first: 20) } }``) or cost more than ``FLAT_ITEM_COST`` (lists
+        of lists: ``variants { product { options { optionValues { ... } } } }``); it then counts its full
+        page size."""
         before = self.sized_lists
         one = self._selection_set(selection_set, named, _Sized(rule.sized_fields, 1))
-        return one if self.sized_lists == before else None
+        return one if self.sized_lists == before and one <= FLAT_ITEM_COST else None
 
     def _size(self, node: FieldNode, field: GraphQLField, rule: Cost) -> int:
         given = {a.name.value: a.value for a in node.arguments or ()}
