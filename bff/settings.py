@@ -524,6 +524,8 @@ class Settings(BaseSettings):
             problems.append("BFF_AUTH_BACKEND=local is the embedded issuer (set BFF_ALLOW_EMBEDDED_BACKENDS=true)")
         if self.auth_backend == "cognito" and not self.auth_jwks_url.startswith("https://"):
             problems.append("BFF_COGNITO_JWKS_URL must be an https:// URL")
+        if self.image_base_url is not None and not self.image_base_url.startswith("https://"):
+            problems.append("BFF_IMAGE_BASE_URL must be an https:// URL (storefronts allow-list that image host)")
         if problems:
             raise ProductionConfigError("refusing to start with BFF_ENV=production: " + "; ".join(problems))
         return self

@@ -12,11 +12,14 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from bff.domain.catalog import ProductQuery
 from bff.domain.search_syntax import SearchSyntaxError, parse, translate
+from bff.settings import Settings
 from resolvers.catalog.product_parts import description_html
 from tests.conftest import error_codes, gql
+from tests.test_settings import PRODUCTION
 
 
 def words_and_filters(query: str) -> tuple[str | None, ProductQuery]:
@@ -320,3 +323,10 @@ def test_any_text_parses_or_is_refused_with_a_reason(query: str) -> None:
         assert refused
     else:
         assert translation.text is None or 0 < len(translation.text) <= len(query)
+
+
+def test_production_takes_only_an_https_image_host() -> None:
+    with pytest.raises(ValidationError, match="BFF_IMAGE_BASE_URL"):
+        Settings(**{**PRODUCTION, "image_base_url": "http://images.shop.example"})  # type: ignore[arg-type]
+    settings = Settings(**{**PRODUCTION, "image_base_url": "https://images.shop.example/"})  # type: ignore[arg-type]
+    assert settings.image_origin == "https://images.shop.example"
