@@ -24,7 +24,6 @@ from resolvers.catalog.listing import product_connection
 from resolvers.catalog.product_parts import (
     LOADED_WITH_PRODUCT,
     MAX_PRODUCT_PAGE,
-    SEO,
     CaseInsensitiveArg,
     IgnoreUnknownArg,
     ImageConnection,
@@ -41,7 +40,7 @@ from resolvers.catalog.product_parts import (
     seo,
 )
 from resolvers.catalog.store_availability import Near, PickupFirst, StoreAvailability, store_availability
-from resolvers.common import Image, Money, Node, accepts_instances
+from resolvers.common import SEO, Image, Money, Node, accepts_instances
 from resolvers.connection import Connection, known_count
 from resolvers.pagination import (
     After,
