@@ -187,3 +187,29 @@ def matching_variant(
         if {(o.name.casefold(), o.value.casefold()) for o in variant.selected_options} == wanted:
             return variant
     return None
+
+
+def adjacent_variants(
+    product: domain.Product,
+    variants: Sequence[domain.Variant],
+    selected: list[SelectedOptionInput] | None,
+    ignore_unknown_options: bool,
+) -> list[domain.Variant]:
+    """The variants whose option values differ from the selection in exactly one option (the selection:
+    the given options, else the first variant for sale's, else the first variant's)."""
+    if selected:
+        wanted = {o.name.casefold(): o.value.casefold() for o in selected}
+        if ignore_unknown_options:
+            names = {o.name.casefold() for o in product.options}
+            wanted = {k: v for k, v in wanted.items() if k in names}
+    else:
+        base = next((v for v in variants if v.available_for_sale), variants[0] if variants else None)
+        if base is None:
+            return []
+        wanted = {o.name.casefold(): o.value.casefold() for o in base.selected_options}
+    adjacent = []
+    for variant in variants:
+        own = {o.name.casefold(): o.value.casefold() for o in variant.selected_options}
+        if own.keys() == wanted.keys() and sum(own[k] != wanted[k] for k in own) == 1:
+            adjacent.append(variant)
+    return adjacent

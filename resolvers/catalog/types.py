@@ -18,24 +18,20 @@ from resolvers.catalog.inputs import (
     FilterArg,
     ProductSortKeys,
     ReverseArg,
-    SelectedOptionInput,
 )
 from resolvers.catalog.listing import product_connection
+from resolvers.catalog.product_choice import ProductVariantChoice
 from resolvers.catalog.product_parts import (
     LOADED_WITH_PRODUCT,
     MAX_PRODUCT_PAGE,
-    CaseInsensitiveArg,
-    IgnoreUnknownArg,
     ImageConnection,
     ImageSortArg,
     ProductImageSortKeys,
     ProductOption,
     ProductPriceRange,
     SelectedOption,
-    SelectedOptionsArg,
     description_html,
     image_connection,
-    matching_variant,
     options,
     seo,
 )
@@ -112,7 +108,7 @@ class ProductVariant(Node):
 
 
 @strawberry.type(description="Something a store sells, with its variants, options, images and prices.")
-class Product(Node):
+class Product(Node, ProductVariantChoice):
     handle: str = strawberry.field(description="Unique, URL-friendly name, e.g. `linen-shirt`.")
     title: str = strawberry.field(description="Display name.")
     description: str = strawberry.field(description="Description, plain text.")
@@ -228,46 +224,6 @@ class Product(Node):
         request = page_request(ctx, args, listing, MAX_PRODUCT_PAGE)
         edges, page_info = edges_and_page_info(ctx, page, request, listing)
         return Connection(edges=edges, page_info=page_info, count=known_count(len(variants)))  # type: ignore[arg-type]
-
-    @strawberry.field(
-        description=(
-            "The variant with exactly these option values (matched case-insensitively), or null. "
-            "(Shopify Storefront API)"
-        )
-    )
-    @staticmethod
-    async def variant_by_selected_options(
-        root: strawberry.Parent[domain.Product],
-        info: Info,
-        selected_options: SelectedOptionsArg,
-        ignore_unknown_options: IgnoreUnknownArg = False,
-        case_insensitive_match: CaseInsensitiveArg = False,
-    ) -> ProductVariant | None:
-        variants = await info.context.loaders.variants_by_product.load(root.id)
-        return matching_variant(root, variants, selected_options, ignore_unknown_options)  # type: ignore[return-value]
-
-    @strawberry.field(
-        description=(
-            "The variant with these option values when there is one, else the first variant for sale, else the "
-            "first variant. (Shopify Storefront API)"
-        )
-    )
-    @staticmethod
-    async def selected_or_first_available_variant(
-        root: strawberry.Parent[domain.Product],
-        info: Info,
-        selected_options: Annotated[
-            list[SelectedOptionInput] | None, strawberry.argument(description="The shopper's choices so far.")
-        ] = None,
-        ignore_unknown_options: IgnoreUnknownArg = False,
-        case_insensitive_match: CaseInsensitiveArg = False,
-    ) -> ProductVariant | None:
-        variants = await info.context.loaders.variants_by_product.load(root.id)
-        chosen = (
-            matching_variant(root, variants, selected_options, ignore_unknown_options) if selected_options else None
-        )
-        available = next((v for v in variants if v.available_for_sale), None)
-        return chosen or available or (variants[0] if variants else None)  # type: ignore[return-value]
 
     is_type_of = accepts_instances(domain.Product)
 
