@@ -122,6 +122,8 @@ def check(name: str, data: dict[str, Any], product: dict[str, Any], origin: str)
         chosen = data["product"]["selectedVariant"]
         assert {o["name"]: o["value"] for o in chosen["selectedOptions"]} == wanted
         assert data["product"]["firstAvailable"]["id"] == chosen["id"]
+        assert data["product"]["encodedVariantExistence"].startswith("v1_")
+        assert all(v["id"] != chosen["id"] for v in data["product"]["adjacentVariants"])
         for option in data["product"]["options"]:
             for value in option["optionValues"]:
                 having = value["firstSelectableVariant"]["selectedOptions"]
