@@ -5,6 +5,7 @@ the sanitized HTML description, variant matching with Shopify's arguments, and `
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,7 +19,7 @@ from bff.domain.catalog import ProductQuery
 from bff.domain.search_syntax import SearchSyntaxError, parse, translate
 from bff.settings import Settings
 from resolvers.catalog.product_parts import description_html
-from tests.conftest import error_codes, gql
+from tests.conftest import app_client, error_codes, gql, make_settings
 from tests.test_settings import PRODUCTION
 
 
@@ -330,3 +331,15 @@ def test_production_takes_only_an_https_image_host() -> None:
         Settings(**{**PRODUCTION, "image_base_url": "http://images.shop.example"})  # type: ignore[arg-type]
     settings = Settings(**{**PRODUCTION, "image_base_url": "https://images.shop.example/"})  # type: ignore[arg-type]
     assert settings.image_origin == "https://images.shop.example"
+
+
+async def test_the_shops_logo_is_an_image_like_any_other(seeded_dir: Path) -> None:
+    settings = make_settings(seeded_dir, shop_logo_url="https://cdn.shop.example/logo.png")
+    async with app_client(settings) as http:
+        body = await gql(
+            http,
+            "{ shop { brand { logo { image { id url small: url(transform: { maxWidth: 64 }) } } } } }",
+        )
+    image = body["data"]["shop"]["brand"]["logo"]["image"]
+    assert image["url"] == "https://cdn.shop.example/logo.png"
+    assert image["small"] == "https://cdn.shop.example/logo.png?width=64" and image["id"]

@@ -10,11 +10,11 @@ import strawberry
 from bff.backends.catalog_tree import keyset_page
 from bff.context import Context, Info
 from bff.domain import content as domain
+from bff.domain.catalog import Image as CatalogImage
 from bff.domain.catalog import Page as CatalogPage
 from bff.errors import BadUserInput
 from bff.ids import from_global_id, to_global_id
 from bff.services.content_navigation import all_collections
-from resolvers.common import Image
 from resolvers.connection import Connection, known_count
 from resolvers.content.access import load_collection, load_menu, load_page, shop_url
 from resolvers.content.types import Brand, Collection, CollectionSortKeys, Domain, MediaImage, Menu, Page, Shop
@@ -72,8 +72,9 @@ async def _pages(ctx: Context, args: ConnectionArgs) -> Connection[Page]:
 def _logo(url: str | None) -> MediaImage | None:
     if url is None:
         return None
-    image = Image(url=url, alt_text=None, width=None, height=None)
-    return MediaImage(id=strawberry.ID(to_global_id("MediaImage", "logo")), alt=None, image=image)
+    # The catalog's image (its URL made absolute on the image host, transforms passed on, by `Image.url`).
+    image = CatalogImage(url=url)
+    return MediaImage(id=strawberry.ID(to_global_id("MediaImage", "logo")), alt=None, image=image)  # type: ignore[arg-type]
 
 
 @strawberry.type
