@@ -23,6 +23,7 @@ from strawberry.asgi import GraphQL
 from bff.backends.registry import Backends, build_backends
 from bff.context import Context
 from bff.cursors import CursorCodec
+from bff.domain.content import ContentKind
 from bff.services.recommend import recommend_many
 from bff.settings import Settings
 from loaders import DataLoaders
@@ -58,6 +59,9 @@ def naive_loaders(backends: Backends) -> DataLoaders:
         "category_by_handle": catalog.get_categories_by_handle,
         "child_categories": catalog.get_child_categories,
         "cart_by_id": backends.carts.get_carts,
+        "page_by_handle": partial(backends.content.get_items, ContentKind.PAGE),
+        "menu_by_handle": partial(backends.content.get_items, ContentKind.MENU),
+        "curated_by_handle": partial(backends.content.get_items, ContentKind.COLLECTION),
         # One pass of the fallback chain per list (a batch of one).
         "recommendations": partial(
             recommend_many,
