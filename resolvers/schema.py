@@ -26,6 +26,7 @@ from resolvers.recommendations.mutations import RecommendationsMutation
 from resolvers.recommendations.product_field import extend_product
 from resolvers.recommendations.queries import RecommendationsQuery
 from resolvers.search.queries import SearchQuery
+from resolvers.storefront_context import in_context
 from resolvers.stores.queries import StoresQuery
 
 
@@ -65,6 +66,7 @@ schema = strawberry.Schema(
     mutation=Mutation,
     subscription=Subscription,
     types=[Product, ProductVariant, Category, Cart, Order, Collection, Page, ComponentizableCartLine],
+    directives=[in_context],
     config=StrawberryConfig(auto_camel_case=True, enable_experimental_incremental_execution=True),
 )
 

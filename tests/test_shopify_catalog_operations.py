@@ -77,6 +77,8 @@ def variables_for(name: str, product: dict[str, Any]) -> dict[str, Any]:
         "complementary_products": {"productId": product["id"]},
         "search_products": {"query": f"tag:{product['tags'][0]} variants.price:<1000", "first": 50},
         "product_page_hydrogen": {
+            "country": "US",
+            "language": "EN",
             "handle": product["handle"],
             "selectedOptions": [*selected, {"name": "Not an option", "value": "x"}],
         },
@@ -237,3 +239,23 @@ async def test_the_operations_answer_on_the_aws_adapters(
     stub.assert_no_pending_responses()
     # The query string ran as one search on the cluster.
     assert len(opensearch[1].sent("POST", "/_search")) == searches_before + 1
+
+
+async def test_in_context_is_accepted_with_known_codes_and_changes_no_answer(seeded_dir: Path) -> None:
+    settings = make_settings(seeded_dir)
+    async with app_client(settings) as http:
+        product = await pick(http)
+        variables = variables_for("product_page_hydrogen", product)
+        text = document("product_page_hydrogen")
+        french = await post(http, text, {**variables, "country": "FR", "language": "PT_BR"})
+        plain = text.replace("@inContext(country: $country, language: $language)", "")
+        plain = plain.replace("$country: CountryCode\n  $language: LanguageCode\n", "")
+        rest = {k: v for k, v in variables.items() if k not in ("country", "language")}
+        without = await post(http, plain, rest)
+        unknown = await post(http, text, {**variables, "country": "QQ"})
+        misplaced = await post(http, "{ shop @inContext(country: US) { name } }")
+
+    assert "errors" not in french and french["data"] == without["data"]
+    assert unknown["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", unknown
+    assert "CountryCode" in unknown["errors"][0]["message"]
+    assert misplaced["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"

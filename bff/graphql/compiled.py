@@ -253,6 +253,8 @@ class _DirectiveVariables(Visitor):
     def enter_directive(self, node: Any, *_: Any) -> None:
         if node.name.value in ("defer", "stream"):
             self.incremental = True  # graphql-core's incremental executor runs it, never a plan
+        if node.name.value == "inContext":
+            return  # an operation's context changes no answer: its variables do not split plans
         for argument in node.arguments or ():
             if isinstance(argument.value, VariableNode):
                 self.names.add(argument.value.name.value)
