@@ -71,6 +71,7 @@ RESOLVED = {
     "BFF_STOREFRONT_PRIVATE_TOKEN": "p" * 40,
     "BFF_STOREFRONT_PUBLIC_TOKEN": "public-storefront-token",
     "BFF_CHECKOUT_BASE_URL": "https://shop.example.com",
+    "BFF_IMAGE_BASE_URL": "https://images.shop.example.com",
 }
 
 
