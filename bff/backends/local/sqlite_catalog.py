@@ -10,7 +10,8 @@ Python work (see bench/README.md). WAL mode lets that connection read while the 
 starts after a write has returned sees it.
 
 Listings use keyset pagination on (sort column, id): stable under concurrent writes and as fast on page 40
-as on page 1.
+as on page 1; a page is read in an index's order, a category's subtree merged from each category's index
+(``sqlite_listing``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bff.backends.local import sqlite_listing as listing
 from bff.backends.local import sqlite_writes as writes
 from bff.backends.local.sqlite_decoded import DecodedRows
 from bff.backends.local.sqlite_readers import in_snapshot
@@ -150,33 +152,6 @@ class SqliteCatalogStore:
 
     # -- listings -------------------------------------------------------------------------------------
 
-    @staticmethod
-    def _product_where(query: ProductQuery) -> tuple[list[str], list[Any]]:
-        where: list[str] = []
-        args: list[Any] = []
-        if query.category_id is not None:
-            where.append(
-                "category_id IN (SELECT c.id FROM categories c, categories root "
-                "WHERE root.id = ? AND substr(c.path, 1, length(root.path)) = root.path)"
-            )
-            args.append(query.category_id)
-        for column, values in (("product_type", query.product_types), ("vendor", query.vendors)):
-            if values:
-                where.append(f"{column} IN ({_marks(len(values))})")
-                args.extend(values)
-        if query.tags:
-            where.append(f"EXISTS (SELECT 1 FROM json_each(tags) WHERE value IN ({_marks(len(query.tags))}))")
-            args.extend(query.tags)
-        if query.available is not None:
-            where.append("available = 1" if query.available else "available = 0")
-        if query.min_price is not None:
-            where.append("price_sort >= ?")
-            args.append(float(query.min_price))
-        if query.max_price is not None:
-            where.append("price_sort <= ?")
-            args.append(float(query.max_price))
-        return where, args
-
     async def _page(
         self,
         sql_from: str,
@@ -211,12 +186,22 @@ class SqliteCatalogStore:
     async def list_products(
         self, query: ProductQuery, sort: ProductSortKey, reverse: bool, page: PageRequest
     ) -> Page[Product]:
-        where, args = self._product_where(query)
         column = SORT_COLUMNS[sort]
-        sql_from = f"SELECT {PRODUCT_COLUMNS}, {column} FROM products"
-        if column == "id":
-            sql_from = f"SELECT {PRODUCT_COLUMNS} FROM products"
-        return await self._page(sql_from, where, args, column, reverse, page, self.products)
+        columns = PRODUCT_COLUMNS if column == "id" else f"{PRODUCT_COLUMNS}, {column}"
+        descending = reverse != page.backward
+
+        def query_page(conn: sqlite3.Connection) -> Page[Product]:
+            sql, args = listing.page_sql(conn, columns, query, column, descending, page)
+            rows = conn.execute(sql, args).fetchall()
+            has_more = len(rows) > page.limit
+            rows = rows[: page.limit]
+            if page.backward:
+                rows.reverse()
+            keys: list[tuple[object, str]] = [(r[column], r["id"]) for r in rows]
+            return Page(items=[self.products(r) for r in rows], keys=keys, has_more=has_more)
+
+        # One snapshot: the subtree and the products are read from the same catalog.
+        return await self._run(lambda conn: in_snapshot(conn, query_page))
 
     async def list_product_ids(
         self, query: ProductQuery, sort: ProductSortKey, reverse: bool, page: PageRequest
@@ -225,13 +210,8 @@ class SqliteCatalogStore:
         return Page(items=[p.id for p in found.items], keys=found.keys, has_more=found.has_more)
 
     async def count_products(self, query: ProductQuery) -> int:
-        where, args = self._product_where(query)
-        clause = f" WHERE {' AND '.join(where)}" if where else ""
-
-        def query_count(conn: sqlite3.Connection) -> int:
-            return int(conn.execute(f"SELECT COUNT(*) FROM products{clause}", args).fetchone()[0])
-
-        return await self._run(query_count)
+        sql, args = listing.count_sql(query)
+        return await self._run(lambda conn: int(conn.execute(sql, args).fetchone()[0]))
 
     @staticmethod
     def _category_where(parent_id: str | None, top_level: bool) -> tuple[list[str], list[Any]]:

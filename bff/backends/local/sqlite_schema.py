@@ -92,6 +92,17 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (listener, kind, key)
     );
     """,
+    # 4: listings read in an index's order per category (``sqlite_listing``): one (category, sort, id) index
+    # per sort; the category index alone is a prefix of them.
+    """
+    DROP INDEX products_category;
+    CREATE INDEX products_category_id ON products(category_id, id);
+    CREATE INDEX products_category_title ON products(category_id, title_sort, id);
+    CREATE INDEX products_category_price ON products(category_id, price_sort, id);
+    CREATE INDEX products_category_created ON products(category_id, created_at, id);
+    CREATE INDEX products_category_updated ON products(category_id, updated_at, id);
+    CREATE INDEX products_category_rank ON products(category_id, sales_rank, id);
+    """,
 )
 
 
