@@ -43,7 +43,7 @@ def _bucket_case() -> str:
     return f"CASE {' '.join(whens)} END"
 
 
-_BUCKET = _bucket_case()
+BUCKET = _bucket_case()
 
 
 # A group of hits fails some of the facet filters: one bit per facet that has a filter.
@@ -93,26 +93,34 @@ def groups(
     where, where_args = scope
     clause = f" WHERE {' AND '.join(where)}" if where else ""
     rows = conn.execute(
-        f"SELECT d.category_id, d.product_type, d.vendor, d.available, {_BUCKET}, {price_ok}, COUNT(*) "
+        f"SELECT d.category_id, d.product_type, d.vendor, d.available, {BUCKET}, {price_ok}, COUNT(*) "
         f"FROM {source}{clause} GROUP BY {keys}",
         (*price_args, *source_args, *where_args),
     ).fetchall()
-    vendors, types, available = frozenset(q.vendors), frozenset(q.product_types), q.available
     return [
-        Group(
-            category,
-            product_type,
-            vendor,
-            bool(in_stock),
-            bucket,
-            (VENDOR if vendors and vendor not in vendors else 0)
-            | (PRODUCT_TYPE if types and product_type not in types else 0)
-            | (AVAILABLE if available is not None and bool(in_stock) != available else 0)
-            | (0 if ok else PRICE),
-            n,
-        )
+        make_group(category, product_type, vendor, in_stock, bucket, bool(ok), n, q)
         for category, product_type, vendor, in_stock, bucket, ok, n in rows
     ]
+
+
+def make_group(
+    category_id: str | None,
+    product_type: str,
+    vendor: str,
+    in_stock: int,
+    bucket: int | None,
+    price_ok: bool,
+    hits: int,
+    q: ProductQuery,
+) -> Group:
+    """The group of ``hits`` sharing these facet values, with the facet filters of ``q`` they fail."""
+    fails = (
+        (VENDOR if q.vendors and vendor not in q.vendors else 0)
+        | (PRODUCT_TYPE if q.product_types and product_type not in q.product_types else 0)
+        | (AVAILABLE if q.available is not None and bool(in_stock) != q.available else 0)
+        | (0 if price_ok else PRICE)
+    )
+    return Group(category_id, product_type, vendor, bool(in_stock), bucket, fails, hits)
 
 
 def total(found: list[Group]) -> int:

@@ -17,7 +17,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from bff.backends.local import fts_facets
+from bff.backends.local import fts_facet_counts, fts_facets
 from bff.backends.local.search_text import edit_distance, max_edits, query_terms, trigrams
 from bff.domain.catalog import ProductQuery
 from bff.domain.search import Facet, SearchRequest, SearchResult, SearchSort
@@ -220,14 +220,23 @@ def run_search(conn: sqlite3.Connection, req: SearchRequest) -> SearchResult:
         if len(p.expressions) > 1 and not hits.any(conn):
             hits = Hits(" OR ".join(p.expressions))
         corrected = " ".join(p.words) if p.corrected else None
-    ids, has_more = _page(conn, hits, req)
+    # A browse's groups are kept on write (``fts_facet_counts``): its facets and total read them.
+    stored = None
+    if hits.match is None and (req.with_facets or req.with_total):
+        stored = fts_facet_counts.stored_groups(conn, req.filters)
+    if stored is not None and req.limit == 0:
+        ids: list[str] = []
+        has_more = fts_facets.total(stored) > req.offset
+    else:
+        ids, has_more = _page(conn, hits, req)
     total = -1
     found: list[Facet] = []
     if req.with_facets:
-        source, source_args = hits.source()
-        grouped = fts_facets.groups(conn, source, source_args, scope_filters(req.filters), req.filters)
-        found = fts_facets.facets(grouped)
-        total = fts_facets.total(grouped) if req.with_total else -1
+        if stored is None:
+            source, source_args = hits.source()
+            stored = fts_facets.groups(conn, source, source_args, scope_filters(req.filters), req.filters)
+        found = fts_facets.facets(stored)
+        total = fts_facets.total(stored) if req.with_total else -1
     elif req.with_total:
-        total = hits.count(conn, req.filters)
+        total = hits.count(conn, req.filters) if stored is None else fts_facets.total(stored)
     return SearchResult(ids, total, has_more, found, corrected, corrected)

@@ -2,7 +2,10 @@
 
 ``docs`` holds facet and sort values, ``fts`` the words (FTS5, porter stemming, BM25), ``doc_categories``
 and ``doc_tags`` the many-valued filters, ``terms``/``term_grams`` the vocabulary that typo correction and
-query completion look words up in. A rebuild fills ``next_*`` and renames it over the live set in one
+query completion look words up in, ``facet_counts`` the documents per facet value of every category subtree
+and of the whole catalog (kept by each write, ``fts_facet_counts``), so a category page's filter sidebar
+reads a few hundred rows instead of grouping its products.
+A rebuild fills ``next_*`` and renames it over the live set in one
 transaction: readers on other connections keep their snapshot (WAL) until the switch, then see the new one.
 """
 
@@ -11,13 +14,23 @@ from __future__ import annotations
 import secrets
 import sqlite3
 
-TABLES = ("docs", "doc_categories", "doc_tags", "fts", "terms", "term_grams")
+from bff.backends.local import fts_facet_counts
+
+TABLES = ("docs", "doc_categories", "doc_tags", "fts", "terms", "term_grams", "facet_counts")
 NEXT = "next_"
 
 
+def _indexed(conn: sqlite3.Connection, table: str, column: str) -> bool:
+    """Whether ``table`` has an index whose first column is ``column``."""
+    for index in conn.execute(f"PRAGMA index_list({table})").fetchall():
+        columns = conn.execute(f"PRAGMA index_info({index[1]})").fetchall()
+        if columns and columns[0][2] == column:
+            return True
+    return False
+
+
 def create(conn: sqlite3.Connection, prefix: str = "") -> None:
-    # Index names carry a random token: they keep their name through a rename, so each set needs its own.
-    ix = f"ix_{secrets.token_hex(4)}"
+    """Create the set's tables and indexes that are missing (an index file of an earlier version gains them)."""
     conn.executescript(
         f"""
         CREATE TABLE IF NOT EXISTS {prefix}docs (
@@ -34,11 +47,9 @@ def create(conn: sqlite3.Connection, prefix: str = "") -> None:
         CREATE TABLE IF NOT EXISTS {prefix}doc_categories (
             category_id TEXT NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (category_id, doc)
         ) WITHOUT ROWID;
-        CREATE INDEX IF NOT EXISTS {ix}_cat_doc ON {prefix}doc_categories(doc);
         CREATE TABLE IF NOT EXISTS {prefix}doc_tags (
             tag TEXT NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (tag, doc)
         ) WITHOUT ROWID;
-        CREATE INDEX IF NOT EXISTS {ix}_tag_doc ON {prefix}doc_tags(doc);
         CREATE VIRTUAL TABLE IF NOT EXISTS {prefix}fts USING fts5(
             title, brand, category, description,
             tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3'
@@ -49,8 +60,25 @@ def create(conn: sqlite3.Connection, prefix: str = "") -> None:
         CREATE TABLE IF NOT EXISTS {prefix}term_grams (
             gram TEXT NOT NULL, term TEXT NOT NULL, PRIMARY KEY (gram, term)
         ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS {prefix}facet_counts (
+            scope TEXT NOT NULL,
+            category_id TEXT NOT NULL,
+            product_type TEXT NOT NULL,
+            vendor TEXT NOT NULL,
+            available INTEGER NOT NULL,
+            bucket INTEGER NOT NULL,
+            hits INTEGER NOT NULL,
+            PRIMARY KEY (scope, category_id, product_type, vendor, available, bucket)
+        ) WITHOUT ROWID;
         """
     )
+    # Index names carry a random token: they keep their name through a rename, so each set needs its own.
+    # Each is created once: the token differs on every call, so IF NOT EXISTS alone would add a copy per open.
+    ix = f"ix_{secrets.token_hex(4)}"
+    for table, column in (("doc_categories", "doc"), ("doc_tags", "doc"), ("docs", "price")):
+        if not _indexed(conn, f"{prefix}{table}", column):
+            conn.execute(f"CREATE INDEX {ix}_{table}_{column} ON {prefix}{table}({column})")
+    fts_facet_counts.fill_if_missing(conn, prefix)
 
 
 def drop(conn: sqlite3.Connection, prefix: str) -> None:
@@ -62,6 +90,7 @@ def swap_in_next(conn: sqlite3.Connection) -> None:
     """Replace the live tables by the ``next_`` ones, atomically."""
     conn.execute("BEGIN IMMEDIATE")
     try:
+        fts_facet_counts.fill(conn, NEXT)
         drop(conn, "")
         for table in TABLES:
             conn.execute(f"ALTER TABLE {NEXT}{table} RENAME TO {table}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
+from bff.backends.local import fts_facet_counts
 from bff.backends.local.search_text import trigrams, words
 from bff.domain.search import SearchDocument
 
@@ -23,7 +24,7 @@ def _category_text(doc: SearchDocument) -> str:
     return " ".join([doc.product_type, *(title for _, title in doc.category_path), *doc.tags])
 
 
-def _write_one(conn: sqlite3.Connection, p: str, doc: SearchDocument) -> None:
+def _write_one(conn: sqlite3.Connection, p: str, doc: SearchDocument, counted: bool) -> None:
     if not doc.price.is_finite():
         raise ValueError(f"price {doc.price} is not a number")
     existing = conn.execute(f"SELECT rowid FROM {p}docs WHERE product_id = ?", (doc.id,)).fetchone()
@@ -42,9 +43,11 @@ def _write_one(conn: sqlite3.Connection, p: str, doc: SearchDocument) -> None:
             "rank_key) VALUES (?,?,?,?,?,?,?,?)",
             (doc.id, *values),
         )
-        rowid = cursor.lastrowid
+        rowid = int(cursor.lastrowid or 0)  # always set after an INSERT into a rowid table
     else:
         rowid = existing[0]
+        if counted:
+            fts_facet_counts.add(conn, p, rowid, -1)
         conn.execute(
             f"UPDATE {p}docs SET vendor=?, product_type=?, category_id=?, price=?, available=?, created_at=?, "
             "rank_key=? WHERE rowid=?",
@@ -60,6 +63,8 @@ def _write_one(conn: sqlite3.Connection, p: str, doc: SearchDocument) -> None:
         [(cid, rowid) for cid, _ in doc.category_path],
     )
     conn.executemany(f"INSERT OR IGNORE INTO {p}doc_tags (tag, doc) VALUES (?,?)", [(t, rowid) for t in doc.tags])
+    if counted:
+        fts_facet_counts.add(conn, p, rowid, 1)
     terms = _vocabulary(doc)
     # Document frequencies are exact after a rebuild; incremental updates only add new words.
     bump = "df = df + 1" if existing is None else "df = df"
@@ -80,14 +85,18 @@ def _unlink(conn: sqlite3.Connection, p: str, rowid: int) -> None:
 
 
 def write_documents(conn: sqlite3.Connection, prefix: str, docs: Sequence[SearchDocument]) -> list[tuple[str, str]]:
-    """Write ``docs`` in one transaction; a document that cannot be written is reported, not fatal."""
+    """Write ``docs`` in one transaction; a document that cannot be written is reported, not fatal.
+
+    The live set's facet counts follow each document; a rebuild's ``next_`` set counts them all once filled.
+    """
+    counted = prefix == ""
     failed: list[tuple[str, str]] = []
     conn.execute("BEGIN IMMEDIATE")
     try:
         for doc in docs:
             conn.execute("SAVEPOINT doc")
             try:
-                _write_one(conn, prefix, doc)
+                _write_one(conn, prefix, doc, counted)
                 conn.execute("RELEASE doc")
             except (sqlite3.Error, ValueError, OverflowError) as exc:
                 conn.execute("ROLLBACK TO doc")
@@ -106,6 +115,7 @@ def remove_documents(conn: sqlite3.Connection, product_ids: Sequence[str]) -> No
         for product_id in product_ids:
             row = conn.execute("SELECT rowid FROM docs WHERE product_id = ?", (product_id,)).fetchone()
             if row is not None:
+                fts_facet_counts.add(conn, "", row[0], -1)
                 _unlink(conn, "", row[0])
                 conn.execute("DELETE FROM docs WHERE rowid = ?", (row[0],))
         conn.execute("COMMIT")
