@@ -93,7 +93,8 @@ MIGRATIONS: tuple[str, ...] = (
     );
     """,
     # 4: listings read in an index's order per category (``sqlite_listing``): one (category, sort, id) index
-    # per sort; the category index alone is a prefix of them.
+    # per sort; the category index alone is a prefix of them. Counts with filters read one index holding
+    # every filter column but tags, never the rows.
     """
     DROP INDEX products_category;
     CREATE INDEX products_category_id ON products(category_id, id);
@@ -102,6 +103,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX products_category_created ON products(category_id, created_at, id);
     CREATE INDEX products_category_updated ON products(category_id, updated_at, id);
     CREATE INDEX products_category_rank ON products(category_id, sales_rank, id);
+    CREATE INDEX products_category_filters ON products(category_id, available, price_sort, vendor, product_type);
     """,
 )
 
