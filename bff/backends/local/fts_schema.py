@@ -75,9 +75,15 @@ def create(conn: sqlite3.Connection, prefix: str = "") -> None:
     # Index names carry a random token: they keep their name through a rename, so each set needs its own.
     # Each is created once: the token differs on every call, so IF NOT EXISTS alone would add a copy per open.
     ix = f"ix_{secrets.token_hex(4)}"
-    for table, column in (("doc_categories", "doc"), ("doc_tags", "doc"), ("docs", "price")):
-        if not _indexed(conn, f"{prefix}{table}", column):
-            conn.execute(f"CREATE INDEX {ix}_{table}_{column} ON {prefix}{table}({column})")
+    # The price index holds the facet values: a price cut is counted from it alone (``fts_facet_counts``).
+    for table, columns in (
+        ("doc_categories", "doc"),
+        ("doc_tags", "doc"),
+        ("docs", "price, category_id, product_type, vendor, available"),
+    ):
+        first = columns.split(",")[0]
+        if not _indexed(conn, f"{prefix}{table}", first):
+            conn.execute(f"CREATE INDEX {ix}_{table}_{first} ON {prefix}{table}({columns})")
     fts_facet_counts.fill_if_missing(conn, prefix)
 
 

@@ -92,17 +92,21 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (listener, kind, key)
     );
     """,
-    # 4: listings read in an index's order per category (``sqlite_listing``): one (category, sort, id) index
-    # per sort; the category index alone is a prefix of them. Counts with filters read one index holding
-    # every filter column but tags, never the rows.
+    # 4: listings read in an index's order per category (``sqlite_listing``): one index per sort, by category,
+    # sort value and id, holding every filter column but tags, so a filter that skips rows never reads them
+    # (the category index alone is a prefix of them). Counts with filters read one such index too.
     """
     DROP INDEX products_category;
-    CREATE INDEX products_category_id ON products(category_id, id);
-    CREATE INDEX products_category_title ON products(category_id, title_sort, id);
-    CREATE INDEX products_category_price ON products(category_id, price_sort, id);
-    CREATE INDEX products_category_created ON products(category_id, created_at, id);
-    CREATE INDEX products_category_updated ON products(category_id, updated_at, id);
-    CREATE INDEX products_category_rank ON products(category_id, sales_rank, id);
+    CREATE INDEX products_category_id ON products(category_id, id, available, price_sort, vendor, product_type);
+    CREATE INDEX products_category_title
+        ON products(category_id, title_sort, id, available, price_sort, vendor, product_type);
+    CREATE INDEX products_category_price ON products(category_id, price_sort, id, available, vendor, product_type);
+    CREATE INDEX products_category_created
+        ON products(category_id, created_at, id, available, price_sort, vendor, product_type);
+    CREATE INDEX products_category_updated
+        ON products(category_id, updated_at, id, available, price_sort, vendor, product_type);
+    CREATE INDEX products_category_rank
+        ON products(category_id, sales_rank, id, available, price_sort, vendor, product_type);
     CREATE INDEX products_category_filters ON products(category_id, available, price_sort, vendor, product_type);
     """,
 )
