@@ -148,7 +148,7 @@ async def test_counts_follow_updates_moves_removals_and_additions(
     assert await check_browses(engine, list(now.values())) > 500
 
 
-async def test_an_index_written_before_counts_were_kept_gains_them_when_opened(
+async def test_an_index_written_before_counts_were_kept_gains_them_and_prices_by_category_when_opened(
     docs: list[SearchDocument], tmp_path: Path
 ) -> None:
     path = tmp_path / "search.sqlite3"
@@ -156,8 +156,13 @@ async def test_an_index_written_before_counts_were_kept_gains_them_when_opened(
     await engine.rebuild(batches(docs))
     await engine.close()
     counts = stored(path)
-    with sqlite3.connect(path) as conn:
+    with sqlite3.connect(path) as conn:  # as an earlier version left it: no counts, no prices by category
         conn.execute("DELETE FROM facet_counts")
+        (price_index,) = conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'doc_categories' AND sql LIKE '%price%'"
+        ).fetchone()
+        conn.execute(f"DROP INDEX {price_index}")
+        conn.execute("ALTER TABLE doc_categories DROP COLUMN price")
     assert stored(path) == []
     reopened = await FtsProductSearch.open(path, readers=1)
     try:

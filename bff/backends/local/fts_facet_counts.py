@@ -10,7 +10,7 @@ fills the table once its documents are in (``fill``), and so does opening an ind
 Reading (``stored_groups``) turns the scope's rows into the ``fts_facets.Group``s a grouped pass over the
 documents would give. Facet filters (brand, type, stock) are applied to the groups as before. A price filter
 passes or fails whole buckets, except a bucket it cuts through: there the documents on the narrower side of
-the cut are counted from the price index (a filter chosen from the price facet, ``[50, 99.99]``, cuts off one
+the cut are counted from a price index (a filter chosen from the price facet, ``[50, 99.99]``, cuts off one
 cent: nothing to read). Tags are not facets: a browse filtered by tags is grouped from the documents.
 """
 
@@ -119,31 +119,35 @@ def _cut(bucket: Range, q: ProductQuery) -> Cut:
 UNCUT = Cut(True, [])
 
 
-def _range_sql(r: Range) -> tuple[str, list[Any]]:
+def _range_sql(r: Range, column: str) -> tuple[str, list[Any]]:
     tests: list[str] = []
     args: list[Any] = []
     if r[0] is not None:
-        tests.append("d.price >= ?" if r[1] else "d.price > ?")
+        tests.append(f"{column} >= ?" if r[1] else f"{column} > ?")
         args.append(r[0])
     if r[2] is not None:
-        tests.append("d.price <= ?" if r[3] else "d.price < ?")
+        tests.append(f"{column} <= ?" if r[3] else f"{column} < ?")
         args.append(r[2])
     return " AND ".join(tests) or "1", args
 
 
 def _side(conn: sqlite3.Connection, scope: str, ranges: list[Range]) -> Counter[tuple[str, str, str, int]]:
-    """Documents of ``scope`` priced within ``ranges``, per facet value (read from the price index)."""
+    """Documents of ``scope`` priced within ``ranges``, per facet value: a category's from its rows' price index
+    (each category row carries its document's price), the whole catalog's from the documents' price index."""
     found: Counter[tuple[str, str, str, int]] = Counter()
-    within = "" if scope == WHOLE else " AND EXISTS (SELECT 1 FROM doc_categories c WHERE c.category_id = ? "
-    within += "" if scope == WHOLE else "AND c.doc = d.rowid)"
+    values = "ifnull(d.category_id, ''), d.product_type, d.vendor, d.available, COUNT(*)"
     for r in ranges:
-        test, args = _range_sql(r)
-        rows = conn.execute(
-            "SELECT ifnull(d.category_id, ''), d.product_type, d.vendor, d.available, COUNT(*) "
-            f"FROM docs d WHERE {test}{within} GROUP BY 1, 2, 3, 4",
-            (*args, *(() if scope == WHOLE else (scope,))),
-        )
-        for category, product_type, vendor, available, n in rows:
+        if scope == WHOLE:
+            test, args = _range_sql(r, "d.price")
+            sql = f"SELECT {values} FROM docs d WHERE {test} GROUP BY 1, 2, 3, 4"
+        else:
+            test, args = _range_sql(r, "c.price")
+            sql = (
+                f"SELECT {values} FROM doc_categories c CROSS JOIN docs d ON d.rowid = c.doc "
+                f"WHERE c.category_id = ? AND {test} GROUP BY 1, 2, 3, 4"
+            )
+            args = [scope, *args]
+        for category, product_type, vendor, available, n in conn.execute(sql, args):
             found[(category, product_type, vendor, available)] += n
     return found
 

@@ -20,13 +20,27 @@ TABLES = ("docs", "doc_categories", "doc_tags", "fts", "terms", "term_grams", "f
 NEXT = "next_"
 
 
-def _indexed(conn: sqlite3.Connection, table: str, column: str) -> bool:
-    """Whether ``table`` has an index whose first column is ``column``."""
+def _indexed(conn: sqlite3.Connection, table: str, leading: list[str]) -> bool:
+    """Whether ``table`` has an index whose first columns are ``leading``."""
     for index in conn.execute(f"PRAGMA index_list({table})").fetchall():
-        columns = conn.execute(f"PRAGMA index_info({index[1]})").fetchall()
-        if columns and columns[0][2] == column:
+        columns = [c[2] for c in conn.execute(f"PRAGMA index_info({index[1]})").fetchall()]
+        if columns[: len(leading)] == leading:
             return True
     return False
+
+
+def _add_category_prices(conn: sqlite3.Connection, prefix: str) -> None:
+    """Give the category rows of an index of an earlier version their document's price."""
+    if "price" in [c[1] for c in conn.execute(f"PRAGMA table_info({prefix}doc_categories)")]:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute(f"ALTER TABLE {prefix}doc_categories ADD COLUMN price REAL NOT NULL DEFAULT 0")
+        conn.execute(f"UPDATE {prefix}doc_categories SET price = (SELECT price FROM {prefix}docs WHERE rowid = doc)")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 def create(conn: sqlite3.Connection, prefix: str = "") -> None:
@@ -45,7 +59,8 @@ def create(conn: sqlite3.Connection, prefix: str = "") -> None:
             rank_key INTEGER NOT NULL
         );
         CREATE TABLE IF NOT EXISTS {prefix}doc_categories (
-            category_id TEXT NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (category_id, doc)
+            category_id TEXT NOT NULL, doc INTEGER NOT NULL, price REAL NOT NULL DEFAULT 0,
+            PRIMARY KEY (category_id, doc)
         ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS {prefix}doc_tags (
             tag TEXT NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (tag, doc)
@@ -75,15 +90,18 @@ def create(conn: sqlite3.Connection, prefix: str = "") -> None:
     # Index names carry a random token: they keep their name through a rename, so each set needs its own.
     # Each is created once: the token differs on every call, so IF NOT EXISTS alone would add a copy per open.
     ix = f"ix_{secrets.token_hex(4)}"
-    # The price index holds the facet values: a price cut is counted from it alone (``fts_facet_counts``).
+    _add_category_prices(conn, prefix)
+    # A price cut is counted from the price indexes (``fts_facet_counts``): within a category by the price of
+    # its rows, across the catalog by the documents' price index, which holds the facet values.
     for table, columns in (
         ("doc_categories", "doc"),
+        ("doc_categories", "category_id, price"),
         ("doc_tags", "doc"),
         ("docs", "price, category_id, product_type, vendor, available"),
     ):
-        first = columns.split(",")[0]
-        if not _indexed(conn, f"{prefix}{table}", first):
-            conn.execute(f"CREATE INDEX {ix}_{table}_{first} ON {prefix}{table}({columns})")
+        names = [c.strip() for c in columns.split(",")]
+        if not _indexed(conn, f"{prefix}{table}", names[:2]):
+            conn.execute(f"CREATE INDEX {ix}_{table}_{'_'.join(names[:2])} ON {prefix}{table}({columns})")
     fts_facet_counts.fill_if_missing(conn, prefix)
 
 

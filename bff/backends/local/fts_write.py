@@ -59,8 +59,8 @@ def _write_one(conn: sqlite3.Connection, p: str, doc: SearchDocument, counted: b
         (rowid, doc.title, doc.vendor, _category_text(doc), doc.description),
     )
     conn.executemany(
-        f"INSERT OR IGNORE INTO {p}doc_categories (category_id, doc) VALUES (?,?)",
-        [(cid, rowid) for cid, _ in doc.category_path],
+        f"INSERT OR IGNORE INTO {p}doc_categories (category_id, doc, price) VALUES (?,?,?)",
+        [(cid, rowid, float(doc.price)) for cid, _ in doc.category_path],
     )
     conn.executemany(f"INSERT OR IGNORE INTO {p}doc_tags (tag, doc) VALUES (?,?)", [(t, rowid) for t in doc.tags])
     if counted:
