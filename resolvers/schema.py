@@ -26,7 +26,7 @@ from resolvers.recommendations.mutations import RecommendationsMutation
 from resolvers.recommendations.product_field import extend_product
 from resolvers.recommendations.queries import RecommendationsQuery
 from resolvers.search.queries import SearchQuery
-from resolvers.storefront_context import in_context
+from resolvers.storefront_context import SCALARS, in_context
 from resolvers.stores.queries import StoresQuery
 
 
@@ -67,7 +67,7 @@ schema = strawberry.Schema(
     subscription=Subscription,
     types=[Product, ProductVariant, Category, Cart, Order, Collection, Page, ComponentizableCartLine],
     directives=[in_context],
-    config=StrawberryConfig(auto_camel_case=True, enable_experimental_incremental_execution=True),
+    config=StrawberryConfig(auto_camel_case=True, enable_experimental_incremental_execution=True, scalar_map=SCALARS),
 )
 
 

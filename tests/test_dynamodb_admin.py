@@ -40,7 +40,13 @@ def test_the_definition_has_the_templates_protection() -> None:
         "Enabled": table["SSESpecification"]["SSEEnabled"],
         "SSEType": table["SSESpecification"]["SSEType"],
     }
-    assert "KMSMasterKeyId" not in table["SSESpecification"]  # the AWS-managed key, as created here
+    # The AWS-managed key, as created here, unless the stack is asked for a customer-managed one.
+    key = table["SSESpecification"].get("KMSMasterKeyId", {"Fn::If": ["", None, {"Ref": "AWS::NoValue"}]})
+    condition, _, otherwise = key["Fn::If"]
+    assert otherwise == {"Ref": "AWS::NoValue"}
+    if condition:
+        switch = load("data.yaml")["Conditions"][condition]["Fn::Equals"][0]["Ref"]
+        assert parameters[switch]["Default"] == "false"
     assert table["DeletionProtectionEnabled"] == {"Ref": "DeletionProtection"}
     assert defined["DeletionProtectionEnabled"] is (parameters["DeletionProtection"]["Default"] == "true")
     assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
