@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,10 @@ from tests.defer_client import MULTIPART_ACCEPT, merge_parts, multipart_payloads
 
 
 @pytest.fixture(scope="module")
-async def http(seeded_dir: Path) -> AsyncIterator[httpx.AsyncClient]:
-    async with patient_app(make_settings(seeded_dir)) as client:
+async def http(seeded_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[httpx.AsyncClient]:
+    # A copy: tests that shop in the shared store (carts record interactions) change what is popular there.
+    data_dir = Path(shutil.copytree(seeded_dir, tmp_path_factory.mktemp("stream") / "data"))
+    async with patient_app(make_settings(data_dir)) as client:
         yield client
 
 
