@@ -190,6 +190,12 @@ class Settings(BaseSettings):
     interaction_flush_seconds: float = Field(1.0, gt=0)
     # Development and benchmarks only: every recommender call first waits this long (a slow recommender).
     recommender_delay_seconds: float = Field(0.0, ge=0, le=10)
+    # Development and benchmarks only: every port call first waits a delay drawn per call, a log-normal around
+    # its capability's median (DynamoDB 4 ms, Redis 0.5, OpenSearch 15, Personalize 40, Location 60, Lex 150;
+    # `latency_ms` overrides them by capability) with spread `latency_sigma` (bff/backends/latency.py).
+    latency_injection: bool = False
+    latency_ms: dict[Capability, Annotated[float, Field(ge=0, le=10_000)]] = {}
+    latency_sigma: float = Field(0.1, ge=0, le=2)
 
     # Where relative image URLs (the app's own `/images/...`) are served from: image URLs in responses are
     # absolute on this one host (storefront frameworks allow-list image hosts). None: http://{host}:{port}.
@@ -514,6 +520,8 @@ class Settings(BaseSettings):
             problems.append("BFF_CHECKOUT_BASE_URL must be an https:// URL")
         if self.recommender_delay_seconds:
             problems.append("BFF_RECOMMENDER_DELAY_SECONDS slows the recommender down on purpose (benchmarks only)")
+        if self.latency_injection:
+            problems.append("BFF_LATENCY_INJECTION slows every service down on purpose (benchmarks only)")
         if self.aws_endpoint_url:
             problems.append("BFF_AWS_ENDPOINT_URL points AWS clients at a local stand-in")
         if self.dax_endpoint and self.dax_endpoint.startswith(("http://", "https://")):

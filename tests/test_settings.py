@@ -45,6 +45,7 @@ def test_a_complete_production_configuration_is_accepted() -> None:
         ({"expose_metrics": True}, "BFF_EXPOSE_METRICS"),
         ({"aws_endpoint_url": "http://127.0.0.1:5000"}, "BFF_AWS_ENDPOINT_URL"),
         ({"recommender_delay_seconds": 0.05}, "BFF_RECOMMENDER_DELAY_SECONDS"),
+        ({"latency_injection": True}, "BFF_LATENCY_INJECTION"),
         ({"allow_sandbox_payments": False}, "BFF_PAYMENT_BACKEND=sandbox"),
     ],
 )

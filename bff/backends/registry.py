@@ -342,6 +342,10 @@ def _boundary(settings: Settings, adapter: P, spec: PortSpec[P], *, remote: bool
 
     ``client_retries``: the adapter's SDK client already makes the policy's attempts (DynamoDB's), so the
     boundary tries once: a deadline and a breaker, not attempts x attempts."""
+    if settings.latency_injection:  # benchmarks and development only (refused in production)
+        from bff.backends.latency import inject_latency
+
+        adapter = inject_latency(adapter, spec, settings.latency_ms, settings.latency_sigma)
     policy = policy_for(settings, spec.capability, remote=remote)
     if client_retries:
         policy = policy.model_copy(update={"attempts": 1})
