@@ -32,23 +32,46 @@ def pinned(command: list[str], cpu: int) -> list[str]:
 class Server:
     """``python -m bench.serve <target> <port>`` pinned to ``SERVER_CPU``, with ``env`` over ours."""
 
-    def __init__(self, target: str, env: Mapping[str, str], log_dir: Path) -> None:
+    def __init__(self, target: str, env: Mapping[str, str], log_dir: Path, workers: int = 1) -> None:
         self.target = target
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log = (log_dir / f"{target}-{self.port}.log").open("wb")
-        command = pinned([sys.executable, "-m", "bench.serve", target, str(self.port)], SERVER_CPU)
+        command = [sys.executable, "-m", "bench.serve", target, str(self.port), str(workers)]
+        # One worker: pinned to its core. More: every core (the load generator shares one of them).
+        command = pinned(command, SERVER_CPU) if workers == 1 else command
         self.process = subprocess.Popen(command, env={**os.environ, **env}, stdout=self.log, stderr=subprocess.STDOUT)
-        health = "/healthz" if target == "bff" else "/graphql" if target == "peer" else "/floor/home"
+        health = "/healthz" if target == "bff" else "/graphql" if target in ("peer", "tuned") else "/floor/home"
         try:
             _wait_until_up_any(self.base_url + health, self.process)
         except Exception:
             self.stop()
             raise
 
+    def pids(self) -> list[int]:
+        """The server's process and its descendants (uvicorn's workers, when there are several)."""
+        return [self.process.pid, *descendants(self.process.pid)]
+
     def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        total = 0
+        for pid in self.pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # gone meanwhile
+                continue
+            total += int(fields[11]) + int(fields[12])
+        return total / CLOCK_TICKS
+
+    def status(self, key: str) -> list[int]:
+        """A numeric ``/proc/<pid>/status`` field (``VmRSS`` in kB, ``nonvoluntary_ctxt_switches``) per process."""
+        values = []
+        for pid in self.pids():
+            try:
+                lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+            except OSError:
+                continue
+            values += [int(line.split()[1]) for line in lines if line.startswith(f"{key}:")]
+        return values
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -59,6 +82,24 @@ class Server:
                 self.process.kill()
                 self.process.wait()
         self.log.close()
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live process whose ancestry leads to ``pid`` (from ``/proc``)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [p for p, pp in parents.items() if pp == parent]
+        found += children
+        frontier += children
+    return found
 
 
 def _wait_until_up_any(url: str, process: subprocess.Popen[bytes]) -> None:

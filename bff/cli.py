@@ -21,6 +21,15 @@ def serve(
     host: Annotated[str | None, typer.Option(envvar="HOST", help="Interface to bind.")] = None,
     port: Annotated[int | None, typer.Option(envvar="PORT", help="Port to listen on.")] = None,
     reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            envvar="WEB_CONCURRENCY",
+            min=1,
+            max=64,
+            help="Worker processes sharing the port (one per core; each opens its own backends).",
+        ),
+    ] = 1,
     seed_if_empty: Annotated[
         bool, typer.Option(help="First seed the demo catalog when the store has no product (never in production).")
     ] = False,
@@ -42,6 +51,7 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         reload=reload,
+        workers=None if reload else workers,
         log_level=settings.log_level.lower(),
         access_log=False,  # the app logs each request itself, with its request id
     )
