@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenario", action="append", dest="scenarios", help="run only these (repeatable)")
     parser.add_argument("--catalog", action="append", dest="catalogs", choices=["generated", "retail"])
     parser.add_argument("--products", type=int, default=1000, help="size of the generated catalog")
-    parser.add_argument("--target", action="append", dest="targets", choices=["bff", "floor", "peer"])
+    parser.add_argument("--target", action="append", dest="targets", choices=["bff", "floor", "peer", "tuned"])
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each max-throughput run")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--latency-seconds", type=float, default=6.0)
@@ -31,6 +31,18 @@ def main(argv: list[str] | None = None) -> int:
         "--connections",
         type=int,
         help="concurrent connections (default 32; 4 with --profile aws-local, whose moto server is one Python process)",
+    )
+    parser.add_argument(
+        "--pace-cpu-share",
+        type=float,
+        default=0.5,
+        help="paced runs at the rate that keeps the server's CPU this busy (0: at half the max)",
+    )
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes of the BFF")
+    parser.add_argument(
+        "--no-latency-profile",
+        action="store_true",
+        help="skip the latency-injection profile (every port call delayed) after each catalog",
     )
     parser.add_argument("--generator", choices=["auto", "wrk", "asyncio"], default="auto")
     parser.add_argument("--quick", action="store_true", help="short runs (a sanity check, not a measurement)")
@@ -46,7 +58,10 @@ def main(argv: list[str] | None = None) -> int:
         catalogs=tuple(args.catalogs or ("generated", "retail")),
         products=args.products,
         scenarios=args.scenarios,
-        targets=tuple(args.targets or ("bff", "floor", "peer")),
+        targets=tuple(args.targets or ("bff", "floor", "peer", "tuned")),
+        pace_cpu_share=args.pace_cpu_share,
+        workers=args.workers,
+        latency_profile=not args.no_latency_profile,
         seconds=args.seconds,
         runs=args.runs,
         latency_seconds=args.latency_seconds,
@@ -67,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
             3.0,
             1,
         )
+        options.calibration_seconds = 1.0
     result = asyncio.run(runner.run(options, load(args.scenarios)))
     path = report.write(result)
     sys.stdout.write(path.read_text())

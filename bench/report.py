@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from bench import abuse, incremental
+from bench import abuse, incremental, latency
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -56,6 +56,9 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
             bff = row["targets"].get("bff")
             if not bff:
                 continue
+            if "to_tuned" in row["ratios"]:
+                ratio = row["ratios"]["to_tuned"]
+                add(name, f"{row['name']}: >= 4x the tuned peer's throughput", ratio, ratio >= 4)
             spread = round(bff["p99_ms"] / bff["p50_ms"], 2) if bff["p50_ms"] else None
             add(name, f"{row['name']}: p99 <= 5x p50 at 50% load", spread, spread is not None and spread <= 5)
             calls = (bff.get("backend_calls") or {}).get("total")
@@ -72,6 +75,14 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
                 bff["errors"],
                 bff["correct"] and not bff["errors"],
             )
+        for entry in cat.get("latency_profile", {}).get("scenarios", []):
+            if entry.get("bound") and entry.get("p50_to_slowest") is not None:
+                add(
+                    name,
+                    f"{entry['name']}: p50 <= {entry['bound']}x its slowest service's delay (latency injected)",
+                    entry["p50_to_slowest"],
+                    entry["p50_to_slowest"] <= entry["bound"],
+                )
     return checks
 
 
@@ -83,15 +94,45 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _busy(target: dict[str, Any]) -> str:
+    runs = target.get("runs_cpu_busy_pct") or []
+    return "/".join(str(b) for b in runs) or "–"
+
+
+def _tails(cat: dict[str, Any]) -> list[str]:
+    """Where each paced run's tail comes from: the server's CPU share, and how often another process took
+    its core (involuntary context switches) with the machine's load average."""
+    lines = [
+        "",
+        "Paced runs (BFF): server CPU % per run, the server preempted by other processes per run "
+        "(involuntary context switches), 1-minute load average, each run's p99 ms:",
+        "",
+    ]
+    for row in cat["scenarios"]:
+        bff = (row.get("targets") or {}).get("bff") or {}
+        if "runs_p99_ms" not in bff:
+            continue
+        rss = ", ".join(f"{kb / 1024:.0f}" for kb in bff.get("rss_kb") or [])
+        lines.append(
+            f"- {row['name']}: calibration at half max took {bff.get('calibration_cpu_busy_pct')}% CPU -> paced at "
+            f"{bff.get('rate_rps')} req/s; CPU % {bff.get('runs_cpu_busy_pct')}, preempted "
+            f"{bff.get('runs_preempted')}, load {bff.get('runs_loadavg')}, p99 {bff.get('runs_p99_ms')}; RSS MB {rss}"
+        )
+    return lines
+
+
 def markdown(report: dict[str, Any]) -> str:
     m = report["machine"]
     lines = [
         f"# Benchmark {report['date']} — profile `{report['profile']}`"
         + (f" — {report['label']}" if report["label"] else ""),
         "",
-        f"Server pinned to CPU {m['server_cpu']} (uvicorn, 1 worker, uvloop + httptools, no access log); load "
+        f"Server pinned to CPU {m['server_cpu']} (uvicorn, {m.get('workers', 1)} worker(s), uvloop + httptools, "
+        "no access log; more than one worker: not pinned); load "
         f"generator `{m['generator']}` on CPU {m['load_cpu']}, {m['connections']} connections; max throughput = "
-        f"median of {m['runs']} runs of {m['seconds']}s; latency at a fixed rate of 50% of max, "
+        f"median of {m['runs']} runs of {m['seconds']}s; latency at a fixed rate: the one that keeps the "
+        f"server's CPU {m.get('pace_cpu_share', 0.5):.0%} busy (a calibration run at half the max measures it; "
+        "never above half the max), "
         f"{m.get('latency_runs', 1)} runs of {m['latency_seconds']}s after the server is idle, the run with the "
         "median p99 reported. Ratios are the numbers to read: absolute ones vary ±30% run to run.",
     ]
@@ -107,16 +148,17 @@ def markdown(report: dict[str, Any]) -> str:
         lines += [
             cat["description"],
             "",
-            "| scenario | BFF req/s | floor req/s | peer req/s | × floor | × peer | p50 / p90 / p99 ms @50% | p99÷p50 "
-            "| errors | bytes | backend calls | CPU ms/req (BFF / floor / peer) |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|",
+            "| scenario | BFF req/s | floor req/s | peer req/s | tuned peer req/s | × floor | × peer | × tuned "
+            "| p50 / p90 / p99 ms paced | p99÷p50 | paced at req/s (server CPU %) | errors | bytes | backend calls "
+            "| CPU ms/req (BFF / floor / peer / tuned) |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for row in cat["scenarios"]:
             if "skipped" in row:
                 lines.append(f"| {row['name']} | skipped: {row['skipped']} |||||||||||")
                 continue
             t = row["targets"]
-            bff, floor, peer = t.get("bff", {}), t.get("floor", {}), t.get("peer", {})
+            bff, floor, peer, tuned = t.get("bff", {}), t.get("floor", {}), t.get("peer", {}), t.get("tuned", {})
             calls = bff.get("backend_calls") or {}
             spread = bff["p99_ms"] / bff["p50_ms"] if bff.get("p50_ms") else None
             ref = (
@@ -127,25 +169,32 @@ def markdown(report: dict[str, Any]) -> str:
             lines.append(
                 f"| {row['name']}{' (GET, APQ)' if row['transport'] == 'get-persisted' else ''} "
                 f"| {_fmt(bff.get('max_rps'))} | {_fmt(floor.get('max_rps'))}{ref} | {_fmt(peer.get('max_rps'))} "
-                f"| {_fmt(row['ratios'].get('to_floor'))} | {_fmt(row['ratios'].get('to_peer'))} "
+                f"| {_fmt(tuned.get('max_rps'))} | {_fmt(row['ratios'].get('to_floor'))} "
+                f"| {_fmt(row['ratios'].get('to_peer'))} | {_fmt(row['ratios'].get('to_tuned'))} "
                 f"| {_fmt(bff.get('p50_ms'))} / {_fmt(bff.get('p90_ms'))} / {_fmt(bff.get('p99_ms'))} | {_fmt(spread)} "
+                f"| {_fmt(bff.get('rate_rps'))} ({_busy(bff)}) "
                 f"| {bff.get('errors')} | {bff.get('response_bytes')} "
                 f"| {calls.get('total')} ({', '.join(f'{k} {v}' for k, v in calls.items() if k != 'total')}) "
                 f"| {_fmt(bff.get('cpu_ms_per_request'))} / {_fmt(floor.get('cpu_ms_per_request'))} "
-                f"/ {_fmt(peer.get('cpu_ms_per_request'))} |"
+                f"/ {_fmt(peer.get('cpu_ms_per_request'))} / {_fmt(tuned.get('cpu_ms_per_request'))} |"
             )
         notes = [f"- {r['name']}: {r['notes']}" for r in cat["scenarios"] if r.get("notes")]
         checks = []
         for r in cat["scenarios"]:
             if "floor_identical" in r:
                 checks.append(f"- {r['name']}: floor body byte-identical to the BFF's: {r['floor_identical']}")
-            if "peer_same_data" in r:
-                checks.append(f"- {r['name']}: peer answers the same data: {r['peer_same_data']}")
+            for peer_name in ("peer", "tuned"):
+                if f"{peer_name}_same_data" in r:
+                    same = r[f"{peer_name}_same_data"]
+                    checks.append(f"- {r['name']}: {peer_name} peer answers the same data: {same}")
             for problem in (r.get("targets", {}).get("bff", {}) or {}).get("problems", []):
                 checks.append(f"- {r['name']}: PROBLEM {problem}")
         if "n_plus_one" in cat:
             checks.append(f"- N+1 check, home backend calls: {cat['n_plus_one']}")
         lines += ["", *notes, *checks]
+        lines += _tails(cat)
+        if "latency_profile" in cat:
+            lines += latency.markdown(cat["latency_profile"])
         if "abuse" in cat:
             lines += abuse.markdown(cat["abuse"])
         if "incremental" in cat:

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import orjson
 
-from bench import abuse, incremental, load
+from bench import abuse, incremental, latency, load
 from bench.scenarios import Scenario
 from bench.servers import LOAD_CPU, Server, StandIns
 from bff import datasets
@@ -34,7 +34,7 @@ class Options:
     catalogs: tuple[str, ...] = ("generated", "retail")
     products: int = 1000
     scenarios: list[str] | None = None
-    targets: tuple[str, ...] = ("bff", "floor", "peer")
+    targets: tuple[str, ...] = ("bff", "floor", "peer", "tuned")
     warmup: float = 2.0
     seconds: float = 5.0
     runs: int = 3
@@ -47,6 +47,13 @@ class Options:
     quick: bool = False  # short runs (a sanity check)
     incremental: bool = False  # also time @defer's first part against the whole (bench/incremental.py)
     label: str = ""
+    # Paced runs at the rate that keeps the server's CPU this busy (measured by a calibration run started at
+    # half the max); 0: at half the closed-loop max, as before.
+    pace_cpu_share: float = 0.5
+    calibration_seconds: float = 2.0
+    workers: int = 1  # uvicorn worker processes of the BFF (the other targets: one)
+    # After the catalog's targets: every scenario's wall-clock latency with every port's delay injected.
+    latency_profile: bool = True
 
 
 # --- catalogs -------------------------------------------------------------------------------------------
@@ -218,12 +225,26 @@ async def measure(server: Server, request: load.HttpRequest, options: Options) -
         served += result.requests
         runs.append(result)
     best = statistics.median(r.rps for r in runs)
-    latency_runs, busy = [], []
-    for _ in range(options.latency_runs):
+    rate, calibration = max(1.0, best / 2), None
+    if options.pace_cpu_share:
+        # Half the closed-loop max is not half the CPU (a request costs more CPU at moderate concurrency than
+        # under saturation): one short run at that rate measures the share it takes, and the paced runs go at
+        # the rate that takes ``pace_cpu_share`` (never above half the max).
         await drained(server)
         before = server.cpu_seconds()
-        paced_run = await drive_next(options.latency_seconds, max(1.0, best / 2))
+        probe = await drive_next(options.calibration_seconds, rate)
+        calibration = (server.cpu_seconds() - before) / probe.seconds if probe.seconds else 0.0
+        if calibration > options.pace_cpu_share * options.workers:
+            rate = max(1.0, rate * options.pace_cpu_share * options.workers / calibration)
+    latency_runs, busy, preempted, loadavg = [], [], [], []
+    for _ in range(options.latency_runs):
+        await drained(server)
+        before, switches = server.cpu_seconds(), sum(server.status("nonvoluntary_ctxt_switches"))
+        paced_run = await drive_next(options.latency_seconds, rate)
         busy.append(round(100 * (server.cpu_seconds() - before) / paced_run.seconds) if paced_run.seconds else None)
+        # The machine's share of the tail: how often another process took the server's core, and the load.
+        preempted.append(sum(server.status("nonvoluntary_ctxt_switches")) - switches)
+        loadavg.append(os.getloadavg()[0])
         latency_runs.append(paced_run)
     # The run with the median p99 (its p50 and p90 with it): one noisy stretch of a shared machine is not the server.
     paced = sorted(latency_runs, key=lambda r: r.p99_ms)[len(latency_runs) // 2]
@@ -232,7 +253,8 @@ async def measure(server: Server, request: load.HttpRequest, options: Options) -
         **pool,
         "max_rps": round(best, 1),
         "runs_rps": [round(r.rps, 1) for r in runs],
-        "rate_rps": round(best / 2, 1),
+        "rate_rps": round(rate, 1),
+        "calibration_cpu_busy_pct": round(100 * calibration) if calibration is not None else None,
         "achieved_rps": round(paced.rps, 1),
         "p50_ms": round(paced.p50_ms, 3),
         "p90_ms": round(paced.p90_ms, 3),
@@ -240,6 +262,9 @@ async def measure(server: Server, request: load.HttpRequest, options: Options) -
         "runs_p99_ms": [round(r.p99_ms, 3) for r in latency_runs],
         # The server's CPU use during each paced run, % of one core: ~50 means the rate left it half idle.
         "runs_cpu_busy_pct": busy,
+        "runs_preempted": preempted,
+        "runs_loadavg": loadavg,
+        "rss_kb": server.status("VmRSS"),
         "errors": sum(r.errors for r in runs) + sum(r.errors for r in latency_runs),
         "cpu_ms_per_request": round(1000 * cpu / served, 3) if served else None,
         "generator": paced.generator,
@@ -305,8 +330,9 @@ async def probe_variables(server: Server, scenario: Scenario) -> dict[str, Any]:
 def pool_size(options: Options, scenario: Scenario) -> int:
     """Distinct variable sets one target's measurement sends at most (warm-up, max runs at ``pool_rate``,
     paced runs at half of it), plus a request in flight per connection at the end of each run."""
-    seconds = options.warmup + options.seconds * options.runs + options.latency_seconds * options.latency_runs / 2
-    drives = 1 + options.runs + options.latency_runs
+    paced = options.latency_seconds * options.latency_runs + options.calibration_seconds
+    seconds = options.warmup + options.seconds * options.runs + paced / 2
+    drives = 2 + options.runs + options.latency_runs
     return int(scenario.pool_rate * seconds) + options.connections * drives + 1
 
 
@@ -319,10 +345,12 @@ def targets_of(scenario: Scenario, options: Options) -> list[str]:
     ]
 
 
-async def prepare_pools(server: Server, scenario: Scenario, options: Options) -> dict[str, list[dict[str, Any]]]:
+async def prepare_pools(
+    server: Server, scenario: Scenario, options: Options, size: int | None = None
+) -> dict[str, list[dict[str, Any]]]:
     """One pool of per-request variables per target (prepared through the BFF: the floor has no API)."""
     assert scenario.variables_pool is not None
-    targets, size = targets_of(scenario, options), pool_size(options, scenario)
+    targets, size = targets_of(scenario, options), size or pool_size(options, scenario)
     async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
 
         async def probe(document: str, values: dict[str, Any]) -> dict[str, Any]:
@@ -383,7 +411,7 @@ async def run_catalog(
     extra: dict[str, Any] = {}
     for target in options.targets if scenarios else ():
         server_env = {**env, **(options.env if target == "bff" else {})}
-        server = Server(target, server_env, workdir)
+        server = Server(target, server_env, workdir, options.workers if target == "bff" else 1)
         try:
             if target == "bff":
                 roots = await schema_root_fields(server)
@@ -425,6 +453,8 @@ async def run_catalog(
     if options.incremental:
         # Its own BFF (a delayed recommender): first part against the whole, with and without @defer.
         extra["incremental"] = await incremental.run({**env, **options.env}, workdir, quick=options.quick)
+    if options.latency_profile and "bff" in options.targets:
+        extra["latency_profile"] = await latency.run(scenarios, variables, env, options, workdir)
     scenario_rows = [summarise(results[s.name], results) for s in scenarios]
     return {"catalog": kind, "description": description, "scenarios": scenario_rows, **extra}
 
@@ -442,21 +472,22 @@ def summarise(entry: dict[str, Any], results: dict[str, dict[str, Any]]) -> dict
         return {**row, "skipped": entry["skipped"]}
     reference = results[scenario.reference] if scenario.reference else entry
     targets = dict(entry["targets"])
-    for name in ("floor", "peer"):
+    for name in ("floor", "peer", "tuned"):
         if name not in targets and name in reference["targets"]:
             targets[name] = {**reference["targets"][name], "reference": scenario.reference}
     bff = targets.get("bff", {})
     row["targets"] = targets
     row["ratios"] = {
         f"to_{name}": round(bff["max_rps"] / targets[name]["max_rps"], 2)
-        for name in ("floor", "peer")
+        for name in ("floor", "peer", "tuned")
         if bff and name in targets and targets[name].get("max_rps")
     }
     bodies = reference.get("bodies", {})
     if "floor" in bodies and "bff" in entry.get("bodies", {}):
         row["floor_identical"] = bodies["floor"] == entry["bodies"]["bff"]
-    if "peer" in bodies and "bff" in entry.get("bodies", {}):
-        row["peer_same_data"] = orjson.loads(bodies["peer"]) == orjson.loads(entry["bodies"]["bff"])
+    for name in ("peer", "tuned"):
+        if name in bodies and "bff" in entry.get("bodies", {}):
+            row[f"{name}_same_data"] = orjson.loads(bodies[name]) == orjson.loads(entry["bodies"]["bff"])
     row["max_backend_calls"] = scenario.max_backend_calls
     return row
 
@@ -478,6 +509,8 @@ async def run(options: Options, scenarios: list[Scenario]) -> dict[str, Any]:
             "runs": options.runs,
             "latency_seconds": options.latency_seconds,
             "latency_runs": options.latency_runs,
+            "pace_cpu_share": options.pace_cpu_share,
+            "workers": options.workers,
         },
         "catalogs": [],
     }

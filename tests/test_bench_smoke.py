@@ -16,12 +16,13 @@ async def test_a_short_run_reports_every_number_and_correct_answers(tmp_path: Pa
     options = runner.Options(
         catalogs=("generated",),
         products=40,
-        targets=("bff", "floor", "peer"),
+        targets=("bff", "floor", "peer", "tuned"),
         warmup=0.2,
         seconds=0.5,
         runs=1,
         latency_seconds=0.2,
         latency_runs=3,
+        calibration_seconds=0.3,
         connections=4,
         generator="asyncio",
     )
@@ -30,7 +31,7 @@ async def test_a_short_run_reports_every_number_and_correct_answers(tmp_path: Pa
 
     (catalog,) = result["catalogs"]
     (home,) = catalog["scenarios"]
-    assert set(home["targets"]) == {"bff", "floor", "peer"}
+    assert set(home["targets"]) == {"bff", "floor", "peer", "tuned"}
     bff = home["targets"]["bff"]
     assert bff["correct"], bff["problems"]
     assert bff["errors"] == 0
@@ -38,9 +39,17 @@ async def test_a_short_run_reports_every_number_and_correct_answers(tmp_path: Pa
     assert len(bff["runs_p99_ms"]) == 3 and bff["p99_ms"] == sorted(bff["runs_p99_ms"])[1]
     assert bff["cpu_ms_per_request"] > 0 and bff["response_bytes"] > 0
     assert bff["backend_calls"]["total"] >= 1
-    assert set(home["ratios"]) == {"to_floor", "to_peer"}
+    assert set(home["ratios"]) == {"to_floor", "to_peer", "to_tuned"}
     assert home["floor_identical"] is True
-    assert home["peer_same_data"] is True
+    assert home["peer_same_data"] is True and home["tuned_same_data"] is True
+    # Paced at a measured share of the server's CPU: never above half the max.
+    assert bff["calibration_cpu_busy_pct"] is not None and bff["rate_rps"] <= bff["max_rps"] / 2
+    assert len(bff["runs_preempted"]) == 3 and len(bff["runs_loadavg"]) == 3 and bff["rss_kb"][0] > 0
+    # The latency-injection profile: home's slowest service is the recommender, its calls counted.
+    profile = {row["name"]: row for row in catalog["latency_profile"]["scenarios"]}
+    assert profile["home"]["slowest"] == "recommender" and profile["home"]["slowest_median_ms"] == 40.0
+    assert profile["home"]["errors"] == 0 and profile["home"]["p50_ms"] > 0
+    assert profile["home"]["backend_calls"]["recommender.recommend"] == 1
     assert catalog["n_plus_one"]["first_50"] <= catalog["n_plus_one"]["first_5"] <= 6
     assert {c["target"] for c in result["targets"]} >= {"home uncached >= 5x the peer's throughput"}
     assert written.read_text().startswith("# Benchmark")
@@ -58,6 +67,8 @@ async def test_checkout_sends_each_prepared_checkout_once() -> None:
         runs=1,
         latency_seconds=0.4,
         latency_runs=1,
+        calibration_seconds=0.3,
+        latency_profile=False,
         connections=4,
         generator="asyncio",
     )
