@@ -43,7 +43,7 @@ async def test_a_short_run_reports_every_number_and_correct_answers(tmp_path: Pa
     assert home["floor_identical"] is True
     assert home["peer_same_data"] is True and home["tuned_same_data"] is True
     # Paced at a measured share of the server's CPU: never above half the max.
-    assert bff["calibration_cpu_busy_pct"] is not None and bff["rate_rps"] <= bff["max_rps"] / 2
+    assert bff["calibration_cpu_busy_pct"] is not None and bff["rate_rps"] <= bff["max_rps"] / 2 + 0.1  # (both rounded)
     assert len(bff["runs_preempted"]) == 3 and len(bff["runs_loadavg"]) == 3 and bff["rss_kb"][0] > 0
     # The latency-injection profile: home's slowest service is the recommender, its calls counted.
     profile = {row["name"]: row for row in catalog["latency_profile"]["scenarios"]}
