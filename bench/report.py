@@ -100,12 +100,12 @@ def _busy(target: dict[str, Any]) -> str:
 
 
 def _tails(cat: dict[str, Any]) -> list[str]:
-    """Where each paced run's tail comes from: the server's CPU share, and how often another process took
-    its core (involuntary context switches) with the machine's load average."""
+    """Where each paced run's tail comes from: the server's CPU share, what other processes took of its core,
+    and the machine's load average."""
     lines = [
         "",
-        "Paced runs (BFF): server CPU % per run, the server preempted by other processes per run "
-        "(involuntary context switches), 1-minute load average, each run's p99 ms:",
+        "Paced runs (BFF), per run: the server's CPU %, other processes' CPU % on the server's core (the "
+        "machine), the 1-minute load average, p99 ms; the server's RSS per process:",
         "",
     ]
     for row in cat["scenarios"]:
@@ -115,8 +115,9 @@ def _tails(cat: dict[str, Any]) -> list[str]:
         rss = ", ".join(f"{kb / 1024:.0f}" for kb in bff.get("rss_kb") or [])
         lines.append(
             f"- {row['name']}: calibration at half max took {bff.get('calibration_cpu_busy_pct')}% CPU -> paced at "
-            f"{bff.get('rate_rps')} req/s; CPU % {bff.get('runs_cpu_busy_pct')}, preempted "
-            f"{bff.get('runs_preempted')}, load {bff.get('runs_loadavg')}, p99 {bff.get('runs_p99_ms')}; RSS MB {rss}"
+            f"{bff.get('rate_rps')} req/s; CPU % {bff.get('runs_cpu_busy_pct')}, others on its core % "
+            f"{bff.get('runs_others_on_core_pct')}, load {bff.get('runs_loadavg')}, p99 {bff.get('runs_p99_ms')}; "
+            f"RSS MB {rss}"
         )
     return lines
 

@@ -21,7 +21,7 @@ import orjson
 
 from bench import abuse, incremental, latency, load
 from bench.scenarios import Scenario
-from bench.servers import LOAD_CPU, Server, StandIns
+from bench.servers import LOAD_CPU, Server, StandIns, core_busy_seconds
 from bff import datasets
 
 log = logging.getLogger("bench")
@@ -236,15 +236,17 @@ async def measure(server: Server, request: load.HttpRequest, options: Options) -
         calibration = (server.cpu_seconds() - before) / probe.seconds if probe.seconds else 0.0
         if calibration > options.pace_cpu_share * options.workers:
             rate = max(1.0, rate * options.pace_cpu_share * options.workers / calibration)
-    latency_runs, busy, preempted, loadavg = [], [], [], []
+    latency_runs, busy, others, loadavg = [], [], [], []
     for _ in range(options.latency_runs):
         await drained(server)
-        before, switches = server.cpu_seconds(), sum(server.status("nonvoluntary_ctxt_switches"))
+        before, core_before = server.cpu_seconds(), core_busy_seconds()
         paced_run = await drive_next(options.latency_seconds, rate)
-        busy.append(round(100 * (server.cpu_seconds() - before) / paced_run.seconds) if paced_run.seconds else None)
-        # The machine's share of the tail: how often another process took the server's core, and the load.
-        preempted.append(sum(server.status("nonvoluntary_ctxt_switches")) - switches)
-        loadavg.append(os.getloadavg()[0])
+        own = server.cpu_seconds() - before
+        busy.append(round(100 * own / paced_run.seconds) if paced_run.seconds else None)
+        # The machine's share of the tail: what other processes took of the server's core, and the load.
+        taken = core_busy_seconds() - core_before - own
+        others.append(round(100 * max(0.0, taken) / paced_run.seconds) if paced_run.seconds else None)
+        loadavg.append(round(os.getloadavg()[0], 2))
         latency_runs.append(paced_run)
     # The run with the median p99 (its p50 and p90 with it): one noisy stretch of a shared machine is not the server.
     paced = sorted(latency_runs, key=lambda r: r.p99_ms)[len(latency_runs) // 2]
@@ -262,7 +264,7 @@ async def measure(server: Server, request: load.HttpRequest, options: Options) -
         "runs_p99_ms": [round(r.p99_ms, 3) for r in latency_runs],
         # The server's CPU use during each paced run, % of one core: ~50 means the rate left it half idle.
         "runs_cpu_busy_pct": busy,
-        "runs_preempted": preempted,
+        "runs_others_on_core_pct": others,
         "runs_loadavg": loadavg,
         "rss_kb": server.status("VmRSS"),
         "errors": sum(r.errors for r in runs) + sum(r.errors for r in latency_runs),

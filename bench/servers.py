@@ -84,6 +84,16 @@ class Server:
         self.log.close()
 
 
+def core_busy_seconds(cpu: int = SERVER_CPU) -> float:
+    """CPU time ``cpu`` has spent running anything (``/proc/stat``): less the server's, what other processes
+    took from the server's core."""
+    for line in Path("/proc/stat").read_text().splitlines():
+        if line.startswith(f"cpu{cpu} "):
+            user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in line.split()[1:9])
+            return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
+    return 0.0
+
+
 def descendants(pid: int) -> list[int]:
     """Every live process whose ancestry leads to ``pid`` (from ``/proc``)."""
     parents: dict[int, int] = {}

@@ -44,7 +44,7 @@ async def test_a_short_run_reports_every_number_and_correct_answers(tmp_path: Pa
     assert home["peer_same_data"] is True and home["tuned_same_data"] is True
     # Paced at a measured share of the server's CPU: never above half the max.
     assert bff["calibration_cpu_busy_pct"] is not None and bff["rate_rps"] <= bff["max_rps"] / 2 + 0.1  # (both rounded)
-    assert len(bff["runs_preempted"]) == 3 and len(bff["runs_loadavg"]) == 3 and bff["rss_kb"][0] > 0
+    assert len(bff["runs_others_on_core_pct"]) == 3 and len(bff["runs_loadavg"]) == 3 and bff["rss_kb"][0] > 0
     # The latency-injection profile: home's slowest service is the recommender, its calls counted.
     profile = {row["name"]: row for row in catalog["latency_profile"]["scenarios"]}
     assert profile["home"]["slowest"] == "recommender" and profile["home"]["slowest_median_ms"] == 40.0
