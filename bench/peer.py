@@ -70,7 +70,10 @@ def naive_loaders(backends: Backends) -> DataLoaders:
             catalog=backends.catalog,
         ),
     }
-    return DataLoaders(**{name: OneByOne(fetch) for name, fetch in fetches.items()})  # type: ignore[arg-type]
+    loaders = DataLoaders.build(backends)  # (loaders the scenarios never use, e.g. content, stay the BFF's)
+    for name, fetch in fetches.items():
+        setattr(loaders, name, OneByOne(fetch))
+    return loaders
 
 
 class NaiveGraphQL(GraphQL[Context, None]):

@@ -65,8 +65,10 @@ def strawberry_loaders(backends: Backends) -> DataLoaders:
         "cart_by_id": backends.carts.get_carts,
         "recommendations": recommendations,
     }
-    loaders = {name: DataLoader(load_fn=fetch) for name, fetch in fetches.items()}
-    return DataLoaders(**loaders)  # type: ignore[arg-type]
+    loaders = DataLoaders.build(backends)  # (loaders the scenarios never use, e.g. content, stay the BFF's)
+    for name, fetch in fetches.items():
+        setattr(loaders, name, DataLoader(load_fn=fetch))
+    return loaders
 
 
 class TunedGraphQL(GraphQL[Context, None]):
