@@ -85,3 +85,31 @@ async def test_checkout_sends_each_prepared_checkout_once() -> None:
     # A placement, not a retry: the cart, its variants, the transaction, the workflow's start.
     assert checkout["targets"]["bff"]["backend_calls"]["total"] == 4
     assert checkout["floor_identical"] is True
+
+
+@pytest.mark.slow
+async def test_the_collection_page_runs_within_its_bound_and_the_peers_agree() -> None:
+    options = runner.Options(
+        catalogs=("generated",),
+        products=60,
+        targets=("bff", "peer", "tuned"),
+        warmup=0.2,
+        seconds=0.5,
+        runs=1,
+        latency_seconds=0.2,
+        latency_runs=1,
+        calibration_seconds=0.3,
+        latency_profile=False,
+        connections=4,
+        generator="asyncio",
+    )
+    result = await runner.run(options, load(["collection_page"]))
+
+    (page,) = result["catalogs"][0]["scenarios"]
+    assert set(page["targets"]) == {"bff", "peer", "tuned"}  # no hand-written floor for this page
+    bff = page["targets"]["bff"]
+    assert bff["correct"], bff["problems"]
+    assert bff["errors"] == 0
+    # Content lookup, category by handle, the listing, the facets, the listed products' variants.
+    assert bff["backend_calls"]["total"] <= 5
+    assert page["targets"]["peer"]["correct"], page["targets"]["peer"]["problems"]
