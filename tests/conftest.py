@@ -92,16 +92,20 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
 NO_COST_LIMIT = 10**9
 
 
-@pytest.fixture(scope="session")
-async def seeded_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data dir holding the generated demo catalog; tests that only read share it."""
-    data_dir = tmp_path_factory.mktemp("catalog")
+async def seed_catalog(data_dir: Path) -> Path:
+    """Write the generated demo catalog (the shared store's) into ``data_dir``, with no shopping history."""
     store = await SqliteCatalogStore.open(make_settings(data_dir).catalog_db_path)
     categories, records = generate_catalog(products=SEED_PRODUCTS, seed=7)
     await store.upsert_categories(categories)
     await store.upsert_products(records)
     await store.close()
     return data_dir
+
+
+@pytest.fixture(scope="session")
+async def seeded_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir holding the generated demo catalog; tests that only read share it."""
+    return await seed_catalog(tmp_path_factory.mktemp("catalog"))
 
 
 @pytest.fixture(scope="session")

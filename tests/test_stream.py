@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import make_settings
+from tests.conftest import make_settings, seed_catalog
 from tests.defer_client import MULTIPART_ACCEPT, merge_parts, multipart_payloads, patient_app
 
 
 @pytest.fixture(scope="module")
-async def http(seeded_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[httpx.AsyncClient]:
-    # A copy: tests that shop in the shared store (carts record interactions) change what is popular there.
-    data_dir = Path(shutil.copytree(seeded_dir, tmp_path_factory.mktemp("stream") / "data"))
+async def http(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[httpx.AsyncClient]:
+    # A store of its own: tests that shop in the shared one (carts record interactions) change what is popular.
+    data_dir = await seed_catalog(tmp_path_factory.mktemp("stream"))
     async with patient_app(make_settings(data_dir)) as client:
         yield client
 
