@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -23,8 +21,7 @@ from bff.graphiql import EXAMPLES
 from tests.conftest import make_settings
 from tests.defer_client import Watched, watching_the_recommender
 from tests.stand_ins import free_port
-from tests.test_graphiql_browser import DevTools, page_target
-from tests.tools import require_tool
+from tests.test_graphiql_browser import DevTools, headless_chromium
 
 DEFERRED = next(query for title, query, _ in EXAMPLES if "@defer" in title)
 
@@ -72,28 +69,9 @@ async def watch_the_result(page: str, devtools: str, watched: Watched) -> list[t
 
 
 async def test_graphiql_shows_the_grid_before_the_deferred_recommendations(served: tuple[str, Watched]) -> None:
-    chromium = require_tool("chromium", "chromium-browser", install="apt-get install chromium")
     url, watched = served
-    port = free_port()
-    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:  # Chromium helpers may still write
-        browser = await asyncio.create_subprocess_exec(
-            chromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--proxy-server=http://127.0.0.1:9",
-            f"--user-data-dir={profile}",
-            f"--remote-debugging-port={port}",
-            "about:blank",
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            seen = await watch_the_result(f"{url}/graphql", page_target(port), watched)
-        finally:
-            browser.terminate()
-            await asyncio.wait_for(browser.wait(), 10)
+    with headless_chromium() as devtools:
+        seen = await watch_the_result(f"{url}/graphql", devtools, watched)
 
     grid_only = [(text, pending) for text, pending in seen if '"products"' in text and '"forYou"' not in text]
     assert grid_only, seen

@@ -149,7 +149,9 @@ def page_target(port: int) -> str:
     raise RuntimeError("Chromium's DevTools did not answer")
 
 
-def test_graphiql_runs_a_query_with_nothing_blocked_by_the_csp(served: str) -> None:
+@contextlib.contextmanager
+def headless_chromium() -> Iterator[str]:
+    """A headless Chromium with the outside network refused (a dead proxy); yields its DevTools page socket."""
     chromium = require_tool("chromium", "chromium-browser", install="apt-get install chromium")
     port = free_port()
     with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:  # Chromium helpers may still write
@@ -169,10 +171,15 @@ def test_graphiql_runs_a_query_with_nothing_blocked_by_the_csp(served: str) -> N
             stderr=subprocess.DEVNULL,
         )
         try:
-            result, log = asyncio.run(run_the_first_example(f"{served}/graphql", page_target(port)))
+            yield page_target(port)
         finally:
             browser.terminate()
             browser.wait(timeout=10)
+
+
+def test_graphiql_runs_a_query_with_nothing_blocked_by_the_csp(served: str) -> None:
+    with headless_chromium() as devtools:
+        result, log = asyncio.run(run_the_first_example(f"{served}/graphql", devtools))
 
     assert '"products"' in result and '"edges"' in result and '"errors"' not in result, result
     assert [line for line in log if "Content Security Policy" in line] == []

@@ -12,8 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-import subprocess
-import tempfile
 import threading
 import time
 import urllib.request
@@ -31,8 +29,7 @@ from bff.ids import from_global_id
 from tests.conftest import make_settings
 from tests.order_fixtures import Workflow, embedded_workflow
 from tests.stand_ins import free_port
-from tests.test_graphiql_browser import DevTools, page_target
-from tests.tools import require_tool
+from tests.test_graphiql_browser import DevTools, headless_chromium
 
 CREATE = (
     """mutation ($input: CartInput) { cartCreate(input: $input) { cart { id checkoutUrl } userErrors { code } } }"""
@@ -75,29 +72,8 @@ def served(data_dir: Path) -> Iterator[str]:
 @pytest.fixture
 def browser() -> Iterator[str]:
     """A headless Chromium's DevTools page socket."""
-    chromium = require_tool("chromium", "chromium-browser", install="apt-get install chromium")
-    port = free_port()
-    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
-        process = subprocess.Popen(
-            [
-                chromium,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--proxy-server=http://127.0.0.1:9",
-                f"--user-data-dir={profile}",
-                f"--remote-debugging-port={port}",
-                "about:blank",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            yield page_target(port)
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    with headless_chromium() as devtools:
+        yield devtools
 
 
 def post_json(url: str, body: dict[str, Any]) -> dict[str, Any]:
