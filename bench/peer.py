@@ -92,7 +92,8 @@ class NaiveGraphQL(GraphQL[Context, None]):
         )
 
 
-def create_peer(settings: Settings | None = None) -> Starlette:
+def peer_app(settings: Settings | None, view: Callable[[dict[str, Any]], GraphQL[Context, None]]) -> Starlette:
+    """A peer's app: ``view`` (given the state the lifespan fills: settings, backends, cursors) on /graphql."""
     settings = settings or Settings()
     state: dict[str, Any] = {"settings": settings}
 
@@ -103,4 +104,8 @@ def create_peer(settings: Settings | None = None) -> Starlette:
             state["cursors"] = CursorCodec(settings.cursor_secret.get_secret_value().encode())
             yield
 
-    return Starlette(routes=[Route("/graphql", NaiveGraphQL(state))], lifespan=lifespan)
+    return Starlette(routes=[Route("/graphql", view(state))], lifespan=lifespan)
+
+
+def create_peer(settings: Settings | None = None) -> Starlette:
+    return peer_app(settings, NaiveGraphQL)

@@ -10,8 +10,7 @@ The resolvers and domain objects are the BFF's, so answers match.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import orjson
@@ -19,15 +18,14 @@ import strawberry
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.dataloader import DataLoader
 from strawberry.extensions import ParserCache, ValidationCache
 
-from bff.backends.registry import Backends, build_backends
+from bench.peer import peer_app
+from bff.backends.registry import Backends
 from bff.context import Context
-from bff.cursors import CursorCodec
 from bff.domain.recommendations import RecommendationRequest, Recommendations
 from bff.services.recommend import recommend_many
 from bff.settings import Settings
@@ -89,14 +87,4 @@ class TunedGraphQL(GraphQL[Context, None]):
 
 
 def create_tuned_peer(settings: Settings | None = None) -> Starlette:
-    settings = settings or Settings()
-    state: dict[str, Any] = {"settings": settings}
-
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with build_backends(settings) as backends:
-            state["backends"] = backends
-            state["cursors"] = CursorCodec(settings.cursor_secret.get_secret_value().encode())
-            yield
-
-    return Starlette(routes=[Route("/graphql", TunedGraphQL(state))], lifespan=lifespan)
+    return peer_app(settings, TunedGraphQL)
