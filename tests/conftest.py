@@ -15,7 +15,11 @@ from typing import Any
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from bff import tracing
 from bff.app import create_app
 from bff.backends.local.sqlite_catalog import SqliteCatalogStore
 from bff.catalog_io import generate_catalog
@@ -135,6 +139,19 @@ class app_client:
     async def __aexit__(self, *exc: object) -> None:
         await self.http.aclose()
         await self.manager.__aexit__(*exc)
+
+
+@pytest.fixture
+def spans() -> Iterator[InMemorySpanExporter]:
+    """Every span the app ends while the test runs, kept in memory (the app's tracing installed on it)."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracing.install(provider)
+    try:
+        yield exporter
+    finally:
+        tracing.install(None)
 
 
 async def gql(http: httpx.AsyncClient, query: str, **variables: Any) -> dict[str, Any]:

@@ -7,34 +7,18 @@ product page asks the recommender beside the variants and the category, as soon 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
 from bench.scenarios import home, product_page
-from bff import tracing
 from tests.conftest import app_client, make_settings
 
 # A recommender far slower than everything else: any call that waited for it would start after it ends.
 DELAYS = {"recommender": 300.0, "catalog": 10.0, "carts": 10.0, "cache": 1.0}
-
-
-@pytest.fixture
-def spans() -> Iterator[InMemorySpanExporter]:
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    tracing.install(provider)
-    try:
-        yield exporter
-    finally:
-        tracing.install(None)
 
 
 def calls_of_last_request(exporter: InMemorySpanExporter) -> dict[str, list[ReadableSpan]]:

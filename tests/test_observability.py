@@ -4,12 +4,9 @@ production) and an OpenTelemetry span per request and per port call (none when t
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
@@ -26,18 +23,6 @@ HISTOGRAM = 'bff_port_call_seconds_count{capability="catalog",operation="list_pr
 def sample(exposition: str, name: str) -> float:
     (line,) = [line for line in exposition.splitlines() if line.startswith(name + " ")]
     return float(line.rsplit(" ", 1)[1])
-
-
-@pytest.fixture
-def spans() -> Iterator[InMemorySpanExporter]:
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    tracing.install(provider)
-    try:
-        yield exporter
-    finally:
-        tracing.install(None)
 
 
 async def test_metrics_are_not_served_unless_enabled(seeded_dir: Path) -> None:
