@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 
@@ -37,6 +37,9 @@ class LoadResult:
     p90_ms: float
     p99_ms: float
     generator: str
+    # Errors by kind: a socket error (connect, read, write), a non-2xx/3xx status, a response over the
+    # generator's timeout (wrk's: 2 s). Kinds tell the server's failures from the load generator's.
+    error_kinds: dict[str, int] = field(default_factory=dict)
 
     @property
     def rps(self) -> float:
@@ -44,6 +47,9 @@ class LoadResult:
 
     def as_json(self) -> dict[str, float | int | str]:
         return {**asdict(self), "rps": round(self.rps, 1)}
+
+
+ERROR_KINDS = ("connect", "read", "write", "status", "timeout")
 
 
 def wrk_available() -> bool:
@@ -82,9 +88,10 @@ function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
     "BENCHJSON {\\"requests\\":%d,\\"duration_us\\":%d,\\"bytes\\":%d,\\"errors\\":%d," ..
+    "\\"connect\\":%d,\\"read\\":%d,\\"write\\":%d,\\"status\\":%d,\\"timeout\\":%d," ..
     "\\"p50\\":%d,\\"p90\\":%d,\\"p99\\":%d}\\n",
     summary.requests, summary.duration, summary.bytes,
-    e.connect + e.read + e.write + e.status + e.timeout,
+    e.connect + e.read + e.write + e.status + e.timeout, e.connect, e.read, e.write, e.status, e.timeout,
     latency:percentile(50), latency:percentile(90), latency:percentile(99)))
 end
 """
@@ -151,6 +158,7 @@ def run_wrk(
         p90_ms=data["p90"] / 1000,
         p99_ms=data["p99"] / 1000,
         generator="wrk",
+        error_kinds={k: data[k] for k in ERROR_KINDS if data.get(k)},
     )
 
 
@@ -191,7 +199,7 @@ async def run_asyncio(
     for _ in range(connections):
         pool.put_nowait(_Connection(*await asyncio.open_connection(host, port)))
     latencies: list[float] = []
-    counts = {"errors": 0, "bytes": 0}
+    counts = {"errors": 0, "bytes": 0, "status": 0, "read": 0}
     started = time.perf_counter()
     deadline = started + seconds
 
@@ -202,8 +210,10 @@ async def run_asyncio(
             counts["bytes"] += size
             if status >= 400:
                 counts["errors"] += 1
+                counts["status"] += 1
         except (OSError, asyncio.IncompleteReadError, ValueError):
             counts["errors"] += 1
+            counts["read"] += 1
             connection = _Connection(*await asyncio.open_connection(host, port))
         latencies.append(time.perf_counter() - scheduled)
         pool.put_nowait(connection)
@@ -230,6 +240,7 @@ async def run_asyncio(
     def pct(p: float) -> float:
         return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000 if latencies else 0.0
 
+    kinds = {k: counts[k] for k in ("status", "read") if counts[k]}
     return LoadResult(
-        len(latencies), elapsed, counts["errors"], counts["bytes"], pct(0.5), pct(0.9), pct(0.99), "asyncio"
+        len(latencies), elapsed, counts["errors"], counts["bytes"], pct(0.5), pct(0.9), pct(0.99), "asyncio", kinds
     )

@@ -99,6 +99,14 @@ def _busy(target: dict[str, Any]) -> str:
     return "/".join(str(b) for b in runs) or "–"
 
 
+def _errors(target: dict[str, Any]) -> str:
+    """The error count with its kinds (``timeout 1``): a status is the server's answer, a timeout or a socket
+    error may be the load generator's."""
+    kinds = target.get("error_kinds") or {}
+    detail = ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()))
+    return f"{target.get('errors')} ({detail})" if detail else str(target.get("errors"))
+
+
 def _tails(cat: dict[str, Any]) -> list[str]:
     """Where each paced run's tail comes from: the server's CPU share, what other processes took of its core,
     and the machine's load average."""
@@ -174,7 +182,7 @@ def markdown(report: dict[str, Any]) -> str:
                 f"| {_fmt(row['ratios'].get('to_peer'))} | {_fmt(row['ratios'].get('to_tuned'))} "
                 f"| {_fmt(bff.get('p50_ms'))} / {_fmt(bff.get('p90_ms'))} / {_fmt(bff.get('p99_ms'))} | {_fmt(spread)} "
                 f"| {_fmt(bff.get('rate_rps'))} ({_busy(bff)}) "
-                f"| {bff.get('errors')} | {bff.get('response_bytes')} "
+                f"| {_errors(bff)} | {bff.get('response_bytes')} "
                 f"| {calls.get('total')} ({', '.join(f'{k} {v}' for k, v in calls.items() if k != 'total')}) "
                 f"| {_fmt(bff.get('cpu_ms_per_request'))} / {_fmt(floor.get('cpu_ms_per_request'))} "
                 f"/ {_fmt(peer.get('cpu_ms_per_request'))} / {_fmt(tuned.get('cpu_ms_per_request'))} |"

@@ -10,6 +10,7 @@ import statistics
 import tempfile
 import time
 import urllib.parse
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -268,6 +269,7 @@ async def measure(server: Server, request: load.HttpRequest, options: Options) -
         "runs_loadavg": loadavg,
         "rss_kb": server.status("VmRSS"),
         "errors": sum(r.errors for r in runs) + sum(r.errors for r in latency_runs),
+        "error_kinds": dict(sum((Counter(r.error_kinds) for r in [*runs, *latency_runs]), Counter())),
         "cpu_ms_per_request": round(1000 * cpu / served, 3) if served else None,
         "generator": paced.generator,
     }
