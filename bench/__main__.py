@@ -44,6 +44,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="skip the latency-injection profile (every port call delayed) after each catalog",
     )
+    parser.add_argument(
+        "--latency-only",
+        action="store_true",
+        help="only the latency-injection profile (the BFF alone, no throughput or paced runs before it)",
+    )
     parser.add_argument("--generator", choices=["auto", "wrk", "asyncio"], default="auto")
     parser.add_argument("--quick", action="store_true", help="short runs (a sanity check, not a measurement)")
     parser.add_argument("--set", action="append", default=[], metavar="BFF_X=V", help="BFF setting for this run")
@@ -58,10 +63,11 @@ def main(argv: list[str] | None = None) -> int:
         catalogs=tuple(args.catalogs or ("generated", "retail")),
         products=args.products,
         scenarios=args.scenarios,
-        targets=tuple(args.targets or ("bff", "floor", "peer", "tuned")),
+        targets=("bff",) if args.latency_only else tuple(args.targets or ("bff", "floor", "peer", "tuned")),
         pace_cpu_share=args.pace_cpu_share,
         workers=args.workers,
-        latency_profile=not args.no_latency_profile,
+        latency_profile=args.latency_only or not args.no_latency_profile,
+        latency_only=args.latency_only,
         seconds=args.seconds,
         runs=args.runs,
         latency_seconds=args.latency_seconds,
@@ -71,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         env=dict(item.split("=", 1) for item in args.set),
         label=args.label or ("aws-local" if args.profile == "aws-local" else ""),
         abuse=args.abuse,
-        incremental=not args.scenarios or "home_deferred" in args.scenarios,
+        incremental=not args.latency_only and (not args.scenarios or "home_deferred" in args.scenarios),
     )
     if args.quick:
         options.quick = True

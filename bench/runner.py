@@ -55,6 +55,7 @@ class Options:
     workers: int = 1  # uvicorn worker processes of the BFF (the other targets: one)
     # After the catalog's targets: every scenario's wall-clock latency with every port's delay injected.
     latency_profile: bool = True
+    latency_only: bool = False  # the latency-injection profile alone: no target is measured before it
 
 
 # --- catalogs -------------------------------------------------------------------------------------------
@@ -428,11 +429,14 @@ async def run_catalog(
                     if s.variables_pool is not None:
                         pools[s.name] = await prepare_pools(server, s, options)
                 home = next((s for s in scenarios if s.name == "home"), None)
-                if home is not None and "skipped" not in results["home"]:
+                if home is not None and "skipped" not in results["home"] and not options.latency_only:
                     extra["n_plus_one"] = await n_plus_one(server, home)
             for s in scenarios:
                 entry = results[s.name]
                 if "skipped" in entry or s.name not in variables:
+                    continue
+                if options.latency_only:
+                    entry["skipped"] = "not measured: the latency-injection profile only (--latency-only)"
                     continue
                 if target != "bff" and (s.reference is not None or (target == "floor" and not has_floor(s))):
                     continue
