@@ -63,7 +63,9 @@ async def store(seeded_dir: Path, tmp_path: Path) -> AsyncIterator[CatalogStore]
 @pytest.fixture
 async def reads(store: CatalogStore, redis_url: str, redis: Redis) -> AsyncIterator[CachedCatalogReads]:
     cache = RedisCache.from_url(redis_url)
-    yield CachedCatalogReads(store, cache, ttl_seconds=60, negative_ttl_seconds=5)
+    reads = CachedCatalogReads(store, cache, ttl_seconds=60, negative_ttl_seconds=5)
+    yield reads
+    await reads.flush()
     await cache.close()
 
 
@@ -76,6 +78,7 @@ async def test_second_read_is_served_by_redis_including_the_absent_key(reads: Ca
     before = store_calls("get_products")
 
     cold = await reads.get_products(ids)
+    await reads.flush()  # the misses are written in the background
     warm = await reads.get_products(ids)
 
     assert warm == cold and cold[2] is None and cold[0] is not None
@@ -85,6 +88,7 @@ async def test_second_read_is_served_by_redis_including_the_absent_key(reads: Ca
 
 async def test_entries_expire_after_their_ttl_and_absent_ones_sooner(reads: CachedCatalogReads, redis: Redis) -> None:
     await reads.get_products(["demo-00003", "no-such-product"])
+    await reads.flush()
 
     found_ttl = await redis.pttl(reads.key("product", "demo-00003"))
     absent_ttl = await redis.pttl(reads.key("product", "no-such-product"))
@@ -95,6 +99,7 @@ async def test_entries_expire_after_their_ttl_and_absent_ones_sooner(reads: Cach
 
 async def test_keys_carry_the_codec_version(reads: CachedCatalogReads, redis: Redis) -> None:
     await reads.get_categories(["cat-apparel"])
+    await reads.flush()
 
     assert await redis.keys("catalog:*") == [f"catalog:{codec.CODEC_VERSION}:category:cat-apparel".encode()]
 
@@ -121,6 +126,7 @@ async def test_a_catalog_write_invalidates_exactly_what_it_touched(
     async with app_client(settings) as http:
         before = await gql(http, query)
         backends = http.app_state.backends  # type: ignore[attr-defined]
+        await backends.catalog_reads.flush()  # what the first read wrote to Redis in the background
         (product,) = await backends.catalog.get_products(["demo-00011"])
         (variants,) = await backends.catalog.get_variants_by_product(["demo-00011"])
         from bff.domain.catalog import ProductRecord

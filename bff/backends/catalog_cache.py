@@ -1,7 +1,8 @@
 """``CachedCatalogReads``: the catalog's by-key reads through the shared ``Cache`` (Redis in AWS).
 
 Products, categories and each product's variants are read through: one ``get_many`` (MGET) per batch, the
-misses fetched from the store in one call and written back with a TTL (one pipelined ``set_many``); absent
+misses fetched from the store in one call and written back with a TTL (one pipelined ``set_many``, in the
+background: the read answers without waiting for it, ``bff.backends.cache_writes``); absent
 keys are cached too, briefly, so a crawler asking for missing ids does not reach the store every time.
 Concurrent misses for one key, from any request, share one fetch (no stampede). Keys carry the codec's
 version, so a new shape never decodes an old value.
@@ -17,6 +18,9 @@ warning is logged once per outage, not per failure; the cache port's circuit bre
 ``forget_all`` drops every entry at once (a new key namespace): the catalog watch calls it when another
 process changed the catalog and the cache is this process's memory.
 
+Decoded values are remembered by their bytes, and product ids by handle, so a product page's product is
+read through the cache by id like any other (``bff.backends.catalog_memos``).
+
 With ``hydrate_listings`` (a remote store, DynamoDB), a product listing asks the store for the page's
 product ids only and reads the products through the cache like any by-id read: a listing read twice
 reads its entries twice and its products once.
@@ -28,13 +32,16 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import Any, TypeVar
 
 from bff import degradation
 from bff.backends import catalog_codec as codec
 from bff.backends.cache import Cache
+from bff.backends.cache_writes import WriteBehind
 from bff.backends.catalog import CatalogReader
 from bff.backends.catalog_delegate import CatalogReadDelegate
+from bff.backends.catalog_memos import DecodedValues, HandleIds
 from bff.backends.catalog_tree import hydrate
 from bff.domain.catalog import (
     Category,
@@ -53,6 +60,14 @@ from bff.metrics import record_degraded
 log = logging.getLogger("bff.cache")
 
 R = TypeVar("R")
+# Each kind of entry: the type its values decode to, and how many decoded values are remembered.
+KINDS: dict[str, tuple[Any, int]] = {
+    "product": (Product | None, 5_000),
+    "variants": (list[Variant], 5_000),
+    "category": (Category | None, 2_000),
+}
+# Product ids remembered by handle.
+HANDLES = 20_000
 Fetch = Callable[[Sequence[str]], Awaitable[list[R]]]
 
 
@@ -79,6 +94,10 @@ class CachedCatalogReads(CatalogReadDelegate):
         self._undeleted: set[str] = set()
         self._outage = False
         self._epoch = 0
+        self._changes = 0  # invalidations so far: a read that saw none meanwhile may cache what it read
+        self._decoded = {kind: DecodedValues(partial(codec.decode, tp), size) for kind, (tp, size) in KINDS.items()}
+        self._handle_ids = HandleIds(HANDLES)
+        self._writes = WriteBehind()
         # lookups = keys asked of the cache; hits + misses = lookups; coalesced = keys served by another's fetch
         self.stats: Counter[str] = Counter()
 
@@ -90,13 +109,44 @@ class CachedCatalogReads(CatalogReadDelegate):
     def _key(self, kind: str, key: str) -> str:
         return self.key(kind, key, self._epoch)
 
+    async def flush(self) -> None:
+        """Wait for the cache writes still under way (before the cache closes)."""
+        await self._writes.flush()
+
     def forget_all(self) -> None:
         """Drop every entry: later reads use a new namespace (the old entries age out of the cache)."""
         self._epoch += 1
         self._undeleted.clear()
+        self._handle_ids.clear()
 
     async def get_products(self, ids: Sequence[str]) -> list[Product | None]:
-        return await self._read("product", Product | None, ids, self._store.get_products)
+        return await self._read("product", ids, self._store.get_products)
+
+    async def get_products_by_handle(self, handles: Sequence[str]) -> list[Product | None]:
+        """By the id each handle led to before, through the cache; the store for the others (and remembered)."""
+        found: dict[str, Product | None] = {}
+        known = {h: i for h in dict.fromkeys(handles) if (i := self._handle_ids.get(h)) is not None}
+        if known:
+            for (handle, product_id), product in zip(
+                known.items(), await self.get_products(list(known.values())), strict=True
+            ):
+                if product is not None and product.handle == handle:
+                    found[handle] = product
+                else:  # renamed or removed since: the store says what the handle names now
+                    self._handle_ids.forget_handles([handle])
+                    self._handle_ids.forget_products([product_id])
+        rest = [h for h in dict.fromkeys(handles) if h not in found]
+        if rest:
+            epoch, changes = self._epoch, self._changes
+            named: dict[str, Product | None] = {}
+            for handle, product in zip(rest, await self._store.get_products_by_handle(rest), strict=True):
+                found[handle] = product
+                if product is not None:
+                    named[product.id] = product
+                    self._handle_ids.remember(handle, product.id)
+            if (epoch, changes) == (self._epoch, self._changes):  # no write meanwhile: cached as a read by id
+                await self._write("product", named, epoch)
+        return [found[h] for h in handles]
 
     async def list_products(
         self, query: ProductQuery, sort: ProductSortKey, reverse: bool, page: PageRequest
@@ -106,14 +156,14 @@ class CachedCatalogReads(CatalogReadDelegate):
         return await hydrate(await self._store.list_product_ids(query, sort, reverse, page), self.get_products)
 
     async def get_categories(self, ids: Sequence[str]) -> list[Category | None]:
-        return await self._read("category", Category | None, ids, self._store.get_categories)
+        return await self._read("category", ids, self._store.get_categories)
 
     async def get_variants_by_product(self, product_ids: Sequence[str]) -> list[list[Variant]]:
-        return await self._read("variants", list[Variant], product_ids, self._store.get_variants_by_product)
+        return await self._read("variants", product_ids, self._store.get_variants_by_product)
 
     # -- read-through with coalescing -----------------------------------------------------------------
 
-    async def _read(self, kind: str, tp: Any, keys: Sequence[str], fetch: Fetch[R]) -> list[R]:
+    async def _read(self, kind: str, keys: Sequence[str], fetch: Fetch[R]) -> list[R]:
         loop = asyncio.get_running_loop()
         owned: dict[str, asyncio.Future[Any]] = {}
         waiting: dict[str, asyncio.Future[Any]] = {}
@@ -128,7 +178,7 @@ class CachedCatalogReads(CatalogReadDelegate):
         results: dict[str, Any] = {}
         try:
             if owned:
-                results.update(await self._fill(kind, tp, list(owned), fetch))
+                results.update(await self._fill(kind, list(owned), fetch))
                 for k, future in owned.items():
                     future.set_result(results[k])
         except BaseException as exc:
@@ -144,14 +194,14 @@ class CachedCatalogReads(CatalogReadDelegate):
             results[k] = await asyncio.shield(future)
         return [results[k] for k in keys]
 
-    async def _fill(self, kind: str, tp: Any, keys: list[str], fetch: Fetch[R]) -> dict[str, Any]:
+    async def _fill(self, kind: str, keys: list[str], fetch: Fetch[R]) -> dict[str, Any]:
         epoch = self._epoch
         cache_keys = [self.key(kind, k, epoch) for k in keys]
         found: dict[str, Any] = {}
         self.stats["lookups"] += len(keys)
         for k, raw in zip(keys, await self._cache_get(cache_keys), strict=True):
             if raw is not None:
-                found[k] = codec.decode(tp, raw)
+                found[k] = self._decoded[kind](raw)
         self.stats["hits"] += len(found)
         misses = [k for k in keys if k not in found]
         self.stats["misses"] += len(misses)
@@ -159,8 +209,11 @@ class CachedCatalogReads(CatalogReadDelegate):
             return found
         fetched = dict(zip(misses, await fetch(misses), strict=True))
         found.update(fetched)
-        if epoch != self._epoch:  # everything was dropped while we fetched: our values may predate why
-            return found
+        if epoch == self._epoch:  # else everything was dropped while we fetched: our values may predate why
+            await self._write(kind, fetched, epoch)
+        return found
+
+    async def _write(self, kind: str, fetched: dict[str, Any], epoch: int) -> None:
         fresh: dict[str, bytes] = {}
         absent: dict[str, bytes] = {}
         for k, value in fetched.items():
@@ -169,9 +222,12 @@ class CachedCatalogReads(CatalogReadDelegate):
                 self._dirty.discard(cache_key)
                 continue
             (fresh if value else absent)[cache_key] = codec.encode(value)
+        if fresh or absent:
+            await self._writes.write([*fresh, *absent], partial(self._cache_set_both, fresh, absent))
+
+    async def _cache_set_both(self, fresh: dict[str, bytes], absent: dict[str, bytes]) -> None:
         await self._cache_set(fresh, self._ttl)
         await self._cache_set(absent, self._negative_ttl)
-        return found
 
     # -- the cache, failing soft ----------------------------------------------------------------------
 
@@ -208,7 +264,9 @@ class CachedCatalogReads(CatalogReadDelegate):
                 self._degraded("set_many", exc)
 
     async def _forget(self, keys: list[str]) -> None:
+        self._changes += 1
         self._dirty.update(k for k in keys if k in self._inflight)
+        await self._writes.settle(keys)  # a value written in the background lands before its delete
         try:
             await self._cache.delete_many(keys)
         except ServiceUnavailable as exc:
@@ -222,6 +280,8 @@ class CachedCatalogReads(CatalogReadDelegate):
 
     async def products_changed(self, records: Sequence[ProductRecord]) -> None:
         ids = [r.product.id for r in records]
+        self._handle_ids.forget_products(ids)
+        self._handle_ids.forget_handles(r.product.handle for r in records)
         await self._forget([self._key(kind, i) for i in ids for kind in ("product", "variants")])
 
     async def stock_changed(self, change: StockChange) -> None:

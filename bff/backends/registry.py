@@ -405,6 +405,8 @@ async def build_backends(settings: Settings) -> AsyncIterator[Backends]:
         )
         stack.push_async_callback(assistant.close)
         reads = _read_through(settings, catalog, cache)
+        if reads is not None:
+            stack.push_async_callback(reads.flush)  # its writes land before the cache closes
         listeners: list[CatalogListener] = [
             # First, so the cached responses later listeners retire are never refilled from a stale index.
             SearchIndexer(catalog, search),
