@@ -1,6 +1,7 @@
 """Big catalogs, in process: p50/p95 of the embedded read paths at 100,000 generated products.
 
     .venv/bin/python -m bench.big_catalog [--products 100000] [--rounds 3] [--label NAME]
+        [--data-dir DIR] [--only KIND ...]
 
 Self-contained (no HTTP, no harness). Seeds the generated demo catalog (``generate_catalog``, as ``bff seed``
 and ``make bench`` do) into a fresh ``SqliteCatalogStore`` and builds the embedded search index from it, then
@@ -14,6 +15,11 @@ times, end to end through the ports (thread hops included):
   (``ProductSearch.search(text=None, with_facets=True)``);
 * search words + facets: 48 hits, the total and the facets (the ``search`` scenario of ``make bench``);
 * predictive search: ``ProductSearch.suggest`` of what a shopper types, 5 of each.
+
+``--data-dir DIR`` keeps the catalog and the index in ``DIR``: built when it holds none, reused as they are
+otherwise (an index of an earlier version gains what it lacks when opened), so a change to the read paths is
+timed in seconds. ``--only`` times the kinds whose name contains one of the words given; the catalog is
+generated again only for the kinds that need its records (the category ones).
 
 Writes ``bench/results/<date>-big-catalog[-label].md`` and ``.json``. Absolute times vary by ±30% between runs
 on a shared machine; compare kinds within one run.
@@ -92,6 +98,25 @@ def subtrees(categories: list[Category]) -> dict[str, set[str]]:
     return {c.id: below(c.id) for c in categories}
 
 
+def search_workload(search: FtsProductSearch) -> dict[str, list[tuple[str, Call]]]:
+    """The kinds that need no catalog records: words search and predictive search."""
+    return {
+        "search words + facets (48)": [
+            (w, lambda w=w: search.search(SearchRequest(w, limit=48, with_total=True, with_facets=True))) for w in WORDS
+        ],
+        "search words (48)": [(w, lambda w=w: search.search(SearchRequest(w, limit=48))) for w in WORDS],
+        "predictive search (5)": [(p, lambda p=p: search.suggest(p, 5)) for p in PREFIXES],
+    }
+
+
+CATEGORY_KINDS = (
+    "category listing, 24, filters + sort",
+    "category listing, first + next page",
+    "category count (totalCount)",
+    "category facets",
+)
+
+
 def workload(
     store: SqliteCatalogStore, search: FtsProductSearch, categories: list[Category], records: list[ProductRecord]
 ) -> dict[str, list[tuple[str, Call]]]:
@@ -122,11 +147,7 @@ def workload(
             (label(q), lambda q=q: search.search(SearchRequest(None, q, limit=0, with_total=False, with_facets=True)))
             for q in queries
         ],
-        "search words + facets (48)": [
-            (w, lambda w=w: search.search(SearchRequest(w, limit=48, with_total=True, with_facets=True))) for w in WORDS
-        ],
-        "search words (48)": [(w, lambda w=w: search.search(SearchRequest(w, limit=48))) for w in WORDS],
-        "predictive search (5)": [(p, lambda p=p: search.suggest(p, 5)) for p in PREFIXES],
+        **search_workload(search),
     }
 
 
@@ -152,53 +173,96 @@ def percentile(times: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
+def selected(only: list[str]) -> list[str]:
+    kinds = [*CATEGORY_KINDS, "search words + facets (48)", "search words (48)", "predictive search (5)"]
+    return [k for k in kinds if not only or any(word in k for word in only)]
+
+
+async def build(data: Path, products: int, setup: dict[str, float]) -> tuple[list[Category], list[ProductRecord]]:
+    """Generate the catalog, import it into ``data`` and index it."""
+    started = time.perf_counter()
+    categories, records = generate_catalog(products=products, seed=42)
+    setup["generate s"] = time.perf_counter() - started
+    store = await SqliteCatalogStore.open(data / "catalog.sqlite3")
+    search = await FtsProductSearch.open(data / "search.sqlite3")
+    started = time.perf_counter()
+    await store.upsert_categories(categories)
+    for i in range(0, len(records), 1000):
+        await store.upsert_products(records[i : i + 1000])
+    setup["catalog import s"] = time.perf_counter() - started
+    docs = docs_from_records(categories, records)
+
+    async def batches() -> AsyncIterator[list[SearchDocument]]:
+        for i in range(0, len(docs), 1000):
+            yield docs[i : i + 1000]
+
+    started = time.perf_counter()
+    await search.rebuild(batches())
+    setup["search index s"] = time.perf_counter() - started
+    await search.close()
+    await store.close()
+    (data / "products").write_text(f"{products}\n")  # written last: a build that died half way is redone
+    return categories, records
+
+
+def reusable(data: Path, products: int) -> bool:
+    """Whether ``data`` holds a whole build of ``products`` products; if not, what a build left is removed."""
+    built = data / "products"
+    if built.exists() and built.read_text().strip() == str(products):
+        return True
+    for name in ("catalog.sqlite3", "search.sqlite3"):
+        for leftover in data.glob(f"{name}*"):
+            leftover.unlink()
+    return False
+
+
+async def measure(data: Path, args: argparse.Namespace, setup: dict[str, float]) -> list[dict[str, object]]:
+    kinds = selected(args.only)
+    catalog: tuple[list[Category], list[ProductRecord]] | None = None
+    if not reusable(data, args.products):
+        catalog = await build(data, args.products, setup)
+    elif any(k in CATEGORY_KINDS for k in kinds):
+        catalog = generate_catalog(products=args.products, seed=42)
+    store = await SqliteCatalogStore.open(data / "catalog.sqlite3")
+    search = await FtsProductSearch.open(data / "search.sqlite3")
+    if setup:
+        print(", ".join(f"{k} {v:.1f}" for k, v in setup.items()))
+    table = search_workload(search) if catalog is None else workload(store, search, *catalog)
+    rows: list[dict[str, object]] = []
+    print(f"{'query kind':40} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'calls':>6}")
+    for kind in kinds:
+        times, slowest = await timed(table[kind], args.rounds)
+        row = {
+            "kind": kind,
+            "p50_ms": round(statistics.median(times), 2),
+            "p95_ms": round(percentile(times, 0.95), 2),
+            "max_ms": round(max(times), 2),
+            "calls": len(times),
+            "slowest": slowest,
+        }
+        rows.append(row)
+        print(f"{kind:40} {row['p50_ms']:8.2f} {row['p95_ms']:8.2f} {row['max_ms']:8.2f} {row['calls']:6}  {slowest}")
+    await search.close()
+    await store.close()
+    return rows
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--label", default="")
     parser.add_argument("--no-write", action="store_true", help="print only, write no result file")
+    parser.add_argument("--data-dir", type=Path, help="keep the catalog and index here: built if empty, else reused")
+    parser.add_argument("--only", nargs="*", default=[], help="time only the kinds whose name holds one of these")
     args = parser.parse_args()
     setup: dict[str, float] = {}
-    started = time.perf_counter()
-    categories, records = generate_catalog(products=args.products, seed=42)
-    setup["generate s"] = time.perf_counter() - started
-    rows: list[dict[str, object]] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        store = await SqliteCatalogStore.open(Path(tmp) / "catalog.sqlite3")
-        search = await FtsProductSearch.open(Path(tmp) / "search.sqlite3")
-        started = time.perf_counter()
-        await store.upsert_categories(categories)
-        for i in range(0, len(records), 1000):
-            await store.upsert_products(records[i : i + 1000])
-        setup["catalog import s"] = time.perf_counter() - started
-        docs = docs_from_records(categories, records)
-
-        async def batches() -> AsyncIterator[list[SearchDocument]]:
-            for i in range(0, len(docs), 1000):
-                yield docs[i : i + 1000]
-
-        started = time.perf_counter()
-        await search.rebuild(batches())
-        setup["search index s"] = time.perf_counter() - started
-        print(", ".join(f"{k} {v:.1f}" for k, v in setup.items()))
-        print(f"{'query kind':40} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'calls':>6}")
-        for kind, calls in workload(store, search, categories, records).items():
-            times, slowest = await timed(calls, args.rounds)
-            row = {
-                "kind": kind,
-                "p50_ms": round(statistics.median(times), 2),
-                "p95_ms": round(percentile(times, 0.95), 2),
-                "max_ms": round(max(times), 2),
-                "calls": len(times),
-                "slowest": slowest,
-            }
-            rows.append(row)
-            print(
-                f"{kind:40} {row['p50_ms']:8.2f} {row['p95_ms']:8.2f} {row['max_ms']:8.2f} {row['calls']:6}  {slowest}"
-            )
-        await search.close()
-        await store.close()
+    if args.data_dir is not None:
+        args.data_dir.mkdir(parents=True, exist_ok=True)
+        rows = await measure(args.data_dir, args, setup)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            rows = await measure(Path(tmp), args, setup)
     if args.no_write:
         return
     stamp = datetime.now(UTC).strftime("%Y-%m-%d-%H%M")
@@ -211,11 +275,12 @@ async def main() -> None:
         "load_average": os.getloadavg(),
     }
     (RESULTS / f"{name}.json").write_text(json.dumps({**meta, "rows": rows}, indent=2) + "\n")
+    only = "".join(f" --only '{word}'" for word in args.only)
     lines = [
         f"# Big catalog, in process: {args.products:,} generated products ({name})",
         "",
-        f"`python -m bench.big_catalog --rounds {args.rounds}`; setup: "
-        + ", ".join(f"{k} {v:.1f}" for k, v in setup.items())
+        f"`python -m bench.big_catalog --rounds {args.rounds}{only}`; setup: "
+        + (", ".join(f"{k} {v:.1f}" for k, v in setup.items()) or "reused data dir")
         + "; load average at the end "
         + " / ".join(f"{x:.1f}" for x in os.getloadavg())
         + " (2 CPUs)",
