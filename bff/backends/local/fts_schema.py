@@ -1,6 +1,8 @@
 """Tables of the embedded search index, created under a prefix so a rebuild can fill a fresh set.
 
-``docs`` holds facet and sort values, ``fts`` the words (FTS5, porter stemming, BM25), ``doc_categories``
+``docs`` holds facet and sort values, ``fts`` the words (FTS5, porter stemming, BM25), ``ranked`` the words
+shoppers name products by (title, brand, category texts) keyed in best-selling order (``fts_ranked``), so a
+broad query reads its best sellers first and stops, ``doc_categories``
 and ``doc_tags`` the many-valued filters, ``terms``/``term_grams`` the vocabulary that typo correction and
 query completion look words up in, ``facet_counts`` the documents per facet value of every category subtree
 and of the whole catalog (kept by each write, ``fts_facet_counts``), so a category page's filter sidebar
@@ -14,9 +16,9 @@ from __future__ import annotations
 import secrets
 import sqlite3
 
-from bff.backends.local import fts_facet_counts
+from bff.backends.local import fts_facet_counts, fts_ranked
 
-TABLES = ("docs", "doc_categories", "doc_tags", "fts", "terms", "term_grams", "facet_counts")
+TABLES = ("docs", "doc_categories", "doc_tags", "fts", "ranked", "terms", "term_grams", "facet_counts")
 NEXT = "next_"
 
 
@@ -69,6 +71,10 @@ def create(conn: sqlite3.Connection, prefix: str = "") -> None:
             title, brand, category, description,
             tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3'
         );
+        CREATE VIRTUAL TABLE IF NOT EXISTS {prefix}ranked USING fts5(
+            title, brand, category,
+            tokenize = 'porter unicode61 remove_diacritics 2', prefix = '1 2 3'
+        );
         CREATE TABLE IF NOT EXISTS {prefix}terms (
             term TEXT PRIMARY KEY, df INTEGER NOT NULL, len INTEGER NOT NULL
         ) WITHOUT ROWID;
@@ -103,6 +109,7 @@ def create(conn: sqlite3.Connection, prefix: str = "") -> None:
         if not _indexed(conn, f"{prefix}{table}", names[:2]):
             conn.execute(f"CREATE INDEX {ix}_{table}_{'_'.join(names[:2])} ON {prefix}{table}({columns})")
     fts_facet_counts.fill_if_missing(conn, prefix)
+    fts_ranked.fill_if_missing(conn, prefix)
 
 
 def drop(conn: sqlite3.Connection, prefix: str) -> None:

@@ -1,14 +1,20 @@
 """As-you-type suggestions from the embedded index: products, categories and completed queries.
 
 The query is planned like a search with the last word as a prefix, corrected as a prefix when nothing starts
-with it (``fts_query.plan``). Then:
+with it (``fts_query.plan``). The work is bounded whatever the catalog's size or the number of matches: only the
+``HEAD`` best-selling products matching in a title, brand or category text are read (``fts_ranked``, as
+OpenSearch's completion suggester ranks by weight rather than by relevance to the typed letters). Then:
 
-- products: the best matches by BM25 with field weights;
-- categories: those of products that match in a title, brand or category text. A word only descriptions use
-  ("family-run workshops" for ``run``) says nothing about what a product is;
+- products: the best of those by BM25 over the named texts, ties to the better seller;
+- categories: the commonest among those products. A word only descriptions use ("family-run workshops" for
+  ``run``) says nothing about what a product is; in a broad query (``wo``) these are the categories of its
+  best sellers, an estimate of where most matches are;
 - queries: the typed words with the last one completed by the words the best matches' titles (then
   category texts) hold, counted per product, so ``linen s`` offers "linen shirt" before "linen soft".
   Only when no title or category word completes it does the vocabulary (descriptions too) offer words.
+
+When no title, brand or category text matches, the products are the best by BM25 of the first ``HEAD``
+documents whose description matches (in index order), and no category is suggested.
 """
 
 from __future__ import annotations
@@ -16,17 +22,19 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 
-from bff.backends.local.fts_query import BM25, NAMED_FIELDS, plan
+from bff.backends.local import fts_ranked
+from bff.backends.local.fts_query import BM25, plan
 from bff.backends.local.search_text import query_terms, words
 
-# The best matches whose words complete the query; a bound on the work whatever the catalog's size.
+# Best-selling matches read per suggestion, and the best of them whose words complete the query.
+HEAD = 200
 COMPLETION_SOURCES = 100
 
 
-def _completions(rows: list[tuple[int, str, str]], head: list[str], last: str) -> Counter[str]:
+def _completions(rows: list[tuple[str, str]], head: list[str], last: str) -> Counter[str]:
     """Words starting with ``last``, scored per matching product: title words over category words."""
     scores: Counter[str] = Counter()
-    for _, title, category in rows:
+    for title, category in rows:
         title_words = words(title)
         found = {w for w in title_words if w.startswith(last) and w not in head}
         for word in found:
@@ -40,36 +48,36 @@ def _completions(rows: list[tuple[int, str, str]], head: list[str], last: str) -
     return scores
 
 
+def _described(conn: sqlite3.Connection, match: str, limit: int) -> list[str]:
+    """Products whose description alone matches: the best by BM25 of the first ``HEAD`` in index order."""
+    rows = conn.execute(
+        f"SELECT d.product_id FROM (SELECT rowid, {BM25} AS score FROM fts WHERE fts MATCH ? LIMIT ?) h "
+        "CROSS JOIN docs d ON d.rowid = h.rowid ORDER BY h.score, d.rank_key, d.rowid LIMIT ?",
+        (match, HEAD, limit),
+    )
+    return [r[0] for r in rows]
+
+
 def run_suggest(conn: sqlite3.Connection, text: str, limit: int) -> tuple[list[str], list[str], list[str]]:
     terms = query_terms(text)
     if not terms:
         return [], [], []
     p = plan(conn, terms, prefix_last=True)
     match = " AND ".join(p.expressions)
-    best = conn.execute(
-        f"SELECT d.product_id, d.rowid FROM (SELECT rowid, {BM25} AS score FROM fts WHERE fts MATCH ?) h "
-        "CROSS JOIN docs d ON d.rowid = h.rowid ORDER BY h.score, d.rank_key, d.rowid LIMIT ?",
-        (match, max(limit, COMPLETION_SOURCES)),
-    ).fetchall()
-    if not best:
-        return [], [], []
-    products = [r[0] for r in best[:limit]]
-    # The texts of the best matches only: reading every match's text would cost as much as the catalog.
-    rowids = [r[1] for r in best]
+    source, args = fts_ranked.head(match, max(HEAD, limit), "title, category")
     rows = conn.execute(
-        f"SELECT rowid, title, category FROM fts WHERE rowid IN ({','.join('?' * len(rowids))})", rowids
+        f"SELECT h.score, h.at, d.product_id, d.category_id, h.title, h.category FROM {source} "
+        "CROSS JOIN docs d ON d.rowid = h.doc",
+        args,
     ).fetchall()
-    categories = [
-        r[0]
-        for r in conn.execute(
-            "SELECT d.category_id, COUNT(*) AS n FROM (SELECT rowid FROM fts WHERE fts MATCH ?) h "
-            "CROSS JOIN docs d ON d.rowid = h.rowid WHERE d.category_id IS NOT NULL "
-            "GROUP BY d.category_id ORDER BY n DESC, d.category_id LIMIT ?",
-            (f"{NAMED_FIELDS} : ({match})", limit),
-        )
-    ]
+    best = sorted(rows, key=lambda r: (r[0], r[1]))
+    products = [r[2] for r in best[:limit]] if best else _described(conn, match, limit)
+    if not products:
+        return [], [], []
+    counts = Counter(r[3] for r in rows if r[3] is not None)
+    categories = [c for c, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
     head, last = p.words[:-1], p.words[-1]
-    scored = _completions(rows, head, last)
+    scored = _completions([(r[4], r[5]) for r in best[:COMPLETION_SOURCES]], head, last)
     completed = [w for w, _ in sorted(scored.items(), key=lambda item: (-item[1], len(item[0]), item[0]))]
     if not completed:
         completed = [

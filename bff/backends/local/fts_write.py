@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from bff.backends.local import fts_facet_counts
+from bff.backends.local import fts_facet_counts, fts_ranked
 from bff.backends.local.search_text import trigrams, words
 from bff.domain.search import SearchDocument
 
@@ -27,7 +27,7 @@ def _category_text(doc: SearchDocument) -> str:
 def _write_one(conn: sqlite3.Connection, p: str, doc: SearchDocument, counted: bool) -> None:
     if not doc.price.is_finite():
         raise ValueError(f"price {doc.price} is not a number")
-    existing = conn.execute(f"SELECT rowid FROM {p}docs WHERE product_id = ?", (doc.id,)).fetchone()
+    existing = conn.execute(f"SELECT rowid, rank_key FROM {p}docs WHERE product_id = ?", (doc.id,)).fetchone()
     values = (
         doc.vendor,
         doc.product_type,
@@ -46,6 +46,7 @@ def _write_one(conn: sqlite3.Connection, p: str, doc: SearchDocument, counted: b
         rowid = int(cursor.lastrowid or 0)  # always set after an INSERT into a rowid table
     else:
         rowid = existing[0]
+        fts_ranked.remove(conn, p, rowid, existing[1])
         if counted:
             fts_facet_counts.add(conn, p, rowid, -1)
         conn.execute(
@@ -58,6 +59,7 @@ def _write_one(conn: sqlite3.Connection, p: str, doc: SearchDocument, counted: b
         f"INSERT INTO {p}fts (rowid, title, brand, category, description) VALUES (?,?,?,?,?)",
         (rowid, doc.title, doc.vendor, _category_text(doc), doc.description),
     )
+    fts_ranked.put(conn, p, rowid, values[-1], (doc.title, doc.vendor, _category_text(doc)))
     conn.executemany(
         f"INSERT OR IGNORE INTO {p}doc_categories (category_id, doc, price) VALUES (?,?,?)",
         [(cid, rowid, float(doc.price)) for cid, _ in doc.category_path],
@@ -113,9 +115,10 @@ def remove_documents(conn: sqlite3.Connection, product_ids: Sequence[str]) -> No
     conn.execute("BEGIN IMMEDIATE")
     try:
         for product_id in product_ids:
-            row = conn.execute("SELECT rowid FROM docs WHERE product_id = ?", (product_id,)).fetchone()
+            row = conn.execute("SELECT rowid, rank_key FROM docs WHERE product_id = ?", (product_id,)).fetchone()
             if row is not None:
                 fts_facet_counts.add(conn, "", row[0], -1)
+                fts_ranked.remove(conn, "", row[0], row[1])
                 _unlink(conn, "", row[0])
                 conn.execute("DELETE FROM docs WHERE rowid = ?", (row[0],))
         conn.execute("COMMIT")
