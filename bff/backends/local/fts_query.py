@@ -8,7 +8,8 @@ fields shoppers search by (title, brand, type/category/tags): a word that only d
 care for") would turn a query that matches nothing ("café") into many unrelated hits. While typing, the last
 word is corrected as a prefix ("hedph" -> "headph"). All words must match; when that finds nothing a
 multi-word query is relaxed to any word, ranked by BM25 with field weights. Only the page is scored; the
-total and the facets (``fts_facets``) count matches without scoring them.
+total and the facets (``fts_facets``) count matches without scoring them. A query with many matches is ranked
+and its facets counted from its best sellers only (``fts_broad``); its total stays exact.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from bff.backends.local import fts_facet_counts, fts_facets
+from bff.backends.local import fts_broad, fts_facet_counts, fts_facets
 from bff.backends.local.search_text import edit_distance, max_edits, query_terms, trigrams
 from bff.domain.catalog import ProductQuery
 from bff.domain.search import Facet, SearchRequest, SearchResult, SearchSort
@@ -224,8 +225,21 @@ def run_search(conn: sqlite3.Connection, req: SearchRequest) -> SearchResult:
     stored = None
     if hits.match is None and (req.with_facets or req.with_total):
         stored = fts_facet_counts.stored_groups(conn, req.filters)
-    if stored is not None and req.limit == 0:
-        ids: list[str] = []
+    # A broad query's page and facets come from its best sellers (``fts_broad``); its total stays exact.
+    page: tuple[list[str], bool] | None = None
+    sampled = False
+    matches = -1  # of the words, without filters
+    rank = req.sort is SearchSort.RELEVANCE and req.limit > 0
+    if hits.match is not None and (req.with_facets or rank):
+        matches = hits.count(conn, ProductQuery())
+        if matches > fts_broad.EXACT_BOUND:
+            page, groups = fts_broad.sample(conn, hits.match, req, scope_filters(req.filters), matches, rank)
+            if groups is not None and req.with_facets:
+                stored, sampled = groups, True
+    if page is not None:
+        ids, has_more = page
+    elif stored is not None and req.limit == 0 and not sampled:
+        ids = []
         has_more = fts_facets.total(stored) > req.offset
     else:
         ids, has_more = _page(conn, hits, req)
@@ -236,7 +250,10 @@ def run_search(conn: sqlite3.Connection, req: SearchRequest) -> SearchResult:
             source, source_args = hits.source()
             stored = fts_facets.groups(conn, source, source_args, scope_filters(req.filters), req.filters)
         found = fts_facets.facets(stored)
-        total = fts_facets.total(stored) if req.with_total else -1
+        if req.with_total and sampled:
+            total = matches if not filters(req.filters)[0] else hits.count(conn, req.filters)
+        elif req.with_total:
+            total = fts_facets.total(stored)
     elif req.with_total:
         total = hits.count(conn, req.filters) if stored is None else fts_facets.total(stored)
     return SearchResult(ids, total, has_more, found, corrected, corrected)
