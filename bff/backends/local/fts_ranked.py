@@ -55,12 +55,21 @@ def fill_if_missing(conn: sqlite3.Connection, prefix: str) -> None:
         raise
 
 
-def head(match: str, size: int, columns: str = "") -> tuple[str, tuple[Any, ...]]:
+def head(match: str, size: int, columns: str = "", scored: bool = True) -> tuple[str, tuple[Any, ...]]:
     """SQL of the ``size`` best-selling documents matching ``match`` in their named texts, as ``h`` with ``doc``
-    (``docs.rowid``), ``score`` (BM25 over the named texts) and ``columns`` of ``ranked``; best sellers first."""
+    (``docs.rowid``), ``at`` (its ``ranked`` rowid), ``score`` (BM25 over the named texts, 0 unless ``scored``)
+    and ``columns`` of ``ranked``; best sellers first."""
     extra = f", {columns}" if columns else ""
+    score = BM25 if scored else "0.0"
     sql = (
-        f"(SELECT rowid & {DOC_MASK} AS doc, rowid AS at, {BM25} AS score{extra} FROM ranked "
+        f"(SELECT rowid & {DOC_MASK} AS doc, rowid AS at, {score} AS score{extra} FROM ranked "
         "WHERE ranked MATCH ? ORDER BY rowid LIMIT ?) h"
     )
     return sql, (match, size)
+
+
+def scores(conn: sqlite3.Connection, match: str, low: int, high: int, most: int) -> dict[int, float]:
+    """BM25 over the named texts of the first ``most`` documents matching ``match`` whose ``ranked`` rowid is in
+    ``[low, high]``, by rowid."""
+    sql = f"SELECT rowid, {BM25} FROM ranked WHERE ranked MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid LIMIT ?"
+    return dict(conn.execute(sql, (match, low, high, most)).fetchall())

@@ -5,7 +5,8 @@ with it (``fts_query.plan``). The work is bounded whatever the catalog's size or
 ``HEAD`` best-selling products matching in a title, brand or category text are read (``fts_ranked``, as
 OpenSearch's completion suggester ranks by weight rather than by relevance to the typed letters). Then:
 
-- products: the best of those by BM25 over the named texts, ties to the better seller;
+- products: the best of those by BM25 over the named texts, ties to the better seller (a one-letter last word
+  filters but does not score: in most documents, it weighs next to nothing);
 - categories: the commonest among those products. A word only descriptions use ("family-run workshops" for
   ``run``) says nothing about what a product is; in a broad query (``wo``) these are the categories of its
   best sellers, an estimate of where most matches are;
@@ -26,9 +27,10 @@ from bff.backends.local import fts_ranked
 from bff.backends.local.fts_query import BM25, plan
 from bff.backends.local.search_text import query_terms, words
 
-# Best-selling matches read per suggestion, and the best of them whose words complete the query.
-HEAD = 200
-COMPLETION_SOURCES = 100
+# Best-selling matches read per suggestion (their words complete the query), and the most documents scored
+# for them when a one-letter word is left out of the score.
+HEAD = 100
+SCORED = 10 * HEAD
 
 
 def _completions(rows: list[tuple[str, str]], head: list[str], last: str) -> Counter[str]:
@@ -64,12 +66,20 @@ def run_suggest(conn: sqlite3.Connection, text: str, limit: int) -> tuple[list[s
         return [], [], []
     p = plan(conn, terms, prefix_last=True)
     match = " AND ".join(p.expressions)
-    source, args = fts_ranked.head(match, max(HEAD, limit), "title, category")
+    # A one-letter start is in most documents: it adds next to nothing to BM25, but computing its weight reads
+    # all of them. It filters; the other words score, over the best sellers' rowid range only (at most
+    # ``SCORED`` documents: past them a best seller scores 0 and follows the scored ones).
+    letter = len(p.words[-1]) == 1
+    source, args = fts_ranked.head(match, max(HEAD, limit), "title, category", scored=not letter)
     rows = conn.execute(
         f"SELECT h.score, h.at, d.product_id, d.category_id, h.title, h.category FROM {source} "
         "CROSS JOIN docs d ON d.rowid = h.doc",
         args,
     ).fetchall()
+    if letter and len(p.expressions) > 1 and rows:
+        ats = [r[1] for r in rows]
+        scores = fts_ranked.scores(conn, " AND ".join(p.expressions[:-1]), min(ats), max(ats), SCORED)
+        rows = [(scores.get(r[1], 0.0), *r[1:]) for r in rows]
     best = sorted(rows, key=lambda r: (r[0], r[1]))
     products = [r[2] for r in best[:limit]] if best else _described(conn, match, limit)
     if not products:
@@ -77,7 +87,7 @@ def run_suggest(conn: sqlite3.Connection, text: str, limit: int) -> tuple[list[s
     counts = Counter(r[3] for r in rows if r[3] is not None)
     categories = [c for c, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
     head, last = p.words[:-1], p.words[-1]
-    scored = _completions([(r[4], r[5]) for r in best[:COMPLETION_SOURCES]], head, last)
+    scored = _completions([(r[4], r[5]) for r in best], head, last)
     completed = [w for w, _ in sorted(scored.items(), key=lambda item: (-item[1], len(item[0]), item[0]))]
     if not completed:
         completed = [
