@@ -27,8 +27,8 @@ from bff.backends.local import fts_ranked
 from bff.backends.local.fts_facets import BUCKET, Group, make_group, price_test
 from bff.domain.search import SearchRequest
 
-EXACT_BOUND = 2_000
-HEAD = 1_000
+EXACT_BOUND = 500
+HEAD = 500
 
 # A document's facet values: category, product type, brand, in stock, price bucket, within the price filter.
 Values = tuple[str | None, str, str, int, int | None, bool]
