@@ -208,6 +208,11 @@ def _page(conn: sqlite3.Connection, hits: Hits, req: SearchRequest) -> tuple[lis
     return [r[0] for r in rows[: req.limit]], len(rows) > req.limit
 
 
+def _count(conn: sqlite3.Connection, hits: Hits, req: SearchRequest, matches: int) -> int:
+    """The hits passing the filters: ``matches`` (counted without filters, -1 if not) when there are none."""
+    return matches if matches >= 0 and not filters(req.filters)[0] else hits.count(conn, req.filters)
+
+
 def run_search(conn: sqlite3.Connection, req: SearchRequest) -> SearchResult:
     """Call it inside one read transaction: its statements must all see the same index."""
     corrected: str | None = None
@@ -250,10 +255,8 @@ def run_search(conn: sqlite3.Connection, req: SearchRequest) -> SearchResult:
             source, source_args = hits.source()
             stored = fts_facets.groups(conn, source, source_args, scope_filters(req.filters), req.filters)
         found = fts_facets.facets(stored)
-        if req.with_total and sampled:
-            total = matches if not filters(req.filters)[0] else hits.count(conn, req.filters)
-        elif req.with_total:
-            total = fts_facets.total(stored)
+        if req.with_total:
+            total = _count(conn, hits, req, matches) if sampled else fts_facets.total(stored)
     elif req.with_total:
-        total = hits.count(conn, req.filters) if stored is None else fts_facets.total(stored)
+        total = _count(conn, hits, req, matches) if stored is None else fts_facets.total(stored)
     return SearchResult(ids, total, has_more, found, corrected, corrected)
