@@ -17,6 +17,8 @@ STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 def fold(text: str) -> str:
     """Lower case without accents, as the FTS5 ``unicode61 remove_diacritics 2`` tokenizer sees it."""
+    if text.isascii():  # most texts: nothing to decompose, and ASCII case-folds as it lower-cases
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
