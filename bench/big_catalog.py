@@ -275,11 +275,12 @@ async def main() -> None:
         "load_average": os.getloadavg(),
     }
     (RESULTS / f"{name}.json").write_text(json.dumps({**meta, "rows": rows}, indent=2) + "\n")
-    only = "".join(f" --only '{word}'" for word in args.only)
+    data = " --data-dir DIR" if args.data_dir else ""
+    only = f" --only {' '.join(args.only)}" if args.only else ""
     lines = [
         f"# Big catalog, in process: {args.products:,} generated products ({name})",
         "",
-        f"`python -m bench.big_catalog --rounds {args.rounds}{only}`; setup: "
+        f"`python -m bench.big_catalog --rounds {args.rounds}{data}{only}`; setup: "
         + (", ".join(f"{k} {v:.1f}" for k, v in setup.items()) or "reused data dir")
         + "; load average at the end "
         + " / ".join(f"{x:.1f}" for x in os.getloadavg())
