@@ -17,13 +17,14 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from graphql import (
     DocumentNode,
     FieldNode,
     GraphQLAbstractType,
     GraphQLBoolean,
+    GraphQLError,
     GraphQLField,
     GraphQLID,
     GraphQLNonNull,
@@ -40,6 +41,8 @@ from graphql.execution import Executor
 from graphql.execution.collect_fields import FieldDetails, collect_fields, collect_subfields
 from graphql.execution.values import get_argument_values
 from graphql.language import Visitor, visit
+
+from bff.graphql.compiled_calls import DirectCall, direct_call, source_call
 
 
 class Unsupported(Exception):
@@ -79,47 +82,6 @@ def _basic_attribute(definition: GraphQLField) -> str | None:
     return name if isinstance(name, str) else None
 
 
-def _takes_source_first(function: Callable[..., Any], takes_self: bool, names: set[str]) -> bool:
-    """Whether ``function(source)`` passes the source exactly as strawberry's call would (self or root)."""
-    parameters = list(inspect.signature(function).parameters.values())
-    if not parameters or len(parameters) > 1:
-        return False
-    first = parameters[0]
-    if first.kind is not inspect.Parameter.POSITIONAL_OR_KEYWORD:
-        return False
-    return (takes_self and not names) or (not takes_self and names == {first.name})
-
-
-def _direct_call(definition: GraphQLField) -> Callable[[Any], Any] | None:
-    """For a sync strawberry resolver that takes nothing but its parent: what strawberry's wrapper calls.
-
-    With no arguments, extensions or exception handlers, strawberry's ``_resolver`` builds an ``Info`` nobody
-    reads, converts no arguments, and returns ``base_resolver(*[source if it takes self], parent=source,
-    root=source)`` (``get_arguments`` + ``field.get_result``); this calls the same thing with the same values.
-    """
-    resolve = definition.resolve
-    strawberry_field = (definition.extensions or {}).get("strawberry-definition")
-    if resolve is None or strawberry_field is None or getattr(resolve, "__name__", "") != "_resolver":
-        return None
-    closure = resolve.__closure__ or ()
-    cells = dict(zip(resolve.__code__.co_freevars, (cell.cell_contents for cell in closure), strict=True))
-    resolver = strawberry_field.base_resolver
-    if cells.get("field_exception_handlers") != () or resolver is None:
-        return None
-    if strawberry_field.extensions or strawberry_field.arguments or resolver.info_parameter is not None:
-        return None
-    takes_self = resolver.self_parameter is not None
-    names = [p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p is not None]
-    function = resolver.wrapped_func  # what StrawberryResolver.__call__ calls
-    if callable(function) and _takes_source_first(function, takes_self, set(names)):
-        return cast("Callable[[Any], Any]", function)
-
-    def call(source: Any) -> Any:
-        return resolver(*((source,) if takes_self else ()), **dict.fromkeys(names, source))
-
-    return call
-
-
 @dataclass(slots=True)
 class FieldPlan:
     """One response key of a selection set on one concrete object type."""
@@ -134,7 +96,9 @@ class FieldPlan:
     attribute: str | None
     resolve: Callable[..., Any] | None
     constant_args: dict[str, Any] | None
-    direct: Callable[[Any], Any] | None  # a resolver called without strawberry's wrapper (see _direct_call)
+    direct: Callable[[Any], Any] | None  # a resolver of its parent alone, without strawberry's wrapper
+    call: DirectCall | None  # any other resolver without strawberry's wrapper (compiled_calls.direct_call)
+    call_reads_info: bool  # ``call`` needs the GraphQLResolveInfo
     same_type: type | None  # a value of exactly this type is its own serialization (str for String/ID)
     subplans: dict[str, list[FieldPlan]] = field(default_factory=dict)
 
@@ -178,10 +142,21 @@ def plan_field(executor: Executor[Any], parent: GraphQLObjectType, key: str, det
     typename = node.name.value == "__typename"
     attribute = None if typename else _basic_attribute(definition)
     constant: dict[str, Any] | None = None
+    varying = {a.name.value for a in node.arguments or () if _has_variable(a.value)}
     if not definition.args and not node.arguments:
         constant = NO_ARGS
-    elif not any(_has_variable(a.value) for a in node.arguments or ()):
+    elif not varying:
         constant = get_argument_values(definition, node, executor.variable_values, None, executor.hide_suggestions)
+    direct = None if typename or attribute else source_call(definition)
+    call = None
+    if not (typename or attribute or direct):
+        fixed = constant
+        if fixed is None:
+            try:  # the values of the arguments without a variable, and this request's of the others
+                fixed = get_argument_values(definition, node, executor.variable_values, None, executor.hide_suggestions)
+            except GraphQLError:
+                fixed = None  # this request's variables fail here: strawberry's wrapper calls the resolver
+        call = None if fixed is None else direct_call(definition, executor.schema, fixed, varying)
     return FieldPlan(
         key=key,
         parent=parent,
@@ -193,7 +168,9 @@ def plan_field(executor: Executor[Any], parent: GraphQLObjectType, key: str, det
         attribute=attribute,
         resolve=definition.resolve or executor.field_resolver,
         constant_args=constant,
-        direct=None if typename or attribute else _direct_call(definition),
+        direct=direct,
+        call=None if call is None else call[0],
+        call_reads_info=call is not None and call[1],
         same_type=IDENTITY.get(
             definition.type.of_type if isinstance(definition.type, GraphQLNonNull) else definition.type
         ),

@@ -212,6 +212,10 @@ class Run:
                     return value
             elif plan.direct is not None:
                 value = plan.direct(source)
+            elif plan.call is not None:
+                info = self.info(plan, field_path) if plan.call_reads_info else None
+                raw = None if plan.constant_args is not None else plan.arguments(self.executor)
+                value = plan.call(source, info, raw)
             else:
                 info = self.info(plan, field_path)
                 resolve = cast("Callable[..., Any]", plan.resolve)

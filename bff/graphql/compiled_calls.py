@@ -1,0 +1,192 @@
+"""Resolver calls without strawberry's per-call wrapper, for the fields where it would add nothing.
+
+Strawberry resolves a field with a resolver through ``_resolver`` (``_async_resolver`` for an ``async def``):
+it builds an ``Info``, converts the arguments to Python values (``get_arguments``: each argument's name
+converted again, its type walked again), chains the field extensions, then calls the resolver with
+``self``/``parent``/``root``/``info`` and the converted arguments; the asynchronous wrapper awaits the
+result in a coroutine of its own. For a field with no extension and no exception handler, the outcome
+depends only on the source, the ``GraphQLResolveInfo`` and the raw arguments, so a plan decides once which
+arguments need converting and calls the resolver itself with the same values:
+
+- ``source_call(definition)``: a resolver that takes nothing but its parent, ``f(source)``;
+- ``direct_call(definition, schema, constant_args)``: any other, ``f(source, info, raw_args)`` (``info`` the
+  ``GraphQLResolveInfo`` or None when nothing reads it, ``raw_args`` graphql-core's argument values or None
+  when they are the plan's constants, converted once).
+
+Argument conversion happens at call time, as strawberry's synchronous wrapper does it; strawberry's
+asynchronous wrapper converts when its coroutine first runs, so an ``async`` resolver is called directly
+only when no conversion can raise (leaves, lists of leaves, or a constant null).
+"""
+
+from __future__ import annotations
+
+import enum
+import inspect
+from collections.abc import Callable
+from typing import Any, cast
+
+from graphql import GraphQLField, GraphQLSchema
+from strawberry.relay.types import GlobalID
+from strawberry.types.arguments import StrawberryArgument, _is_leaf_type, convert_argument
+from strawberry.types.base import StrawberryList, StrawberryMaybe, StrawberryOptional
+from strawberry.types.unset import UNSET
+
+DirectCall = Callable[[Any, Any, dict[str, Any] | None], Any]
+# Converted argument values that a plan may hand to every request: nothing a resolver could change.
+_IMMUTABLE = (type(None), str, int, float, bool, enum.Enum)
+
+
+def _wrapped(definition: GraphQLField) -> tuple[Any, Any] | None:
+    """(strawberry field, its resolver) when strawberry's wrapper around it adds nothing but the call."""
+    resolve = definition.resolve
+    strawberry_field = (definition.extensions or {}).get("strawberry-definition")
+    if resolve is None or strawberry_field is None:
+        return None
+    if getattr(resolve, "__name__", "") not in ("_resolver", "_async_resolver"):
+        return None
+    cells = _cells(resolve)
+    resolver = strawberry_field.base_resolver
+    if cells.get("field_exception_handlers") != () or resolver is None or strawberry_field.extensions:
+        return None
+    # the field its Info names (and whose resolver it calls) is the schema's own
+    if _cells(cells.get("_strawberry_info_from_graphql")).get("field") is not strawberry_field:
+        return None
+    if resolver.is_async != (resolve.__name__ == "_async_resolver"):
+        return None
+    return strawberry_field, resolver
+
+
+def _cells(function: Any) -> dict[str, Any]:
+    """The values a closure holds, by name."""
+    code, closure = getattr(function, "__code__", None), getattr(function, "__closure__", None)
+    if code is None or closure is None:
+        return {}
+    return dict(zip(code.co_freevars, (cell.cell_contents for cell in closure), strict=True))
+
+
+def _takes_source_first(function: Callable[..., Any], takes_self: bool, names: set[str]) -> bool:
+    """Whether ``function(source)`` passes the source exactly as strawberry's call would (self or root)."""
+    parameters = list(inspect.signature(function).parameters.values())
+    if not parameters or len(parameters) > 1:
+        return False
+    first = parameters[0]
+    if first.kind is not inspect.Parameter.POSITIONAL_OR_KEYWORD:
+        return False
+    return (takes_self and not names) or (not takes_self and names == {first.name})
+
+
+def _function(resolver: Any) -> Callable[..., Any]:
+    """What ``StrawberryResolver.__call__`` calls (or the resolver itself when that is not a plain callable)."""
+    function = resolver.wrapped_func
+    return cast("Callable[..., Any]", function if callable(function) else resolver)
+
+
+def source_call(definition: GraphQLField) -> Callable[[Any], Any] | None:
+    """For a resolver that takes nothing but its parent (no arguments, no info): ``f(source)``."""
+    wrapped = _wrapped(definition)
+    if wrapped is None:
+        return None
+    strawberry_field, resolver = wrapped
+    if strawberry_field.arguments or resolver.info_parameter is not None:
+        return None
+    takes_self = resolver.self_parameter is not None
+    names = [p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p is not None]
+    function = _function(resolver)
+    if _takes_source_first(function, takes_self, set(names)):
+        return function
+
+    def call(source: Any) -> Any:
+        return function(*((source,) if takes_self else ()), **dict.fromkeys(names, source))
+
+    return call
+
+
+def _leaf(type_: Any, scalars: Any) -> bool:
+    """A type whose argument value strawberry passes on unchanged (``convert_argument``'s leaf case)."""
+    if isinstance(type_, StrawberryOptional) and not isinstance(type_, StrawberryMaybe):
+        type_ = type_.of_type
+    return type_ is not GlobalID and not isinstance(type_, StrawberryMaybe) and _is_leaf_type(type_, scalars)
+
+
+def _safe(type_: Any, scalars: Any) -> bool:
+    """A type whose conversion cannot raise: a leaf or a list of leaves (which strawberry copies)."""
+    if isinstance(type_, StrawberryOptional) and not isinstance(type_, StrawberryMaybe):
+        type_ = type_.of_type
+    if isinstance(type_, StrawberryList):
+        return _leaf(type_.of_type, scalars)
+    return _leaf(type_, scalars)
+
+
+def direct_call(
+    definition: GraphQLField, schema: GraphQLSchema, fixed: dict[str, Any], varying: set[str]
+) -> tuple[DirectCall, bool] | None:
+    """``(f, reads_info)`` calling the resolver as strawberry's wrapper would, or None where it cannot.
+
+    ``fixed`` are graphql-core's argument values while planning, of which those named in ``varying`` (set by
+    a variable) may differ from request to request. ``f(source, info, raw_args)``: ``info`` is needed when
+    ``reads_info`` (else None); ``raw_args`` is None when nothing varies (the arguments are then converted
+    here, once, when every converted value is immutable).
+    """
+    wrapped = _wrapped(definition)
+    strawberry_schema = getattr(schema, "_strawberry_schema", None)
+    if wrapped is None or strawberry_schema is None:
+        return None
+    strawberry_field, resolver = wrapped
+    config = strawberry_schema.config
+    scalars = strawberry_schema.schema_converter.scalar_registry
+    # (GraphQL name, argument, passed on unchanged, a null passed on unchanged)
+    arguments: list[tuple[str, StrawberryArgument, bool, bool]] = [
+        (
+            config.name_converter.from_argument(a),
+            a,
+            _leaf(a.type, scalars),
+            not isinstance(a.type, StrawberryMaybe),
+        )
+        for a in strawberry_field.arguments
+    ]
+
+    def fixed_null(name: str, null: bool) -> bool:
+        return null and name not in varying and fixed.get(name) is None
+
+    if resolver.is_async:
+        for name, argument, _, null in arguments:
+            if not (_safe(argument.type, scalars) or fixed_null(name, null)):
+                return None  # strawberry would convert it (and could raise) only once its coroutine runs
+    info_class = config.info_class
+    info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
+    takes_self = resolver.self_parameter is not None
+    sources = [p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p is not None]
+    function = _function(resolver)
+
+    def convert(raw: dict[str, Any], info: Any) -> dict[str, Any]:
+        """strawberry's ``convert_arguments``, with the values it passes on unchanged passed on here."""
+        kwargs: dict[str, Any] = {}
+        for name, argument, leaf, null in arguments:
+            if name in raw:
+                value = raw[name]
+                if not (leaf or (null and (value is None or value is UNSET))):
+                    value = convert_argument(value, argument.type, scalars, config, info, path=(name,))
+                kwargs[argument.python_name] = value
+        return kwargs
+
+    constant: dict[str, Any] | None = None
+    # Nothing varies and nothing needs an Info to convert (leaves, nulls): converted once, here.
+    if not varying and all(leaf or fixed_null(name, null) for name, _, leaf, null in arguments):
+        converted = convert(fixed, None)
+        if all(isinstance(v, _IMMUTABLE) or v is UNSET for v in converted.values()):
+            constant = converted
+    reads_info = info_name is not None or (constant is None and not all(a[2] for a in arguments))
+
+    def call(source: Any, info: Any, raw_args: dict[str, Any] | None) -> Any:
+        strawberry_info = None if info is None else info_class(_raw_info=info, _field=strawberry_field)
+        if constant is not None:
+            kwargs = dict(constant)
+        else:
+            kwargs = convert(fixed if raw_args is None else raw_args, strawberry_info)
+        for name in sources:
+            kwargs[name] = source
+        if info_name is not None:
+            kwargs[info_name] = strawberry_info
+        return function(*((source,) if takes_self else ()), **kwargs)
+
+    return call, reads_info

@@ -1,0 +1,161 @@
+"""Resolvers called by plans without strawberry's wrapper (``compiled_calls``): the same values, the same answers.
+
+Each resolver below answers with what it was given (repr of its arguments and whether it got an ``Info``),
+so any difference in conversion shows up in the data; every document runs through the generated plan, the
+interpreted plan and graphql-core's ``execute`` (strawberry's wrappers), and all three must agree.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from typing import Any
+
+import pytest
+import strawberry
+from graphql import execute, parse
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from bff.graphql.compiled import FieldPlan, plan_root
+from bff.graphql.compiled_run import run_compiled
+from bff.graphql.documents import DocumentCache
+
+
+@strawberry.enum(description="A size.")
+class Size(enum.Enum):
+    SMALL = "s"
+    LARGE = "l"
+
+
+@strawberry.input(description="A resize.")
+class Resize:
+    width: int = strawberry.field(description="Width.")
+    tags: list[str] | None = strawberry.field(description="Tags.", default=None)
+
+    def __repr__(self) -> str:
+        return f"Resize({self.width}, {self.tags})"
+
+
+def shown(**kwargs: Any) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in sorted(kwargs.items()))
+
+
+@strawberry.type(description="A picture.")
+class Picture:
+    name: str = strawberry.field(description="Name.")
+
+    @strawberry.field(description="Leaves, with defaults.")
+    def leaves(self, size: Size = Size.SMALL, count: int = 1, label: str | None = None) -> str:
+        return shown(name=self.name, size=size, count=count, label=label)
+
+    @strawberry.field(description="An input object, and the info.")
+    def url(self, info: strawberry.Info, resize: Resize | None = None) -> str:
+        if resize is not None and resize.width < 0:
+            raise ValueError("negative width")
+        return shown(name=self.name, resize=resize, field=info.field_name, path=str(info.path.as_list()))
+
+    @strawberry.field(description="A list of leaves, changed by the resolver.")
+    def tagged(self, tags: list[str]) -> str:
+        seen = repr(tags)
+        tags.append("changed")  # a list handed to every request would carry this into the next
+        return seen
+
+    @strawberry.field(description="A Maybe argument.")
+    def maybe(self, note: strawberry.Maybe[str | None] = None) -> str:
+        return repr(note)
+
+    @strawberry.field(description="Async, leaves only.")
+    async def later(self, count: int = 2) -> str:
+        await asyncio.sleep(0)
+        return shown(name=self.name, count=count)
+
+    @strawberry.field(description="Async, with an input object.")
+    async def later_resized(self, resize: Resize | None = None) -> str:
+        await asyncio.sleep(0)
+        return shown(name=self.name, resize=resize)
+
+
+@strawberry.type(description="Root.")
+class Query:
+    @strawberry.field(description="Pictures.")
+    def pictures(self) -> list[Picture]:
+        return [Picture(name="a"), Picture(name="b")]
+
+    @strawberry.field(description="A root field with arguments, async.")
+    async def picture(self, info: strawberry.Info, name: str, size: Size = Size.LARGE) -> Picture:
+        await asyncio.sleep(0)
+        assert info.context is None
+        return Picture(name=f"{name}-{size.value}")
+
+
+schema = strawberry.Schema(query=Query)
+documents = DocumentCache(schema._schema, max_depth=12)
+
+FIELDS = """leaves big: leaves(size: LARGE, count: 3, label: "x") url
+  resized: url(resize: {width: 10, tags: ["t"]}) tagged(tags: ["p", "q"]) maybe set: maybe(note: "n")
+  unset: maybe(note: null) later more: later(count: 5) laterResized
+  laterBig: laterResized(resize: {width: 4})"""
+
+
+async def three_ways(query: str, variables: dict[str, Any] | None = None) -> list[Any]:
+    compiled = documents.get(query)
+    answers = []
+    for generate in (True, False):
+        mine = await run_compiled(schema._schema, compiled, None, variables, None, generate=generate)
+        assert mine is not None, "a plan ran the request"
+        answers.append(mine)
+    reference = execute(schema._schema, compiled.document, variable_values=variables)
+    if asyncio.iscoroutine(reference) or isinstance(reference, asyncio.Future):
+        reference = await reference
+    answers.append(reference)
+    return [(a.data, [e.formatted for e in a.errors or ()]) for a in answers]
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        ("{ pictures { " + FIELDS + " } }", None),
+        (
+            "query($s: Size!, $c: Int, $r: Resize, $t: [String!]!) { pictures { leaves(size: $s, count: $c) "
+            "url(resize: $r) tagged(tags: $t) later(count: $c) laterResized(resize: $r) } }",
+            {"s": "LARGE", "c": 7, "r": {"width": 3, "tags": ["v"]}, "t": ["w"]},
+        ),
+        ("query($r: Resize) { pictures { url(resize: $r) } }", {"r": None}),
+        (
+            'query($n: String!) { picture(name: $n) { leaves later } b: picture(name: "b", size: SMALL) { name } }',
+            {"n": "z"},
+        ),
+        ("{ pictures { url(resize: {width: -1}) leaves } }", None),  # a resolver's error, at its field
+    ],
+)
+async def test_direct_calls_answer_as_strawberry(query: str, variables: dict[str, Any] | None) -> None:
+    generated, interpreted, reference = await three_ways(query, variables)
+    assert generated == interpreted == reference
+    again = await three_ways(query, variables)  # the same plan again: nothing carried over
+    assert again[0] == reference
+
+
+def _plans(query: str, variables: dict[str, Any] | None = None) -> dict[str, FieldPlan]:
+    executor = StrawberryGraphQLCoreExecutionContext.build(schema._schema, parse(query), None, None, variables, None)
+    assert not isinstance(executor, list) and schema._schema.query_type is not None
+    found: dict[str, FieldPlan] = {}
+
+    def walk(plans: list[FieldPlan]) -> None:
+        for plan in plans:
+            found[plan.key] = plan
+            for below in plan.subplans.values():
+                walk(below)
+
+    walk(plan_root(executor, schema._schema.query_type))
+    return found
+
+
+def test_which_fields_are_called_without_the_wrapper() -> None:
+    plans = _plans("query($r: Resize) { pictures { " + FIELDS + " v: laterResized(resize: $r) } }", {"r": None})
+    direct = {key for key, plan in plans.items() if plan.call is not None or plan.direct is not None}
+    wrapped = {key for key, plan in plans.items() if plan.resolve is not None and key not in direct}
+    # An async resolver whose argument strawberry would convert (and could refuse) once its coroutine runs
+    # keeps strawberry's wrapper; a constant null needs no conversion.
+    assert {"laterBig", "v"} <= wrapped
+    assert {"pictures", "leaves", "big", "url", "resized", "tagged", "maybe", "set", "later", "laterResized"} <= direct
+    assert not plans["leaves"].call_reads_info and plans["url"].call_reads_info
