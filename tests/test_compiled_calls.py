@@ -52,7 +52,15 @@ class Picture:
     def url(self, info: strawberry.Info, resize: Resize | None = None) -> str:
         if resize is not None and resize.width < 0:
             raise ValueError("negative width")
-        return shown(name=self.name, resize=resize, field=info.field_name, path=str(info.path.as_list()))
+        return shown(
+            name=self.name,
+            resize=resize,
+            field=info.field_name,
+            path=str(info.path.as_list()),
+            variables=info.variable_values,
+            selected=[f.name for f in info.selected_fields],
+            returns=str(info.return_type),
+        )
 
     @strawberry.field(description="A list of leaves, changed by the resolver.")
     def tagged(self, tags: list[str]) -> str:

@@ -9,9 +9,11 @@ depends only on the source, the ``GraphQLResolveInfo`` and the raw arguments, so
 arguments need converting and calls the resolver itself with the same values:
 
 - ``source_call(definition)``: a resolver that takes nothing but its parent, ``f(source)``;
-- ``direct_call(definition, schema, constant_args)``: any other, ``f(source, info, raw_args)`` (``info`` the
-  ``GraphQLResolveInfo`` or None when nothing reads it, ``raw_args`` graphql-core's argument values or None
-  when they are the plan's constants, converted once).
+- ``direct_call(definition, schema, fixed, varying)``: any other, ``f(source, run, plan, path, raw_args)``
+  (``raw_args`` graphql-core's argument values, or None when they are the plan's constants, converted once).
+
+The ``Info`` such a call hands a resolver is strawberry's, with the ``GraphQLResolveInfo`` under it built only
+when something reads more than its context (``PlanInfo``): resolvers here read ``info.context``.
 
 Argument conversion happens at call time, as strawberry's synchronous wrapper does it; strawberry's
 asynchronous wrapper converts when its coroutine first runs, so an ``async`` resolver is called directly
@@ -25,13 +27,14 @@ import inspect
 from collections.abc import Callable
 from typing import Any, cast
 
-from graphql import GraphQLField, GraphQLSchema
+from graphql import GraphQLField, GraphQLResolveInfo, GraphQLSchema
 from strawberry.relay.types import GlobalID
+from strawberry.types import Info
 from strawberry.types.arguments import StrawberryArgument, _is_leaf_type, convert_argument
 from strawberry.types.base import StrawberryList, StrawberryMaybe, StrawberryOptional
 from strawberry.types.unset import UNSET
 
-DirectCall = Callable[[Any, Any, dict[str, Any] | None], Any]
+DirectCall = Callable[[Any, Any, Any, Any, dict[str, Any] | None], Any]
 # Converted argument values that a plan may hand to every request: nothing a resolver could change.
 _IMMUTABLE = (type(None), str, int, float, bool, enum.Enum)
 
@@ -54,6 +57,32 @@ def _wrapped(definition: GraphQLField) -> tuple[Any, Any] | None:
     if resolver.is_async != (resolve.__name__ == "_async_resolver"):
         return None
     return strawberry_field, resolver
+
+
+class PlanInfo(Info[Any, Any]):
+    """strawberry's ``Info`` for a plan's direct call: the context at hand, the rest built when first read.
+
+    ``run.info(plan, path)`` is the ``GraphQLResolveInfo`` strawberry's wrapper would have been given.
+    """
+
+    def __init__(self, context: Any, run: Any, plan: Any, path: Any, field: Any) -> None:  # no dataclass init
+        self._context = context
+        self._run = run
+        self._plan = plan
+        self._path = path
+        self._field = field
+        self._raw: GraphQLResolveInfo[Any] | None = None
+
+    @property
+    def _raw_info(self) -> GraphQLResolveInfo[Any]:  # type: ignore[override]  # Info's field, read-only here
+        raw = self._raw
+        if raw is None:
+            raw = self._raw = self._run.info(self._plan, self._path)
+        return raw
+
+    @property
+    def context(self) -> Any:
+        return self._context
 
 
 def _cells(function: Any) -> dict[str, Any]:
@@ -123,9 +152,9 @@ def direct_call(
     """``(f, reads_info)`` calling the resolver as strawberry's wrapper would, or None where it cannot.
 
     ``fixed`` are graphql-core's argument values while planning, of which those named in ``varying`` (set by
-    a variable) may differ from request to request. ``f(source, info, raw_args)``: ``info`` is needed when
-    ``reads_info`` (else None); ``raw_args`` is None when nothing varies (the arguments are then converted
-    here, once, when every converted value is immutable).
+    a variable) may differ from request to request. ``f(source, run, plan, path, raw_args)``: ``run`` (with
+    its ``executor``), ``plan`` and ``path`` make the ``Info`` when ``reads_info``; ``raw_args`` is None when
+    nothing varies (the arguments are then converted here, once, when every converted value is immutable).
     """
     wrapped = _wrapped(definition)
     strawberry_schema = getattr(schema, "_strawberry_schema", None)
@@ -176,17 +205,28 @@ def direct_call(
         if all(isinstance(v, _IMMUTABLE) or v is UNSET for v in converted.values()):
             constant = converted
     reads_info = info_name is not None or (constant is None and not all(a[2] for a in arguments))
-
-    def call(source: Any, info: Any, raw_args: dict[str, Any] | None) -> Any:
-        strawberry_info = None if info is None else info_class(_raw_info=info, _field=strawberry_field)
-        if constant is not None:
-            kwargs = dict(constant)
-        else:
-            kwargs = convert(fixed if raw_args is None else raw_args, strawberry_info)
-        for name in sources:
-            kwargs[name] = source
-        if info_name is not None:
-            kwargs[info_name] = strawberry_info
-        return function(*((source,) if takes_self else ()), **kwargs)
-
+    lazy = info_class is Info
+    # The call as straight-line source: the constants and the resolver's parameters spelled out.
+    namespace: dict[str, Any] = {"function": function, "PlanInfo": PlanInfo, "info_class": info_class}
+    namespace |= {"field": strawberry_field, "convert": convert, "fixed": fixed}
+    lines = ["def call(source, run, plan, path, raw_args):"]
+    if not reads_info:
+        lines.append("    info = None")
+    elif lazy:
+        lines.append("    info = PlanInfo(run.executor.context_value, run, plan, path, field)")
+    else:
+        lines.append("    info = info_class(_raw_info=run.info(plan, path), _field=field)")
+    parts = ["source"] if takes_self else []
+    if constant is not None:
+        for index, (name, value) in enumerate(constant.items()):
+            namespace[f"constant{index}"] = value
+            parts.append(f"{name}=constant{index}")
+    else:
+        lines.append("    kwargs = convert(fixed if raw_args is None else raw_args, info)")
+        parts.append("**kwargs")
+    parts += [f"{name}=source" for name in dict.fromkeys(sources)]
+    parts += [f"{info_name}=info"] if info_name is not None else []
+    lines.append(f"    return function({', '.join(parts)})")
+    exec(compile("\n".join(lines), f"<call {strawberry_field.python_name}>", "exec"), namespace)  # noqa: S102 - names from the schema
+    call: DirectCall = namespace["call"]
     return call, reads_info

@@ -213,9 +213,8 @@ class Run:
             elif plan.direct is not None:
                 value = plan.direct(source)
             elif plan.call is not None:
-                info = self.info(plan, field_path) if plan.call_reads_info else None
                 raw = None if plan.constant_args is not None else plan.arguments(self.executor)
-                value = plan.call(source, info, raw)
+                value = plan.call(source, self, plan, field_path, raw)
             else:
                 info = self.info(plan, field_path)
                 resolve = cast("Callable[..., Any]", plan.resolve)

@@ -177,9 +177,8 @@ class SourceBuilder:
         if plan.direct is not None:
             call = f"{self.constant(plan.direct, 'direct')}(source)"
         elif plan.call is not None:
-            info = f"run.info({plan_name}, fpath)" if plan.call_reads_info else "None"
             raw = "None" if plan.constant_args is not None else f"{plan_name}.arguments(run.executor)"
-            call = f"{self.constant(plan.call, 'call')}(source, {info}, {raw})"
+            call = f"{self.constant(plan.call, 'call')}(source, run, {plan_name}, fpath, {raw})"
         else:
             args = (
                 self.constant(plan.constant_args, "args")
