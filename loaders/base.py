@@ -5,17 +5,20 @@ size limit) and on the same schedule: the first load of a batch schedules the di
 the dispatch starts the fetch in a task of its own, so every key asked for in that tick and the next one
 shares the fetch. It does less per load: no cache object or loader task per key, the event loop looked up
 once, and no done-callback on every key's future (a future cancelled by its waiter says so to its batch
-itself, which cancels the fetch once nobody waits for it, as ``DataLoader``'s callback does).
+itself, which cancels the fetch once nobody waits for it, as ``DataLoader``'s callback does); ``load_many``
+gathers without a callback per key either (``load_futures``).
 """
 
 from __future__ import annotations
 
 import asyncio
-from asyncio import AbstractEventLoop, Future, gather
+from asyncio import AbstractEventLoop, Future
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 from strawberry.exceptions import WrongNumberOfResultsReturned
+
+from loaders.load_futures import LoadFuture, gather_loads
 
 K = TypeVar("K", bound=Hashable)
 R = TypeVar("R")
@@ -31,7 +34,7 @@ class _Batch:
 
     def __init__(self) -> None:
         self.keys: list[Any] = []
-        self.futures: list[_Load] = []
+        self.futures: list[LoadFuture] = []
         self.dispatched = False
         self.task: asyncio.Task[None] | None = None
 
@@ -40,19 +43,6 @@ class _Batch:
         task = self.task
         if task is not None and not task.done() and all(f.cancelled() for f in self.futures):
             task.cancel()
-
-
-class _Load(Future[Any]):
-    """A key's future that tells its batch when it is cancelled."""
-
-    __slots__ = ("batch",)
-    batch: _Batch
-
-    def cancel(self, msg: Any | None = None) -> bool:
-        cancelled = super().cancel(msg)
-        if cancelled:
-            self.batch.cancelled_one()
-        return cancelled
 
 
 class PortLoader(Generic[K, R]):
@@ -79,7 +69,7 @@ class PortLoader(Generic[K, R]):
             loop = self._loop = asyncio.get_event_loop()
         return loop
 
-    def load(self, key: K) -> Awaitable[R]:
+    def load(self, key: K) -> Future[R]:
         if self._primed:
             value = self._primed.pop(key, _MISSING)
             if value is not _MISSING:
@@ -88,19 +78,21 @@ class PortLoader(Generic[K, R]):
         if future is not None and not future.cancelled():
             return future
         loop = self._event_loop()
-        load = _Load(loop=loop)
+        load = LoadFuture(loop=loop)
+        load.waiting = None
         self._cache[key] = load
         batch = self._batch
         if batch is None or batch.dispatched or not batch.keys:
             batch = self._batch = _Batch()
             loop.call_soon(self._schedule, batch)
-        load.batch = batch
+        load.on_cancel = batch.cancelled_one
         batch.keys.append(key)
         batch.futures.append(load)
         return load
 
     def load_many(self, keys: Iterable[K]) -> Awaitable[list[R]]:
-        return gather(*map(self.load, keys))
+        """``asyncio.gather`` of the keys' loads (``load_futures.gather_loads``: no callback per key)."""
+        return gather_loads(self._event_loop(), [self.load(key) for key in keys])
 
     def _schedule(self, batch: _Batch) -> None:
         batch.task = self._event_loop().create_task(self._dispatch(batch))
@@ -109,25 +101,28 @@ class PortLoader(Generic[K, R]):
         """``DataLoader``'s ``dispatch_batch``: one fetch, each key's future answered in order."""
         batch.dispatched = True
         futures = batch.futures
-        if not futures or all(f.cancelled() for f in futures):
-            return
         try:
-            values = list(await self._fetch(batch.keys))
-            if len(values) != len(futures):
-                raise WrongNumberOfResultsReturned(expected=len(futures), received=len(values))
-            for future, value in zip(futures, values, strict=True):
-                if future.cancelled():
-                    continue
-                if isinstance(value, BaseException):
-                    future.set_exception(value)
-                else:
-                    future.set_result(value)
-        except Exception as error:  # noqa: BLE001 - every waiter gets the fetch's error, as in DataLoader
-            for future in futures:
-                if not future.cancelled():
-                    future.set_exception(error)
+            if not futures or all(f.cancelled() for f in futures):
+                return
+            try:
+                values = list(await self._fetch(batch.keys))
+                if len(values) != len(futures):
+                    raise WrongNumberOfResultsReturned(expected=len(futures), received=len(values))
+                for future, value in zip(futures, values, strict=True):
+                    if future.cancelled():
+                        continue
+                    if isinstance(value, BaseException):
+                        future.set_exception(value)
+                    else:
+                        future.set_result(value)
+            except Exception as error:  # noqa: BLE001 - every waiter gets the fetch's error, as in DataLoader
+                for future in futures:
+                    if not future.cancelled():
+                        future.set_exception(error)
         finally:
+            # Answered: the batch lets go of its futures (each refers to it until then: a cycle).
             batch.task = None
+            batch.keys, batch.futures = [], []
 
     def _set(self, key: K, value: R, force: bool) -> None:
         """``DataLoader.prime``: cache the value (unless cached, or forced); answer waiting undispatched loads."""

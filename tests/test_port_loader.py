@@ -1,5 +1,5 @@
 """PortLoader: primed values answer loads without a fetch, exactly as DataLoader's prime does; batches form on
-DataLoader's schedule; a fetch nobody waits for is cancelled."""
+DataLoader's schedule; a fetch nobody waits for is cancelled; ``load_many`` gathers as ``asyncio.gather``."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
+import pytest
 from strawberry.dataloader import DataLoader
 
 from loaders.base import PortLoader
+from loaders.load_futures import LoadFuture, gather_loads
 
 
 class Source:
@@ -150,3 +152,68 @@ async def test_a_load_waiting_while_another_is_cancelled_gets_its_value() -> Non
     source.release.set()
     assert await kept == "fetched:b"
     assert not source.cancelled
+
+
+def _load_future(loop: asyncio.AbstractEventLoop) -> LoadFuture:
+    future = LoadFuture(loop=loop)
+    future.waiting = None
+    future.on_cancel = lambda: None
+    return future
+
+
+async def _outcome_of(gather: Any, script: str) -> tuple[int, Any]:
+    """Children answered tick by tick as ``script`` says; the tick the gathering finished at and its outcome.
+
+    ``script``: one letter per child (``d`` done before gathering, ``r`` a result at tick 1, ``s`` at tick 2,
+    ``e``/``f`` an error at tick 1/2, ``c`` cancelled at tick 1, ``=`` the previous child again); ``!`` at the
+    end cancels the gathering at tick 1.
+    """
+    loop = asyncio.get_running_loop()
+    cancel_outer = script.endswith("!")
+    children: list[asyncio.Future[Any]] = []
+    errors = {letter: ValueError(letter) for letter in "ef"}
+    for index, letter in enumerate(script.rstrip("!")):
+        if letter == "=":
+            children.append(children[-1])
+            continue
+        child = _load_future(loop)
+        if letter == "d":
+            child.set_result(f"done{index}")
+        children.append(child)
+    outer = gather(*children)
+    for tick in range(1, 6):
+        for index, (letter, answered) in enumerate(zip(script, children, strict=False)):
+            if letter in "rs" and tick == "rs".index(letter) + 1:
+                answered.set_result(f"value{index}")
+            elif letter in "ef" and tick == "ef".index(letter) + 1:
+                answered.set_exception(errors[letter])
+            elif letter == "c" and tick == 1:
+                answered.cancel()
+        if cancel_outer and tick == 1:
+            outer.cancel()
+        await asyncio.sleep(0)
+        if outer.done():
+            if outer.cancelled():
+                return tick, "cancelled"
+            error = outer.exception()
+            return tick, outer.result() if error is None else (type(error).__name__, str(error))
+    return 0, "pending"
+
+
+@pytest.mark.parametrize(
+    "script", ["d", "dd", "r", "rd", "rs", "r=s", "dr=", "re", "ef", "fe", "rc", "cr", "rs!", "dd!"]
+)
+async def test_loads_are_gathered_as_asyncio_gathers_them(script: str) -> None:
+    def mine(*children: asyncio.Future[Any]) -> asyncio.Future[list[Any]]:
+        return gather_loads(asyncio.get_running_loop(), children)
+
+    assert await _outcome_of(mine, script) == await _outcome_of(asyncio.gather, script)
+
+
+async def test_load_many_answers_in_key_order() -> None:
+    source = Source()
+    loader = PortLoader(source.fetch)
+    loader.prime("p", "primed:p")
+    keys = [f"k{i}" for i in range(40)]
+    assert await loader.load_many([*keys, "p", "k0"]) == [*(f"fetched:{k}" for k in keys), "primed:p", "fetched:k0"]
+    assert source.calls == [keys]
