@@ -96,6 +96,7 @@ class SourceBuilder:
         self.executor = executor
         self.lines: list[str] = []
         self.namespace: dict[str, Any] = {"Path": Path, "SYNC": SYNC, "Undefined": Undefined, "awaitable": awaitable}
+        self.namespace["new_path"] = tuple.__new__  # Path(...) without its Python-level __new__
         self.count = 0
         # One function per selection set and concrete type, however many places complete it (a resolver's
         # value is completed inline and in its awaited completer): generating it again at each would double
@@ -151,7 +152,7 @@ class SourceBuilder:
         key = repr(plan.key)
         if plan.typename:
             return [f"    results[{key}] = {parent.name!r}"], False
-        path = f"Path(path, {key}, {parent.name!r})"
+        path = f"new_path(Path, (path, {key}, {parent.name!r}))"
         plan_name = self.constant(plan, "plan")
         if plan.attribute is not None:
             attribute = plan.attribute
@@ -173,7 +174,21 @@ class SourceBuilder:
             ], may_pend
         # A resolver: its result may be awaitable; then a function of its own completes it once awaited.
         complete = self.completer(plan)
-        lines, _, may_pend = self.complete(plan, plan.return_type, "value", "out", "fpath", " " * 12)
+        lines, needs_path, may_pend = self.complete(plan, plan.return_type, "value", "out", "fpath", " " * 12)
+        if plan.direct is not None and not needs_path and not may_pend:
+            # a leaf from its parent alone: its path is built only when it fails or is awaited
+            call = f"{self.constant(plan.direct, 'direct')}(source)"
+            return [
+                "    try:",
+                f"        value = {call}",
+                "        if value.__class__ not in SYNC and awaitable(value):",
+                f"            out = run.deferred({plan_name}, {complete}, {path}, value)",
+                "        else:",
+                *lines,
+                "    except Exception as error:",
+                f"        out = run.fail_field(error, {plan_name}, {path})",
+                *self.store(key, True),
+            ], True
         if plan.direct is not None:
             call = f"{self.constant(plan.direct, 'direct')}(source)"
         elif plan.call is not None:
@@ -311,7 +326,7 @@ class SourceBuilder:
             self.constant(type_, "type"),
             self.constant(item_type, "type"),
         )
-        item_path = "Path(path, index, None)"
+        item_path = "new_path(Path, (path, index, None))"
         guarded = [
             f"{indent}if out.__class__ not in SYNC and awaitable(out):",
             f"{indent}    out = run.guard({plan_name}, {item_name}, ipath, out)",
