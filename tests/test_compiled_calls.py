@@ -45,8 +45,8 @@ class Picture:
     name: str = strawberry.field(description="Name.")
 
     @strawberry.field(description="Leaves, with defaults.")
-    def leaves(self, size: Size = Size.SMALL, count: int = 1, label: str | None = None) -> str:
-        return shown(name=self.name, size=size, count=count, label=label)
+    def leaves(self, size: Size = Size.SMALL, count: int = 1, label: str | None = None, note: str | None = "n") -> str:
+        return shown(name=self.name, size=size, count=count, label=label, note=note)
 
     @strawberry.field(description="An input object, and the info.")
     def url(self, info: strawberry.Info, resize: Resize | None = None) -> str:
@@ -167,3 +167,31 @@ def test_which_fields_are_called_without_the_wrapper() -> None:
     assert {"laterBig", "v"} <= wrapped
     assert {"pictures", "leaves", "big", "url", "resized", "tagged", "maybe", "set", "later", "laterResized"} <= direct
     assert not plans["leaves"].call_reads_info and plans["url"].call_reads_info
+
+
+@pytest.mark.parametrize(
+    ("query", "variable_sets"),
+    [
+        (
+            'query($c: Int, $s: Size!, $n: String) { pictures { leaves(count: $c, size: $s, label: "l", note: $n) '
+            "later(count: $c) } }",
+            [
+                {"s": "LARGE"},
+                {"c": None, "s": "SMALL", "n": None},
+                {"c": 4, "s": "LARGE"},  # a variable not given: its argument's default
+                {"c": 5, "n": "m", "s": "LARGE"},
+            ],
+        ),
+        (
+            'query($n: String = "d") { picture(name: $n) { name } }',
+            [{}, {"n": "e"}, {"n": None}],  # null where the argument refuses it: graphql-core's error
+        ),
+        ('query($t: String!) { pictures { tagged(tags: [$t, "x"]) } }', [{"t": "a"}, {"t": "b"}]),  # nested
+    ],
+)
+async def test_arguments_set_by_variables_are_read_as_graphql_core_reads_them(
+    query: str, variable_sets: list[dict[str, Any]]
+) -> None:
+    for variables in variable_sets:  # one plan, made by the first request, for every set
+        generated, interpreted, reference = await three_ways(query, variables)
+        assert generated == interpreted == reference

@@ -42,7 +42,14 @@ from graphql.execution.collect_fields import FieldDetails, collect_fields, colle
 from graphql.execution.values import get_argument_values
 from graphql.language import Visitor, visit
 
-from bff.graphql.compiled_calls import DirectCall, direct_call, source_call
+from bff.graphql.compiled_calls import (
+    ArgumentSpec,
+    DirectCall,
+    argument_spec,
+    direct_call,
+    read_arguments,
+    source_call,
+)
 
 
 class Unsupported(Exception):
@@ -96,6 +103,7 @@ class FieldPlan:
     attribute: str | None
     resolve: Callable[..., Any] | None
     constant_args: dict[str, Any] | None
+    argument_spec: ArgumentSpec | None  # how to read arguments set by variables (compiled_calls.read_arguments)
     direct: Callable[[Any], Any] | None  # a resolver of its parent alone, without strawberry's wrapper
     call: DirectCall | None  # any other resolver without strawberry's wrapper (compiled_calls.direct_call)
     call_reads_info: bool  # ``call`` needs the GraphQLResolveInfo
@@ -105,6 +113,10 @@ class FieldPlan:
     def arguments(self, executor: Executor[Any]) -> dict[str, Any]:
         if self.constant_args is not None:
             return self.constant_args
+        if self.argument_spec is not None:
+            values = read_arguments(self.argument_spec, executor.variable_values.coerced)
+            if values is not None:
+                return values
         first = self.details[0]
         return get_argument_values(
             self.definition, first.node, executor.variable_values, None, executor.hide_suggestions
@@ -147,16 +159,17 @@ def plan_field(executor: Executor[Any], parent: GraphQLObjectType, key: str, det
         constant = NO_ARGS
     elif not varying:
         constant = get_argument_values(definition, node, executor.variable_values, None, executor.hide_suggestions)
+    fixed = constant
+    if fixed is None:
+        try:  # the values of the arguments without a variable, and this request's of the others
+            fixed = get_argument_values(definition, node, executor.variable_values, None, executor.hide_suggestions)
+        except GraphQLError:
+            fixed = None  # this request's variables fail here: graphql-core reads them, strawberry calls
     direct = None if typename or attribute else source_call(definition)
     call = None
-    if not (typename or attribute or direct):
-        fixed = constant
-        if fixed is None:
-            try:  # the values of the arguments without a variable, and this request's of the others
-                fixed = get_argument_values(definition, node, executor.variable_values, None, executor.hide_suggestions)
-            except GraphQLError:
-                fixed = None  # this request's variables fail here: strawberry's wrapper calls the resolver
-        call = None if fixed is None else direct_call(definition, executor.schema, fixed, varying)
+    if not (typename or attribute or direct or fixed is None):
+        call = direct_call(definition, executor.schema, fixed, varying)
+    spec = None if constant is not None or fixed is None else argument_spec(definition, node, fixed, varying)
     return FieldPlan(
         key=key,
         parent=parent,
@@ -168,6 +181,7 @@ def plan_field(executor: Executor[Any], parent: GraphQLObjectType, key: str, det
         attribute=attribute,
         resolve=definition.resolve or executor.field_resolver,
         constant_args=constant,
+        argument_spec=spec,
         direct=direct,
         call=None if call is None else call[0],
         call_reads_info=call is not None and call[1],

@@ -27,7 +27,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any, cast
 
-from graphql import GraphQLField, GraphQLResolveInfo, GraphQLSchema
+from graphql import FieldNode, GraphQLField, GraphQLNonNull, GraphQLResolveInfo, GraphQLSchema, Undefined, VariableNode
 from strawberry.relay.types import GlobalID
 from strawberry.types import Info
 from strawberry.types.arguments import StrawberryArgument, _is_leaf_type, convert_argument
@@ -230,3 +230,45 @@ def direct_call(
     exec(compile("\n".join(lines), f"<call {strawberry_field.python_name}>", "exec"), namespace)  # noqa: S102 - names from the schema
     call: DirectCall = namespace["call"]
     return call, reads_info
+
+
+# (output name, the variable it is set by or None, its value when set by none, whether null is refused)
+ArgumentSpec = tuple[tuple[str, str | None, Any, bool], ...]
+
+
+def argument_spec(
+    definition: GraphQLField, node: FieldNode, fixed: dict[str, Any], varying: set[str]
+) -> ArgumentSpec | None:
+    """How to read a field's arguments from a request's coerced variables without graphql-core's general walk.
+
+    ``fixed`` are the arguments' values while planning; those in ``varying`` must each be a variable itself
+    (``$first``), the others' values (literals, defaults) are the same in every request and must be
+    immutable. None where that is not so: ``get_argument_values`` then reads them, as before.
+    """
+    given = {argument.name.value: argument.value for argument in node.arguments or ()}
+    spec: list[tuple[str, str | None, Any, bool]] = []
+    for name, argument in definition.args.items():
+        out = argument.out_name or name
+        value_node = given.get(name)
+        if name in varying:
+            if not isinstance(value_node, VariableNode):
+                return None
+            spec.append((out, value_node.name.value, None, isinstance(argument.type, GraphQLNonNull)))
+        elif out in fixed:
+            if not isinstance(fixed[out], _IMMUTABLE):
+                return None
+            spec.append((out, None, fixed[out], False))
+    return tuple(spec)
+
+
+def read_arguments(spec: ArgumentSpec, coerced: dict[str, Any]) -> dict[str, Any] | None:
+    """The arguments as graphql-core's ``get_argument_values`` gives them, or None where it must decide
+    (a variable not given, whose default then applies, or a null where null is refused: its error)."""
+    values: dict[str, Any] = {}
+    for out, variable, value, refuses_null in spec:
+        if variable is not None:
+            value = coerced.get(variable, Undefined)
+            if value is Undefined or (value is None and refuses_null):
+                return None
+        values[out] = value
+    return values
