@@ -40,8 +40,9 @@ def test_a_served_target_with_two_workers_is_measured_whole_and_stops_whole(tmp_
             assert httpx.get(server.base_url + "/healthz", timeout=10).status_code == 200
         family = server.pids()
         rss = server.status("VmRSS")
-        # uvicorn's supervisor and its two workers (and whatever else it spawned), each with its own memory.
-        assert len(family) >= 3 and len(rss) == len(family) and all(kb > 0 for kb in rss)
+        # uvicorn's supervisor and its two workers, each with its own memory (a short-lived process it spawned
+        # may be listed and gone before its memory is read).
+        assert len(family) >= 3 and 3 <= len(rss) <= len(family) and all(kb > 0 for kb in rss)
         assert server.cpu_seconds() > 0
     finally:
         server.stop()
