@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,27 +17,15 @@ from bff.backends.local.fts_query import run_search
 from bff.backends.local.fts_search import FtsProductSearch
 from bff.backends.local.fts_suggest import run_suggest
 from bff.backends.local.fts_write import NO_RANK
-from bff.backends.local.sqlite_catalog import SqliteCatalogStore
-from bff.backends.search_indexer import catalog_pages, documents
-from bff.catalog_io import generate_catalog
 from bff.domain.search import FACET_VENDOR, SearchDocument, SearchRequest
+from tests.search_fixtures import batches
+from tests.search_fixtures import catalog_docs as generated_docs
 
 COUNT_SQL = "SELECT COUNT(*) FROM fts WHERE fts MATCH ?"
 
 
 async def catalog_docs(path: Path, products: int) -> list[SearchDocument]:
-    store = await SqliteCatalogStore.open(path)
-    try:
-        categories, records = generate_catalog(products=products, seed=5)
-        await store.upsert_categories(categories)
-        await store.upsert_products(records)
-        return [d async for page in catalog_pages(store) for d in await documents(store, page)]
-    finally:
-        await store.close()
-
-
-async def batches(docs: Sequence[SearchDocument]) -> AsyncIterator[Sequence[SearchDocument]]:
-    yield docs
+    return await generated_docs(path, products, seed=5)
 
 
 async def built(path: Path, docs: Sequence[SearchDocument]) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,11 +14,10 @@ import pytest
 from bff.backends.local import fts_facet_counts
 from bff.backends.local.fts_query import run_search
 from bff.backends.local.fts_search import FtsProductSearch
-from bff.backends.local.sqlite_catalog import SqliteCatalogStore
-from bff.backends.search_indexer import catalog_pages, documents
-from bff.catalog_io import generate_catalog
 from bff.domain.catalog import ProductQuery
 from bff.domain.search import FACET_CATEGORY, FACET_VENDOR, SearchDocument, SearchRequest
+from tests.search_fixtures import batches
+from tests.search_fixtures import catalog_docs as generated_docs
 
 # Price filters: none, one chosen from the price facet (an aligned bucket), arbitrary bounds, both bounds inside
 # one bucket, a lower bound only, an upper bound on a bucket's edge.
@@ -33,18 +32,7 @@ PRICES = [
 
 
 async def catalog_docs(path: Path, products: int) -> list[SearchDocument]:
-    store = await SqliteCatalogStore.open(path)
-    try:
-        categories, records = generate_catalog(products=products, seed=3)
-        await store.upsert_categories(categories)
-        await store.upsert_products(records)
-        return [d async for page in catalog_pages(store) for d in await documents(store, page)]
-    finally:
-        await store.close()
-
-
-async def batches(docs: Sequence[SearchDocument]) -> AsyncIterator[Sequence[SearchDocument]]:
-    yield docs
+    return await generated_docs(path, products, seed=3)
 
 
 @pytest.fixture(scope="module")
