@@ -67,6 +67,17 @@ async def post(http: Any, document: str, variables: dict[str, Any]) -> dict[str,
     return body
 
 
+async def product_page_variables(history_dir: Path) -> dict[str, Any]:
+    """The product page scenario's variables, picked from the store served without delays."""
+    async with app_client(make_settings(history_dir)) as http:
+
+        async def probe(document: str, values: dict[str, Any]) -> dict[str, Any]:
+            return await post(http, document, values)
+
+        assert product_page.scenario.prepare is not None
+        return await product_page.scenario.prepare(probe)
+
+
 async def test_home_reads_the_carts_variants_while_the_recommender_works(
     history_dir: Path, spans: InMemorySpanExporter
 ) -> None:
@@ -98,13 +109,7 @@ async def test_home_reads_the_carts_variants_while_the_recommender_works(
 async def test_the_product_page_asks_the_recommender_with_the_variants_and_category(
     history_dir: Path, spans: InMemorySpanExporter
 ) -> None:
-    async with app_client(make_settings(history_dir)) as http:
-
-        async def probe(document: str, values: dict[str, Any]) -> dict[str, Any]:
-            return await post(http, document, values)
-
-        assert product_page.scenario.prepare is not None
-        variables = await product_page.scenario.prepare(probe)
+    variables = await product_page_variables(history_dir)
     settings = make_settings(history_dir, latency_injection=True, latency_ms=DELAYS, latency_sigma=0.0)
     async with app_client(settings) as http:
         body = await post(http, product_page.DOCUMENT, variables)
@@ -127,13 +132,7 @@ async def test_the_product_page_asks_the_recommender_with_the_variants_and_categ
 async def test_the_product_pages_related_products_wait_for_the_recommender_alone(
     history_dir: Path, spans: InMemorySpanExporter
 ) -> None:
-    async with app_client(make_settings(history_dir)) as http:
-
-        async def probe(document: str, values: dict[str, Any]) -> dict[str, Any]:
-            return await post(http, document, values)
-
-        assert product_page.scenario.prepare is not None
-        variables = await product_page.scenario.prepare(probe)
+    variables = await product_page_variables(history_dir)
     # The benchmark's profile: every call delayed, the catalog's by-key reads through the shared cache. The
     # cache is slow here too, so a cache write the request waited for could not hide in its next call.
     assert latency.ENV == {"BFF_LATENCY_INJECTION": "true", "BFF_CATALOG_READ_THROUGH": "true"}
