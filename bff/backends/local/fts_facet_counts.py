@@ -53,21 +53,6 @@ def fill(conn: sqlite3.Connection, prefix: str) -> None:
     )
 
 
-def fill_if_missing(conn: sqlite3.Connection, prefix: str) -> None:
-    """Fill the counts of a set written before they were kept (empty counts, documents present)."""
-    if conn.execute(f"SELECT 1 FROM {prefix}facet_counts LIMIT 1").fetchone() is not None:
-        return
-    if conn.execute(f"SELECT 1 FROM {prefix}docs LIMIT 1").fetchone() is None:
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        fill(conn, prefix)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-
-
 # A price range: (low, low included, high, high included); None is unbounded.
 Range = tuple[float | None, bool, float | None, bool]
 

@@ -8,7 +8,7 @@ best-selling matches of any query and no more, whatever the catalog's size. Its 
 starts too, so ``linen s`` does not merge the lists of every word starting with ``s``.
 
 Every write of a document replaces its row (a new sales rank moves it) in the same transaction; a rebuild
-writes its ``next_`` set; opening an index of an earlier version fills it from ``fts`` (``fill_if_missing``).
+writes its ``next_`` set; opening an index of an earlier version fills it from ``fts`` (``fts_schema.fill_if_missing``).
 """
 
 from __future__ import annotations
@@ -36,23 +36,13 @@ def remove(conn: sqlite3.Connection, p: str, doc: int, rank_key: int) -> None:
     conn.execute(f"DELETE FROM {p}ranked WHERE rowid = ?", (key(rank_key, doc),))
 
 
-def fill_if_missing(conn: sqlite3.Connection, prefix: str) -> None:
-    """Fill ``ranked`` of a set written before it was kept (empty, documents present)."""
-    if conn.execute(f"SELECT 1 FROM {prefix}ranked LIMIT 1").fetchone() is not None:
-        return
-    if conn.execute(f"SELECT 1 FROM {prefix}docs LIMIT 1").fetchone() is None:
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.execute(
-            f"INSERT INTO {prefix}ranked (rowid, title, brand, category) "
-            f"SELECT d.rank_key * {SHIFT} + d.rowid, f.title, f.brand, f.category "
-            f"FROM {prefix}docs d JOIN {prefix}fts f ON f.rowid = d.rowid"
-        )
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+def fill(conn: sqlite3.Connection, prefix: str) -> None:
+    """Key every document of ``prefix`` by its sales rank (an index of an earlier version, when opened)."""
+    conn.execute(
+        f"INSERT INTO {prefix}ranked (rowid, title, brand, category) "
+        f"SELECT d.rank_key * {SHIFT} + d.rowid, f.title, f.brand, f.category "
+        f"FROM {prefix}docs d JOIN {prefix}fts f ON f.rowid = d.rowid"
+    )
 
 
 def head(match: str, size: int, columns: str = "", scored: bool = True) -> tuple[str, tuple[Any, ...]]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
+from collections.abc import Callable
 
 from bff.backends.local import fts_facet_counts, fts_ranked
 
@@ -108,8 +109,26 @@ def create(conn: sqlite3.Connection, prefix: str = "") -> None:
         names = [c.strip() for c in columns.split(",")]
         if not _indexed(conn, f"{prefix}{table}", names[:2]):
             conn.execute(f"CREATE INDEX {ix}_{table}_{'_'.join(names[:2])} ON {prefix}{table}({columns})")
-    fts_facet_counts.fill_if_missing(conn, prefix)
-    fts_ranked.fill_if_missing(conn, prefix)
+    fill_if_missing(conn, prefix, "facet_counts", fts_facet_counts.fill)
+    fill_if_missing(conn, prefix, "ranked", fts_ranked.fill)
+
+
+def fill_if_missing(
+    conn: sqlite3.Connection, prefix: str, table: str, fill: Callable[[sqlite3.Connection, str], None]
+) -> None:
+    """Fill ``table`` of a set written before it was kept (the table empty, documents present), in one
+    transaction: what documents' writes keep up to date (facet counts, the best-selling order)."""
+    if conn.execute(f"SELECT 1 FROM {prefix}{table} LIMIT 1").fetchone() is not None:
+        return
+    if conn.execute(f"SELECT 1 FROM {prefix}docs LIMIT 1").fetchone() is None:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        fill(conn, prefix)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 def drop(conn: sqlite3.Connection, prefix: str) -> None:
