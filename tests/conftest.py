@@ -8,6 +8,7 @@ recorded with its variables and operation name (``recorded_documents``); ``test_
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,9 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from bff import tracing
 from bff.app import create_app
+from bff.backends.catalog import CATALOG, CatalogStore
 from bff.backends.local.sqlite_catalog import SqliteCatalogStore
+from bff.backends.ports import instrument
 from bff.catalog_io import generate_catalog
 from bff.settings import Settings
 from bff.state import AppState
@@ -110,6 +113,16 @@ async def seed_catalog(data_dir: Path) -> Path:
 async def seeded_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data dir holding the generated demo catalog; tests that only read share it."""
     return await seed_catalog(tmp_path_factory.mktemp("catalog"))
+
+
+@pytest.fixture
+async def catalog_copy(seeded_dir: Path, tmp_path: Path) -> AsyncIterator[CatalogStore]:
+    """A copy of the seeded catalog's file, opened behind the port's instrumentation (calls counted), for tests
+    that write to it or count its reads."""
+    shutil.copy(make_settings(seeded_dir).catalog_db_path, tmp_path / "catalog.sqlite3")
+    opened = await SqliteCatalogStore.open(tmp_path / "catalog.sqlite3")
+    yield instrument(opened, CATALOG)
+    await opened.close()
 
 
 @pytest.fixture(scope="session")

@@ -4,36 +4,23 @@ values remembered by their bytes, and cache writes in the background that never 
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
 from bff import metrics
 from bff.backends.cache_writes import WriteBehind
-from bff.backends.catalog import CATALOG, CatalogStore
+from bff.backends.catalog import CatalogStore
 from bff.backends.catalog_cache import CachedCatalogReads
 from bff.backends.catalog_memos import DecodedValues, HandleIds
 from bff.backends.local.memory_cache import MemoryCache
-from bff.backends.local.sqlite_catalog import SqliteCatalogStore
-from bff.backends.ports import instrument
 from bff.domain.catalog import ProductRecord
-from tests.conftest import make_settings
 
 
 @pytest.fixture
-async def store(seeded_dir: Path, tmp_path: Path) -> AsyncIterator[CatalogStore]:
-    shutil.copy(make_settings(seeded_dir).catalog_db_path, tmp_path / "catalog.sqlite3")
-    opened = await SqliteCatalogStore.open(tmp_path / "catalog.sqlite3")
-    yield instrument(opened, CATALOG)
-    await opened.close()
-
-
-@pytest.fixture
-async def reads(store: CatalogStore) -> AsyncIterator[CachedCatalogReads]:
-    reads = CachedCatalogReads(store, MemoryCache())
+async def reads(catalog_copy: CatalogStore) -> AsyncIterator[CachedCatalogReads]:
+    reads = CachedCatalogReads(catalog_copy, MemoryCache())
     yield reads
     await reads.flush()
 
@@ -43,9 +30,9 @@ def store_calls(name: str) -> int:
 
 
 async def test_a_handle_read_again_is_served_by_id_from_the_cache(
-    store: CatalogStore, reads: CachedCatalogReads
+    catalog_copy: CatalogStore, reads: CachedCatalogReads
 ) -> None:
-    (product,) = await store.get_products(["demo-00005"])
+    (product,) = await catalog_copy.get_products(["demo-00005"])
     assert product is not None
     by_handle, by_id = store_calls("get_products_by_handle"), store_calls("get_products")
 
@@ -61,16 +48,16 @@ async def test_a_handle_read_again_is_served_by_id_from_the_cache(
 
 
 async def test_a_handle_renamed_elsewhere_answers_what_the_store_says(
-    store: CatalogStore, reads: CachedCatalogReads
+    catalog_copy: CatalogStore, reads: CachedCatalogReads
 ) -> None:
-    (product,) = await store.get_products(["demo-00006"])
-    (variants,) = await store.get_variants_by_product(["demo-00006"])
+    (product,) = await catalog_copy.get_products(["demo-00006"])
+    (variants,) = await catalog_copy.get_variants_by_product(["demo-00006"])
     assert product is not None
     await reads.get_products_by_handle([product.handle])
     await reads.flush()
     renamed = replace(product, handle=f"{product.handle}-renamed")
     # Another process renames it: this one's listeners never hear of it; the shared entry is deleted there.
-    await store.upsert_products([ProductRecord(renamed, tuple(variants))])
+    await catalog_copy.upsert_products([ProductRecord(renamed, tuple(variants))])
     await reads._cache.delete_many([reads.key("product", product.id)])
 
     old, new = await reads.get_products_by_handle([product.handle, renamed.handle])
@@ -79,8 +66,8 @@ async def test_a_handle_renamed_elsewhere_answers_what_the_store_says(
     assert new is not None and new.id == product.id and new.handle == renamed.handle
 
 
-async def test_a_product_write_here_forgets_its_handle(store: CatalogStore, reads: CachedCatalogReads) -> None:
-    (product,) = await store.get_products(["demo-00008"])
+async def test_a_product_write_here_forgets_its_handle(catalog_copy: CatalogStore, reads: CachedCatalogReads) -> None:
+    (product,) = await catalog_copy.get_products(["demo-00008"])
     assert product is not None
     await reads.get_products_by_handle([product.handle])
     assert reads._handle_ids.get(product.handle) == product.id

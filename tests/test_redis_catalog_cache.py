@@ -17,10 +17,8 @@ from redis.asyncio import Redis
 from bff import metrics
 from bff.app import create_app
 from bff.backends import catalog_codec as codec
-from bff.backends.catalog import CATALOG, CatalogStore
+from bff.backends.catalog import CatalogStore
 from bff.backends.catalog_cache import CachedCatalogReads
-from bff.backends.local.sqlite_catalog import SqliteCatalogStore
-from bff.backends.ports import instrument
 from bff.backends.redis_cache import RedisCache
 from bff.domain.catalog import Product, Variant
 from bff.settings import Settings
@@ -53,17 +51,9 @@ async def redis(redis_url: str) -> AsyncIterator[Redis]:
 
 
 @pytest.fixture
-async def store(seeded_dir: Path, tmp_path: Path) -> AsyncIterator[CatalogStore]:
-    shutil.copy(make_settings(seeded_dir).catalog_db_path, tmp_path / "catalog.sqlite3")
-    opened = await SqliteCatalogStore.open(tmp_path / "catalog.sqlite3")
-    yield instrument(opened, CATALOG)
-    await opened.close()
-
-
-@pytest.fixture
-async def reads(store: CatalogStore, redis_url: str, redis: Redis) -> AsyncIterator[CachedCatalogReads]:
+async def reads(catalog_copy: CatalogStore, redis_url: str, redis: Redis) -> AsyncIterator[CachedCatalogReads]:
     cache = RedisCache.from_url(redis_url)
-    reads = CachedCatalogReads(store, cache, ttl_seconds=60, negative_ttl_seconds=5)
+    reads = CachedCatalogReads(catalog_copy, cache, ttl_seconds=60, negative_ttl_seconds=5)
     yield reads
     await reads.flush()
     await cache.close()
