@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from asyncio import AbstractEventLoop, Future
-from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
 from strawberry.exceptions import WrongNumberOfResultsReturned
@@ -150,10 +150,6 @@ class PortLoader(Generic[K, R]):
             self._set(key, value, force)
         else:
             self._primed.setdefault(key, value)  # as DataLoader's: the first value known for a key stays
-
-    def prime_many(self, data: Mapping[K, R], force: bool = False) -> None:
-        for key, value in data.items():
-            self.prime(key, value, force)
 
     def clear(self, key: K) -> None:
         primed = self._primed.pop(key, _MISSING)
