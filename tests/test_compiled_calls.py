@@ -195,3 +195,29 @@ async def test_arguments_set_by_variables_are_read_as_graphql_core_reads_them(
     for variables in variable_sets:  # one plan, made by the first request, for every set
         generated, interpreted, reference = await three_ways(query, variables)
         assert generated == interpreted == reference
+
+
+def test_the_storefront_schemas_plain_resolvers_are_all_called_directly() -> None:
+    """Every resolver field strawberry wraps with nothing but the call (no extension, no exception handler) is
+    recognised as such: should a strawberry release change what the recognition reads, the plans would fall
+    back to its wrapper without a word, and this says so."""
+    from graphql import GraphQLObjectType
+
+    from bff.graphql.compiled_calls import _wrapped
+    from resolvers.schema import schema as storefront
+
+    plain, recognised = [], []
+    for type_ in storefront._schema.type_map.values():
+        if not isinstance(type_, GraphQLObjectType) or type_.name.startswith("__"):
+            continue
+        for name, field in type_.fields.items():
+            definition = (field.extensions or {}).get("strawberry-definition")
+            if getattr(field.resolve, "__name__", "") not in ("_resolver", "_async_resolver"):
+                continue
+            if definition is None or definition.base_resolver is None or definition.extensions:
+                continue
+            plain.append(f"{type_.name}.{name}")
+            if _wrapped(field) is not None:
+                recognised.append(f"{type_.name}.{name}")
+    assert len(plain) > 50
+    assert recognised == plain
