@@ -8,9 +8,9 @@ floor's is the share left after paying for GraphQL.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -21,6 +21,7 @@ from starlette.routing import Route
 
 from bff.backends.registry import Backends, build_backends
 from bff.cursors import CursorCodec
+from bff.domain.cart_change import CartLimits, LineAdd
 from bff.domain.cart_pricing import price_cart
 from bff.domain.catalog import Image, Money, PageRequest, Product, ProductQuery, ProductSortKey, Variant
 from bff.domain.checkout import CheckoutInput
@@ -30,6 +31,8 @@ from bff.domain.search import FACET_CATEGORY, SearchRequest
 from bff.domain.stores import GeoPoint, NearbyQuery, is_open, next_opening
 from bff.ids import from_global_id, to_global_id
 from bff.images import image_url
+from bff.services.cart_edit import CartEditor
+from bff.services.cart_pricing import priced
 from bff.services.checkout import Checkout
 from bff.services.recommend import recommend_many
 from bff.settings import Settings
@@ -57,8 +60,9 @@ def price_range(low: Money | None, high: Money | None) -> dict[str, Any] | None:
 
 
 class Floor:
-    def __init__(self, backends: Backends, cursors: CursorCodec, image_origin: str) -> None:
-        self.image_origin = image_origin
+    def __init__(self, backends: Backends, cursors: CursorCodec, settings: Settings) -> None:
+        self.image_origin = settings.image_origin
+        self.settings = settings
         self.catalog = backends.catalog
         self.carts = backends.carts
         self.search_port = backends.search
@@ -274,6 +278,31 @@ class Floor:
         order = None if result.order is None else {"status": result.order.status.value}
         return {"checkoutComplete": {"order": order, "userErrors": errors}}
 
+    async def add_to_cart(self, variables: dict[str, Any]) -> dict[str, Any]:
+        """The cart use case over the same backends (no GraphQL): the variants read once, as the loader does."""
+        read: dict[str, Variant | None] = {}
+
+        async def variants(keys: Sequence[str]) -> list[Variant | None]:
+            missing = [k for k in keys if k not in read]
+            if missing:
+                read.update(zip(missing, await self.backends.catalog_reads.get_variants(missing), strict=True))
+            return [read[k] for k in keys]
+
+        s = self.settings
+        limits = CartLimits(s.cart_max_line_quantity, s.cart_max_lines, s.cart_max_note_length)
+        ttl = timedelta(days=s.cart_guest_ttl_days)
+        editor = CartEditor(self.carts, None, limits, variants, ttl, self.backends.cart_locks)
+        adds = [LineAdd(line["merchandiseId"], line.get("quantity", 1)) for line in variables["lines"]]
+        result = await editor.add_lines(variables["cartId"], adds)
+        errors = [{"field": list(p.field), "message": p.message, "code": p.code.name} for p in result.problems]
+        if result.cart is None:
+            return {"cartLinesAdd": {"cart": None, "userErrors": errors, "warnings": []}}
+        p = await priced(result.cart, variants)
+        cost = {"subtotalAmount": money(p.subtotal), "totalAmount": money(p.total)}
+        warnings = [{"code": n.code.name, "target": n.target} for n in (*result.notices, *p.notices)]
+        cart = {"totalQuantity": p.total_quantity, "cost": cost}
+        return {"cartLinesAdd": {"cart": cart, "userErrors": errors, "warnings": warnings}}
+
     def variant(self, v: Variant) -> dict[str, Any]:
         return {
             "id": to_global_id("ProductVariant", v.id),
@@ -295,6 +324,7 @@ HANDLERS: dict[str, Handler] = {
     "search": Floor.search,
     "store_locator": Floor.store_locator,
     "checkout": Floor.checkout,
+    "add_to_cart": Floor.add_to_cart,
 }
 
 
@@ -305,7 +335,7 @@ def create_floor(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with build_backends(settings) as backends:
             codec = CursorCodec(settings.cursor_secret.get_secret_value().encode())
-            app.state.floor = Floor(backends, codec, settings.image_origin)
+            app.state.floor = Floor(backends, codec, settings)
             yield
 
     def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:

@@ -88,6 +88,37 @@ async def test_checkout_sends_each_prepared_checkout_once() -> None:
 
 
 @pytest.mark.slow
+async def test_add_to_cart_spreads_over_shoppers_carts_and_the_floor_answers_the_same() -> None:
+    options = runner.Options(
+        catalogs=("generated",),
+        products=40,
+        targets=("bff", "floor"),
+        warmup=0.2,
+        seconds=0.5,
+        runs=1,
+        latency_seconds=0.4,
+        latency_runs=1,
+        calibration_seconds=0.3,
+        latency_profile=False,
+        connections=4,
+        generator="asyncio",
+    )
+    result = await runner.run(options, load(["add_to_cart"]))
+
+    (add,) = result["catalogs"][0]["scenarios"]
+    for target in ("bff", "floor"):
+        measured = add["targets"][target]
+        assert measured["correct"], measured["problems"]
+        assert measured["errors"] == 0
+        # More carts than connections: no two requests in flight add to one cart.
+        assert measured["pool"] > 3 * options.connections
+    # The cart, its variants and the added one in one batch, the conditional write.
+    assert add["targets"]["bff"]["backend_calls"]["total"] == 3
+    assert add["floor_identical"] is True
+    assert add["ratios"]["to_floor"] > 0
+
+
+@pytest.mark.slow
 async def test_the_collection_page_runs_within_its_bound_and_the_peers_agree() -> None:
     options = runner.Options(
         catalogs=("generated",),
