@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 
 from bff.backends.local import sqlite_listing as listing
 from bff.backends.local import sqlite_writes as writes
-from bff.backends.local.sqlite_decoded import DecodedRows
+from bff.backends.local.sqlite_decoded import STAMP_COLUMNS, DecodedRows, StampedProducts
 from bff.backends.local.sqlite_readers import in_snapshot
 from bff.backends.local.sqlite_rows import (
     CATEGORY_COLUMNS,
@@ -75,6 +75,7 @@ class SqliteCatalogStore:
         self._run = worker.run
         self._lookups = lookups
         self.products = DecodedRows(product_from_row, DECODED_PRODUCTS)
+        self.stamped = StampedProducts(DECODED_PRODUCTS)
         self.variants = DecodedRows(variant_from_row, DECODED_VARIANTS)
         self.categories = DecodedRows(category_from_row, DECODED_CATEGORIES)
 
@@ -115,11 +116,35 @@ class SqliteCatalogStore:
 
         return query(self._lookups)
 
+    async def _products_by(self, key: str, keys: Sequence[str]) -> list[Product | None]:
+        """Products by ``key``: first each row's stamp (``STAMP_COLUMNS``, a narrow read), then whole rows
+        only for the stamps not remembered (``StampedProducts``)."""
+
+        def query(conn: sqlite3.Connection) -> list[Product | None]:
+            found: dict[str, Product] = {}
+            missing: dict[str, str] = {}  # product id -> the key asked
+            for chunk in _chunks(keys):
+                sql = f"SELECT {key}, {STAMP_COLUMNS} FROM products WHERE {key} IN ({_marks(len(chunk))})"
+                for asked, *stamp in conn.execute(sql, tuple(chunk)):
+                    product = self.stamped.get(tuple(stamp))
+                    if product is None:
+                        missing[stamp[0]] = asked
+                    else:
+                        found[asked] = product
+            ids = list(missing)
+            for chunk in _chunks(ids):
+                sql = f"SELECT {PRODUCT_COLUMNS} FROM products WHERE id IN ({_marks(len(chunk))})"
+                for row in conn.execute(sql, tuple(chunk)):
+                    found[missing[row["id"]]] = self.stamped.remember(row, self.products(row))
+            return [found.get(k) for k in keys]
+
+        return query(self._lookups)
+
     async def get_products(self, ids: Sequence[str]) -> list[Product | None]:
-        return await self._by_keys("products", PRODUCT_COLUMNS, "id", ids, self.products)
+        return await self._products_by("id", ids)
 
     async def get_products_by_handle(self, handles: Sequence[str]) -> list[Product | None]:
-        return await self._by_keys("products", PRODUCT_COLUMNS, "handle", handles, self.products)
+        return await self._products_by("handle", handles)
 
     async def get_variants(self, ids: Sequence[str]) -> list[Variant | None]:
         return await self._by_keys("variants", VARIANT_COLUMNS, "id", ids, self.variants)

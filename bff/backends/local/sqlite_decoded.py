@@ -45,3 +45,35 @@ class DecodedRows(Generic[T]):
                         seen.pop(next(iter(seen)), None)
                 seen[key] = found
         return found
+
+
+# What tells one content of a product row from another: every write of a product moves its version, except
+# the availability flag set when stock crosses zero (``sqlite_writes``), which is in the stamp itself.
+STAMP_COLUMNS = "id, version, available"
+
+
+class StampedProducts(Generic[T]):
+    """Decoded products remembered by their row's stamp (``STAMP_COLUMNS``), so a read by key fetches the
+    narrow stamp first and the whole row only for a stamp not seen: a hot product costs an index lookup,
+    not its description and JSON columns. A row written since has another stamp and is read afresh;
+    an old stamp is never asked again and leaves with the oldest. Bounded like ``DecodedRows``, and shared
+    by threads the same way (one dict operation a step)."""
+
+    def __init__(self, size: int) -> None:
+        if size < 0:
+            raise ValueError("size must not be negative")
+        self._size = size
+        self._seen: dict[tuple[Any, ...], T] = {}
+
+    def get(self, stamp: tuple[Any, ...]) -> T | None:
+        return self._seen.get(stamp)
+
+    def remember(self, row: sqlite3.Row, value: T) -> T:
+        """``value`` decoded from ``row``, remembered under the row's stamp; returns it."""
+        if self._size:
+            seen = self._seen
+            if len(seen) >= self._size:
+                with suppress(StopIteration, RuntimeError):
+                    seen.pop(next(iter(seen)), None)
+            seen[(row["id"], row["version"], row["available"])] = value
+        return value
