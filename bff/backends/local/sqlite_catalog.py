@@ -75,7 +75,7 @@ class SqliteCatalogStore:
         self._run = worker.run
         self._lookups = lookups
         self.products = DecodedRows(product_from_row, DECODED_PRODUCTS)
-        self.stamped = StampedProducts(DECODED_PRODUCTS)
+        self.stamped: StampedProducts[Product] = StampedProducts(DECODED_PRODUCTS)
         self.variants = DecodedRows(variant_from_row, DECODED_VARIANTS)
         self.categories = DecodedRows(category_from_row, DECODED_CATEGORIES)
 
