@@ -43,6 +43,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from bff.graphql.compiled import DocumentPlans, FieldPlan, Unsupported, null_error
 from bff.graphql.compiled_source import SourceBuilder
 from bff.graphql.documents import CompiledDocument
+from bff.graphql.released import take_apart
 
 log = logging.getLogger("bff.graphql.compiled")
 # Requests answered by a plan ("compiled"; "interpreted" of them without generated source) and requests
@@ -402,10 +403,5 @@ async def run_compiled(
         executor.collected_errors.add(error, None)
         data = None
     result = cast("ExecutionResult", executor.build_response(data))
-    if not executor.background_futures:
-        # graphql-core's executor refers to itself (through its helpers' bound methods): left as it is, it and
-        # everything it reaches (the context, its loaders, every object read) would wait for the garbage
-        # collector's slowest pass instead of being freed as the request ends. Work still settling in the
-        # background needs it; it is then left to the collector.
-        vars(executor).clear()
+    take_apart(executor)
     return result

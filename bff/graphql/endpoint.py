@@ -36,7 +36,6 @@ from graphql import (
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from strawberry.execution import optimized_is_awaitable
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from bff import degradation, metrics, privacy
 from bff.backends.cache import Cache
@@ -51,6 +50,7 @@ from bff.graphql.errors import error_code, execution_error, request_error
 from bff.graphql.framing import IncrementalResponse, sse_answer
 from bff.graphql.hit_memo import HANDED_ON, HandedOn, HitMemo, HitPlan, extensions_for
 from bff.graphql.http import GraphQLRequest, InputLimits, RequestError, parse_get, parse_post
+from bff.graphql.released import ReleasedExecutionContext, released
 from bff.graphql.response_cache import ResponseCache
 from bff.graphql.throttle import Bucket, Throttle, Throttled, ThrottleStatus, client_address, client_key
 from bff.graphql.variables import undeclared_message, undeclared_variables
@@ -372,21 +372,22 @@ class GraphQLEndpoint:
                 return planned
         # graphql-core's `execute` refuses a schema that declares @defer/@stream; a document without them
         # (every document that reaches this step) always has one result from the incremental executor.
-        result = experimental_execute_incrementally(
-            self.schema,
-            operation.document,
-            context_value=context,
-            variable_values=gql.variables,
-            operation_name=gql.operation_name,
-            executor_class=StrawberryGraphQLCoreExecutionContext,
-            is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
-            hide_suggestions=self.settings.is_production,
-        )
-        if not isinstance(result, ExecutionResult | ExperimentalIncrementalExecutionResults):
-            result = await result
+        with released():
+            result = experimental_execute_incrementally(
+                self.schema,
+                operation.document,
+                context_value=context,
+                variable_values=gql.variables,
+                operation_name=gql.operation_name,
+                executor_class=ReleasedExecutionContext,
+                is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
+                hide_suggestions=self.settings.is_production,
+            )
+            if not isinstance(result, ExecutionResult | ExperimentalIncrementalExecutionResults):
+                result = await result
         assert not isinstance(result, ExperimentalIncrementalExecutionResults), "a document with @defer/@stream"
-        # graphql-core's executor is a reference cycle that holds the context until a full garbage
-        # collection: let go of what the loaders hold now (the compiled path frees its executor itself).
+        # Should graphql-core's executor stay a reference cycle (work left settling in the background), it
+        # holds the context until a garbage collection: let go of what the loaders hold now.
         context.loaders.release()
         assert isinstance(result, ExecutionResult)
         return result
