@@ -56,9 +56,9 @@ async def test_a_short_run_reports_every_number_and_correct_answers(tmp_path: Pa
     assert written.with_suffix(".json").exists()
 
 
-@pytest.mark.slow
-async def test_checkout_sends_each_prepared_checkout_once() -> None:
-    options = runner.Options(
+def bff_and_floor() -> runner.Options:
+    """A short run of the BFF and the floor on a tiny catalog, without the latency profile."""
+    return runner.Options(
         catalogs=("generated",),
         products=40,
         targets=("bff", "floor"),
@@ -72,6 +72,11 @@ async def test_checkout_sends_each_prepared_checkout_once() -> None:
         connections=4,
         generator="asyncio",
     )
+
+
+@pytest.mark.slow
+async def test_checkout_sends_each_prepared_checkout_once() -> None:
+    options = bff_and_floor()
     # Sized for more than this machine's max on a 40-product catalog: a spent pool would send retries.
     result = await runner.run(options, [replace(s, pool_rate=3000.0) for s in load(["checkout"])])
 
@@ -89,20 +94,7 @@ async def test_checkout_sends_each_prepared_checkout_once() -> None:
 
 @pytest.mark.slow
 async def test_add_to_cart_spreads_over_shoppers_carts_and_the_floor_answers_the_same() -> None:
-    options = runner.Options(
-        catalogs=("generated",),
-        products=40,
-        targets=("bff", "floor"),
-        warmup=0.2,
-        seconds=0.5,
-        runs=1,
-        latency_seconds=0.4,
-        latency_runs=1,
-        calibration_seconds=0.3,
-        latency_profile=False,
-        connections=4,
-        generator="asyncio",
-    )
+    options = bff_and_floor()
     result = await runner.run(options, load(["add_to_cart"]))
 
     (add,) = result["catalogs"][0]["scenarios"]

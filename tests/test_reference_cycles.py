@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bench.profile_page import post
 from bff.backends.local.sqlite_catalog import SqliteCatalogStore
 from bff.catalog_io import generate_catalog
 from tests.cart_fixtures import ADD, CREATE, VARIANTS
@@ -25,44 +26,15 @@ HOME = "{ products(first: 12) { nodes { id title priceRange { minVariantPrice { 
 ROUNDS = 20
 
 
-async def post(app: Any, document: str, variables: dict[str, Any]) -> dict[str, Any]:
-    """One POST /graphql over raw ASGI; the decoded body."""
-    body = json.dumps({"query": document, "variables": variables}).encode()
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/graphql",
-        "raw_path": b"/graphql",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"content-type", b"application/json"), (b"accept", b"application/json")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8000),
-        "state": {},
-    }
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    await app(scope, receive, send)
-    decoded: dict[str, Any] = json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
-    return decoded
-
-
 async def unreachable_after(app: Any, requests: list[tuple[str, dict[str, Any]]]) -> int:
     """Objects the collector finds unreachable after ``requests``, with automatic collection off meanwhile."""
     gc.collect()
     gc.disable()
     try:
         for document, variables in requests:
-            body = await post(app, document, variables)
+            body = json.loads(
+                await post(app, "/graphql", json.dumps({"query": document, "variables": variables}).encode())
+            )
             assert "errors" not in body, body
         return gc.collect()
     finally:
