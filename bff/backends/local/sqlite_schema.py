@@ -112,8 +112,24 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
+def _version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
 def migrate(conn: sqlite3.Connection) -> None:
-    """Bring the file's schema up to date; each step runs in its own transaction."""
-    (version,) = conn.execute("PRAGMA user_version").fetchone()
-    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-        conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+    """Bring the file's schema up to date; each step runs in its own immediate transaction.
+
+    Processes starting together on one file (``bff serve --workers N`` on a fresh data dir) each migrate it:
+    a step another process applied between this one's reading the version and taking the write lock fails
+    here (its table exists, its index is gone), and is then skipped once the version shows it applied.
+    """
+    while (version := _version(conn)) < len(MIGRATIONS):
+        try:
+            conn.executescript(
+                f"BEGIN IMMEDIATE;\n{MIGRATIONS[version]}\nPRAGMA user_version = {version + 1};\nCOMMIT;"
+            )
+        except sqlite3.OperationalError:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if _version(conn) <= version:
+                raise
