@@ -17,10 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.profile_page import post
-from bff.backends.local.sqlite_catalog import SqliteCatalogStore
-from bff.catalog_io import generate_catalog
 from tests.cart_fixtures import ADD, CREATE, VARIANTS
-from tests.conftest import app_client, gql, make_settings
+from tests.conftest import app_client, gql, make_settings, seed_catalog
 
 HOME = "{ products(first: 12) { nodes { id title priceRange { minVariantPrice { amount } } } } }"
 ROUNDS = 20
@@ -42,12 +40,7 @@ async def unreachable_after(app: Any, requests: list[tuple[str, dict[str, Any]]]
 
 
 async def test_queries_and_mutations_leave_no_reference_cycles(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, response_cache=False)
-    store = await SqliteCatalogStore.open(settings.catalog_db_path)
-    categories, records = generate_catalog(products=20, seed=5)
-    await store.upsert_categories(categories)
-    await store.upsert_products(records)
-    await store.close()
+    settings = make_settings(await seed_catalog(tmp_path), response_cache=False)
     client = app_client(settings)
     async with client as http:
         stocked = [

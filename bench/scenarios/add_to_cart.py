@@ -17,7 +17,7 @@ import asyncio
 from typing import Any
 
 from bench.scenarios import Probe, Scenario
-from bench.scenarios.home import CART_CREATE, PICK
+from bench.scenarios.home import CART_CREATE, stocked_variants
 
 DOCUMENT = """mutation AddToCart($cartId: ID!, $lines: [CartLineInput!]!) {
   cartLinesAdd(cartId: $cartId, lines: $lines) {
@@ -33,9 +33,7 @@ DOCUMENT = """mutation AddToCart($cartId: ID!, $lines: [CartLineInput!]!) {
 
 async def pool(probe: Probe, count: int) -> list[dict[str, Any]]:
     """``count`` shoppers' carts, each with the same 3 in-stock variants, and the variant a request adds."""
-    body = await probe(PICK, {})
-    variants = [v for p in body["data"]["products"]["nodes"] for v in p["variants"]["nodes"]]
-    stocked = [v["id"] for v in variants if 0 < v["quantityAvailable"] < 999]
+    stocked = await stocked_variants(probe)
     lines = [{"merchandiseId": v, "quantity": 1} for v in stocked[:3]]
     added = [{"merchandiseId": stocked[3], "quantity": 1}]
     limit = asyncio.Semaphore(8)

@@ -61,11 +61,16 @@ PICK = """{ products(first: 20, sortKey: BEST_SELLING) {
 } }"""
 
 
-async def cart_with_lines(probe: Probe, count: int) -> tuple[str, list[str]]:
-    """A new cart holding ``count`` in-stock variants, and the other in-stock variants found."""
+async def stocked_variants(probe: Probe) -> list[str]:
+    """The best sellers' first variants in stock (fewer than 999 units), best first."""
     body = await probe(PICK, {})
     variants = [v for p in body["data"]["products"]["nodes"] for v in p["variants"]["nodes"]]
-    stocked = [v["id"] for v in variants if 0 < v["quantityAvailable"] < 999]
+    return [v["id"] for v in variants if 0 < v["quantityAvailable"] < 999]
+
+
+async def cart_with_lines(probe: Probe, count: int) -> tuple[str, list[str]]:
+    """A new cart holding ``count`` in-stock variants, and the other in-stock variants found."""
+    stocked = await stocked_variants(probe)
     lines = [{"merchandiseId": v, "quantity": 1} for v in stocked[:count]]
     created = (await probe(CART_CREATE, {"lines": lines}))["data"]["cartCreate"]
     return created["cart"]["id"], stocked[count:]

@@ -37,19 +37,24 @@ class DecodedRows(Generic[T]):
         if found is None:
             found = self._decode(row)
             self.decoded += 1
-            if self._size:
-                seen = self._seen
-                if len(seen) >= self._size:
-                    # The other thread may have emptied or resized it meanwhile.
-                    with suppress(StopIteration, RuntimeError):
-                        seen.pop(next(iter(seen)), None)
-                seen[key] = found
+            _keep(self._seen, self._size, key, found)
         return found
+
+
+def _keep(seen: dict[tuple[Any, ...], T], size: int, key: tuple[Any, ...], value: T) -> None:
+    """``seen[key] = value``, the oldest entry forgotten past ``size`` (0: nothing kept)."""
+    if size:
+        if len(seen) >= size:
+            # The other thread may have emptied or resized it meanwhile.
+            with suppress(StopIteration, RuntimeError):
+                seen.pop(next(iter(seen)), None)
+        seen[key] = value
 
 
 # What tells one content of a product row from another: every write of a product moves its version, except
 # the availability flag set when stock crosses zero (``sqlite_writes``), which is in the stamp itself.
-STAMP_COLUMNS = "id, version, available"
+STAMP = ("id", "version", "available")
+STAMP_COLUMNS = ", ".join(STAMP)
 
 
 class StampedProducts(Generic[T]):
@@ -70,10 +75,5 @@ class StampedProducts(Generic[T]):
 
     def remember(self, row: sqlite3.Row, value: T) -> T:
         """``value`` decoded from ``row``, remembered under the row's stamp; returns it."""
-        if self._size:
-            seen = self._seen
-            if len(seen) >= self._size:
-                with suppress(StopIteration, RuntimeError):
-                    seen.pop(next(iter(seen)), None)
-            seen[(row["id"], row["version"], row["available"])] = value
+        _keep(self._seen, self._size, tuple(row[column] for column in STAMP), value)
         return value
