@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from bff.backends.local import fts_facet_counts
+from bff.backends.local import fts_facet_counts, fts_schema
 from bff.backends.local.fts_query import run_search
-from bff.backends.local.fts_search import FtsProductSearch
+from bff.backends.local.fts_search import PRAGMAS, FtsProductSearch
 from bff.domain.catalog import ProductQuery
 from bff.domain.search import FACET_CATEGORY, FACET_VENDOR, SearchDocument, SearchRequest
 from tests.search_fixtures import batches
@@ -173,6 +174,69 @@ async def test_opening_an_index_again_adds_no_index(engine: FtsProductSearch, tm
         await again.close()
     assert indexes() == before
     assert "docs" in before and "doc_categories" in before
+
+
+def index_columns(path: Path) -> list[tuple[str, str]]:
+    """Every index of the set (its table and columns, not its name, which carries a random token)."""
+    with sqlite3.connect(path) as conn:
+        named = conn.execute("SELECT tbl_name, name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+        return sorted(
+            (table, ", ".join(c[2] for c in conn.execute(f"PRAGMA index_info({name})"))) for table, name in named
+        )
+
+
+def ranked_rows(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM ranked").fetchone()[0])
+
+
+def open_together(path: Path, processes: int = 4) -> list[Exception]:
+    """``processes`` servers opening the index at ``path`` at the same moment (`bff serve --workers N`)."""
+    start, failures = threading.Barrier(processes), []
+
+    def open_index() -> None:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        try:
+            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", *PRAGMAS):
+                conn.execute(f"PRAGMA {pragma}")
+            start.wait()
+            fts_schema.create(conn)
+        except sqlite3.Error as error:
+            failures.append(error)
+        finally:
+            conn.close()
+
+    workers = [threading.Thread(target=open_index) for _ in range(processes)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return failures
+
+
+async def test_servers_opening_an_index_at_once_add_each_index_and_count_once(
+    docs: list[SearchDocument], tmp_path: Path
+) -> None:
+    alone = tmp_path / "alone.sqlite3"
+    assert open_together(alone, processes=1) == []
+    fresh = index_columns(alone)
+    assert len(fresh) >= 4
+    for attempt in range(5):  # a fresh file
+        path = tmp_path / f"fresh-{attempt}.sqlite3"
+        assert open_together(path) == []
+        assert index_columns(path) == fresh
+    path = tmp_path / "search.sqlite3"  # a file of an earlier version: no counts, no best-selling order
+    engine = await FtsProductSearch.open(path, readers=1)
+    await engine.rebuild(batches(docs))
+    await engine.close()
+    counts, ranked = stored(path), ranked_rows(path)
+    for _ in range(5):
+        with sqlite3.connect(path) as conn:
+            conn.execute("DELETE FROM facet_counts")
+            conn.execute("DELETE FROM ranked")
+        assert open_together(path) == []
+        assert stored(path) == counts and ranked_rows(path) == ranked
+        assert index_columns(path) == fresh
 
 
 def browse_work(path: Path, q: ProductQuery) -> int:

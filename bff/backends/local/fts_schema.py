@@ -36,14 +36,8 @@ def _add_category_prices(conn: sqlite3.Connection, prefix: str) -> None:
     """Give the category rows of an index of an earlier version their document's price."""
     if "price" in [c[1] for c in conn.execute(f"PRAGMA table_info({prefix}doc_categories)")]:
         return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.execute(f"ALTER TABLE {prefix}doc_categories ADD COLUMN price REAL NOT NULL DEFAULT 0")
-        conn.execute(f"UPDATE {prefix}doc_categories SET price = (SELECT price FROM {prefix}docs WHERE rowid = doc)")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+    conn.execute(f"ALTER TABLE {prefix}doc_categories ADD COLUMN price REAL NOT NULL DEFAULT 0")
+    conn.execute(f"UPDATE {prefix}doc_categories SET price = (SELECT price FROM {prefix}docs WHERE rowid = doc)")
 
 
 def create(conn: sqlite3.Connection, prefix: str = "") -> None:
@@ -94,10 +88,23 @@ def create(conn: sqlite3.Connection, prefix: str = "") -> None:
         ) WITHOUT ROWID;
         """
     )
+    # What follows reads the file before it writes: done under the write lock, so servers opening one
+    # index at once (`bff serve --workers N`) each find what the first added instead of adding it again.
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        _upgrade(conn, prefix)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _upgrade(conn: sqlite3.Connection, prefix: str) -> None:
+    """Add what an index of an earlier version lacks (in the caller's transaction)."""
+    _add_category_prices(conn, prefix)
     # Index names carry a random token: they keep their name through a rename, so each set needs its own.
     # Each is created once: the token differs on every call, so IF NOT EXISTS alone would add a copy per open.
     ix = f"ix_{secrets.token_hex(4)}"
-    _add_category_prices(conn, prefix)
     # A price cut is counted from the price indexes (``fts_facet_counts``): within a category by the price of
     # its rows, across the catalog by the documents' price index, which holds the facet values.
     for table, columns in (
@@ -116,19 +123,13 @@ def create(conn: sqlite3.Connection, prefix: str = "") -> None:
 def fill_if_missing(
     conn: sqlite3.Connection, prefix: str, table: str, fill: Callable[[sqlite3.Connection, str], None]
 ) -> None:
-    """Fill ``table`` of a set written before it was kept (the table empty, documents present), in one
-    transaction: what documents' writes keep up to date (facet counts, the best-selling order)."""
+    """Fill ``table`` of a set written before it was kept (the table empty, documents present): what
+    documents' writes keep up to date (facet counts, the best-selling order)."""
     if conn.execute(f"SELECT 1 FROM {prefix}{table} LIMIT 1").fetchone() is not None:
         return
     if conn.execute(f"SELECT 1 FROM {prefix}docs LIMIT 1").fetchone() is None:
         return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        fill(conn, prefix)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+    fill(conn, prefix)
 
 
 def drop(conn: sqlite3.Connection, prefix: str) -> None:
