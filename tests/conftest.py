@@ -11,6 +11,7 @@ import json
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import httpx
@@ -149,9 +150,11 @@ class app_client:
         state: AppState = self.app.state.bff
         return state
 
-    async def __aexit__(self, *exc: object) -> None:
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
         await self.http.aclose()
-        await self.manager.__aexit__(*exc)
+        await self.manager.__aexit__(kind, error, trace)
 
 
 @pytest.fixture
