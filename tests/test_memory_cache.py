@@ -1,4 +1,5 @@
-"""The embedded cache holds at most its bound in bytes and lets go of expired entries without being read."""
+"""The embedded cache holds at most its bound in bytes, lets go of expired entries without being read, and
+fills only absent keys when asked to."""
 
 from __future__ import annotations
 
@@ -64,3 +65,18 @@ async def test_overwrites_and_deletes_keep_the_byte_count_exact() -> None:
     await cache.set_many({"b": b""}, 50)
     assert await cache.get_many(["a"]) == [b"1"]
     assert cache.bytes_held == (1 + 1 + ENTRY_OVERHEAD) + (1 + 0 + ENTRY_OVERHEAD)
+
+
+async def test_only_absent_keeps_what_a_key_holds_and_fills_absent_and_expired_keys() -> None:
+    clock = Clock()
+    cache = MemoryCache(clock=clock)
+    await cache.set_many({"held": b"marker", "brief": b"old"}, 5)
+    clock.now += 1
+    await cache.set_many({"brief": b"older"}, 1)  # expires before the next write
+    clock.now += 2
+    await cache.set_many({"held": b"stale", "brief": b"new", "absent": b"new"}, 60, only_absent=True)
+
+    assert await cache.get_many(["held", "brief", "absent"]) == [b"marker", b"new", b"new"]
+    assert cache.bytes_held == sum(
+        len(k) + len(v) + ENTRY_OVERHEAD for k, v in [("held", b"marker"), ("brief", b"new"), ("absent", b"new")]
+    )

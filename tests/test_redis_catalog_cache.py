@@ -18,7 +18,7 @@ from bff import metrics
 from bff.app import create_app
 from bff.backends import catalog_codec as codec
 from bff.backends.catalog import CatalogStore
-from bff.backends.catalog_cache import CachedCatalogReads
+from bff.backends.catalog_cache import INVALIDATED, CachedCatalogReads
 from bff.backends.redis_cache import RedisCache
 from bff.domain.catalog import Product, Variant
 from bff.settings import Settings
@@ -122,11 +122,12 @@ async def test_a_catalog_write_invalidates_exactly_what_it_touched(
         from bff.domain.catalog import ProductRecord
 
         await backends.catalog.upsert_products([ProductRecord(replace(product, title="Renamed"), tuple(variants))])
-        untouched = await redis.exists(CachedCatalogReads.key("product", "demo-00012"))
-        touched = await redis.exists(CachedCatalogReads.key("product", "demo-00011"))
+        untouched = await redis.get(CachedCatalogReads.key("product", "demo-00012"))
+        touched = await redis.get(CachedCatalogReads.key("product", "demo-00011"))
         after = await gql(http, query)
 
-    assert (touched, untouched) == (0, 1)
+    assert touched == INVALIDATED  # marked, so no server's write-back of what it read before fills it
+    assert untouched is not None and untouched != INVALIDATED
     assert after["data"]["a"]["title"] == "Renamed"
     assert after["data"]["b"] == before["data"]["b"]
 
@@ -182,3 +183,54 @@ def test_cached_values_round_trip() -> None:
     assert codec.encode(money) == f'["{money.amount}","{money.currency_code}"]'.encode()
     assert isinstance(codec.decode(type(money), codec.encode(money)).amount, Decimal)
     assert codec.CODEC_VERSION.startswith(f"v{codec.FORMAT}-")
+
+
+class HeldAfterReading:
+    """The catalog store, whose product reads answer only once ``go`` is set (a slow read in flight)."""
+
+    def __init__(self, store: CatalogStore) -> None:
+        self._store = store
+        self.read = asyncio.Event()
+        self.go = asyncio.Event()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+    async def get_products(self, ids: list[str]) -> list[Product | None]:
+        found = await self._store.get_products(ids)
+        self.read.set()
+        await self.go.wait()
+        return found
+
+
+async def test_a_read_that_missed_before_another_process_wrote_never_caches_the_old_value(
+    catalog_copy: CatalogStore, redis_url: str, redis: Redis
+) -> None:
+    # Two servers on one Redis: here reads a product and misses; there renames it (and invalidates its entry)
+    # while here's store read is still under way; here's write-back of what it read lands last.
+    held = HeldAfterReading(catalog_copy)
+    here_cache, there_cache = RedisCache.from_url(redis_url), RedisCache.from_url(redis_url)
+    here = CachedCatalogReads(held, here_cache, ttl_seconds=60)  # type: ignore[arg-type]
+    there = CachedCatalogReads(catalog_copy, there_cache, ttl_seconds=60, invalidated_ttl_seconds=5)
+    try:
+        (product,) = await catalog_copy.get_products(["demo-00013"])
+        (variants,) = await catalog_copy.get_variants_by_product(["demo-00013"])
+        assert product is not None
+        reading = asyncio.create_task(here.get_products(["demo-00013"]))
+        await held.read.wait()
+        renamed = replace(product, title="Renamed elsewhere")
+        from bff.domain.catalog import ProductRecord
+
+        await catalog_copy.upsert_products([ProductRecord(renamed, tuple(variants))])
+        await there.products_changed([ProductRecord(renamed, tuple(variants))])
+        held.go.set()
+        assert [p.title for p in await reading if p is not None] == [product.title]  # what it read, answered
+        await here.flush()  # its write-back has landed (or was refused)
+
+        assert [p.title for p in await there.get_products(["demo-00013"]) if p is not None] == ["Renamed elsewhere"]
+        # The entry stays invalidated for a bounded time only: then a read caches the product again.
+        assert 0 < await redis.pttl(CachedCatalogReads.key("product", "demo-00013")) <= 5_000
+    finally:
+        await there.flush()
+        await here_cache.close()
+        await there_cache.close()

@@ -18,7 +18,9 @@ class Cache(Protocol):
     async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
         """Values in key order, ``None`` where a key is absent or expired."""
 
-    async def set_many(self, items: Mapping[str, bytes], ttl_seconds: float) -> None: ...
+    async def set_many(self, items: Mapping[str, bytes], ttl_seconds: float, *, only_absent: bool = False) -> None:
+        """Store ``items``; with ``only_absent``, each key only where it holds nothing (Redis ``SET NX``), so
+        a value another process put there meanwhile (an invalidation marker, say) is kept."""
 
     async def delete_many(self, keys: Sequence[str]) -> None: ...
 

@@ -7,9 +7,14 @@ keys are cached too, briefly, so a crawler asking for missing ids does not reach
 Concurrent misses for one key, from any request, share one fetch (no stampede). Keys carry the codec's
 version, so a new shape never decodes an old value.
 
-It is also a ``CatalogListener``: a catalog write deletes exactly the keys it touched (for categories, the
-subtree under them, whose ancestors the store recomputes; for a stock change, the variant lists of its
-products, and the products whose availability crossed zero). A delete that fails is kept and retried before
+It is also a ``CatalogListener``: a catalog write invalidates exactly the keys it touched (for categories,
+the subtree under them, whose ancestors the store recomputes; for a stock change, the variant lists of its
+products, and the products whose availability crossed zero). An invalidated key holds a marker for
+``invalidated_ttl_seconds`` instead of being deleted, and a write-back only fills a key that holds nothing
+(``SET NX``): a server whose store read began before another server's write, and whose write-back lands
+after that server's invalidation, leaves the marker in place instead of caching what it read. Until the
+marker expires that key is read from the store (longer than a store read and a cache write can take, under
+their deadlines). An invalidation that fails is kept and retried before
 the cache is read again; until it succeeds every read goes to the store, so a write during an outage never
 leaves a stale entry to be served afterwards. When the cache fails or is slow the read falls through to the
 store, ``bff.metrics`` counts it, the response carries a ``DEGRADED`` warning (``bff.degradation``) and a
@@ -68,6 +73,8 @@ KINDS: dict[str, tuple[Any, int]] = {
 }
 # Product ids remembered by handle.
 HANDLES = 20_000
+# What an invalidated key holds (no encoded value starts with a NUL byte): a read counts it as a miss.
+INVALIDATED = b"\x00invalidated"
 Fetch = Callable[[Sequence[str]], Awaitable[list[R]]]
 
 
@@ -81,6 +88,7 @@ class CachedCatalogReads(CatalogReadDelegate):
         ttl_seconds: float = 300.0,
         negative_ttl_seconds: float = 30.0,
         *,
+        invalidated_ttl_seconds: float = 30.0,
         hydrate_listings: bool = False,
     ) -> None:
         super().__init__(store)
@@ -88,10 +96,11 @@ class CachedCatalogReads(CatalogReadDelegate):
         self._cache = cache
         self._ttl = ttl_seconds
         self._negative_ttl = negative_ttl_seconds
+        self._invalidated_ttl = invalidated_ttl_seconds
         self._inflight: dict[str, asyncio.Future[Any]] = {}
         self._dirty: set[str] = set()
-        # Keys a write could not delete: deleted before the cache is read again.
-        self._undeleted: set[str] = set()
+        # Keys a write could not invalidate: invalidated before the cache is read again.
+        self._unmarked: set[str] = set()
         self._outage = False
         self._epoch = 0
         self._changes = 0  # invalidations so far: a read that saw none meanwhile may cache what it read
@@ -116,7 +125,7 @@ class CachedCatalogReads(CatalogReadDelegate):
     def forget_all(self) -> None:
         """Drop every entry: later reads use a new namespace (the old entries age out of the cache)."""
         self._epoch += 1
-        self._undeleted.clear()
+        self._unmarked.clear()
         self._handle_ids.clear()
 
     async def get_products(self, ids: Sequence[str]) -> list[Product | None]:
@@ -200,7 +209,7 @@ class CachedCatalogReads(CatalogReadDelegate):
         found: dict[str, Any] = {}
         self.stats["lookups"] += len(keys)
         for k, raw in zip(keys, await self._cache_get(cache_keys), strict=True):
-            if raw is not None:
+            if raw is not None and raw != INVALIDATED:
                 found[k] = self._decoded[kind](raw)
         self.stats["hits"] += len(found)
         misses = [k for k in keys if k not in found]
@@ -245,10 +254,10 @@ class CachedCatalogReads(CatalogReadDelegate):
 
     async def _cache_get(self, keys: list[str]) -> list[bytes | None]:
         try:
-            if self._undeleted:  # a write's invalidation failed: finish it before trusting the cache
-                pending = list(self._undeleted)
-                await self._cache.delete_many(pending)
-                self._undeleted.difference_update(pending)
+            if self._unmarked:  # a write's invalidation failed: finish it before trusting the cache
+                pending = list(self._unmarked)
+                await self._mark(pending)
+                self._unmarked.difference_update(pending)
             found = await self._cache.get_many(keys)
             self._recovered()
             return found
@@ -257,22 +266,25 @@ class CachedCatalogReads(CatalogReadDelegate):
         return [None] * len(keys)
 
     async def _cache_set(self, values: dict[str, bytes], ttl: float) -> None:
-        if values and not self._undeleted:
+        if values and not self._unmarked:
             try:
-                await self._cache.set_many(values, ttl)
+                await self._cache.set_many(values, ttl, only_absent=True)
             except ServiceUnavailable as exc:
                 self._degraded("set_many", exc)
 
     async def _forget(self, keys: list[str]) -> None:
         self._changes += 1
         self._dirty.update(k for k in keys if k in self._inflight)
-        await self._writes.settle(keys)  # a value written in the background lands before its delete
+        await self._writes.settle(keys)  # a value written in the background lands before its marker
         try:
-            await self._cache.delete_many(keys)
+            await self._mark(keys)
         except ServiceUnavailable as exc:
-            # Deleted before the next read of the cache (``_cache_get``); the store answers until then.
-            self._undeleted.update(keys)
-            self._degraded("delete_many", exc)
+            # Invalidated before the next read of the cache (``_cache_get``); the store answers until then.
+            self._unmarked.update(keys)
+            self._degraded("set_many", exc)
+
+    async def _mark(self, keys: list[str]) -> None:
+        await self._cache.set_many(dict.fromkeys(keys, INVALIDATED), self._invalidated_ttl)
 
     # -- CatalogListener ------------------------------------------------------------------------------
 

@@ -53,13 +53,13 @@ class RedisCache:
             raise _unavailable(exc) from exc
         return [v.encode() if isinstance(v, str) else v for v in values]
 
-    async def set_many(self, items: Mapping[str, bytes], ttl_seconds: float) -> None:
+    async def set_many(self, items: Mapping[str, bytes], ttl_seconds: float, *, only_absent: bool = False) -> None:
         if not items:
             return
         try:
             async with self._client.pipeline(transaction=False) as pipe:
                 for key, value in items.items():
-                    pipe.set(key, value, px=max(1, int(ttl_seconds * 1000)))
+                    pipe.set(key, value, px=max(1, int(ttl_seconds * 1000)), nx=only_absent)
                 await pipe.execute()
         except FAILURES as exc:
             raise _unavailable(exc) from exc

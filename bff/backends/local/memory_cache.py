@@ -61,10 +61,12 @@ class MemoryCache:
             found.append(entry[1])
         return found
 
-    async def set_many(self, items: Mapping[str, bytes], ttl_seconds: float) -> None:
+    async def set_many(self, items: Mapping[str, bytes], ttl_seconds: float, *, only_absent: bool = False) -> None:
         now = self._clock()
         expires = now + ttl_seconds
         for key, value in items.items():
+            if only_absent and (held := self._entries.get(key)) is not None and held[0] > now:
+                continue
             self._drop(key)
             size = entry_size(key, value)
             if size > self._max_bytes:
