@@ -1,10 +1,8 @@
 """``SqliteCartStore``: the embedded cart store, its own WAL-mode SQLite file in the data dir.
 
 A cart is one row (its lines a JSON document) with its version; the customer's current cart is a row of
-``customer_carts``. Every write runs on one worker thread, so a conditional write (``UPDATE ... WHERE
-version = ?``) and the writes that go with it are one transaction that no other write interleaves. Reads by
-key run on the event loop's thread, on a read-only connection (``sqlite_loop``): each sees every write
-committed before it.
+``customer_carts``. Every statement runs on one worker thread, so a conditional write (``UPDATE ... WHERE
+version = ?``) and the writes that go with it are one transaction that no other write interleaves.
 """
 
 from __future__ import annotations
@@ -17,7 +15,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bff.backends.cart_codec import cart_from_dict, cart_to_dict, converted, epoch
-from bff.backends.local.sqlite_loop import loop_connection
 from bff.backends.local.sqlite_worker import SqliteWorker
 from bff.domain.cart import Cart
 from bff.errors import Conflict
@@ -65,9 +62,8 @@ def move_legacy_carts(conn: sqlite3.Connection, legacy: Path) -> None:
 class SqliteCartStore:
     """The ``CartStore`` port over SQLite."""
 
-    def __init__(self, worker: SqliteWorker, lookups: sqlite3.Connection) -> None:
+    def __init__(self, worker: SqliteWorker) -> None:
         self._worker = worker
-        self._lookups = lookups  # reads by key, on the event loop's thread (``sqlite_loop``)
 
     @classmethod
     async def open(cls, path: Path, legacy: Path | None = None) -> SqliteCartStore:
@@ -80,10 +76,9 @@ class SqliteCartStore:
                 move_legacy_carts(conn, legacy)
 
         worker = await SqliteWorker.open(path, "sqlite-carts", ("busy_timeout=5000",), setup)
-        return cls(worker, loop_connection(path))
+        return cls(worker)
 
     async def close(self) -> None:
-        self._lookups.close()
         await self._worker.close()
 
     async def get_carts(self, ids: Sequence[str]) -> list[Cart | None]:
@@ -105,7 +100,7 @@ class SqliteCartStore:
                         found[cart_id] = cart_from_dict(cart_id, version, data)
             return [found.get(k) for k in keys]
 
-        return read(self._lookups)
+        return await self._worker.run(read)
 
     async def get_customer_carts(self, customer_ids: Sequence[str]) -> list[Cart | None]:
         def read(conn: sqlite3.Connection) -> dict[str, str]:
@@ -116,7 +111,7 @@ class SqliteCartStore:
                     found[customer] = row[0]
             return found
 
-        pointers = read(self._lookups)
+        pointers = await self._worker.run(read)
         carts = await self.get_carts(list(pointers.values()))
         by_id = {c.id: c for c in carts if c is not None}
         return [by_id.get(pointers.get(customer, "")) for customer in customer_ids]

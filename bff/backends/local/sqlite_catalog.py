@@ -26,7 +26,6 @@ from typing import Any, TypeVar
 from bff.backends.local import sqlite_listing as listing
 from bff.backends.local import sqlite_writes as writes
 from bff.backends.local.sqlite_decoded import STAMP_COLUMNS, DecodedRows, StampedProducts
-from bff.backends.local.sqlite_loop import LOOP_STEPS, OverBudget, loop_connection, within_budget
 from bff.backends.local.sqlite_readers import in_snapshot
 from bff.backends.local.sqlite_rows import (
     CATEGORY_COLUMNS,
@@ -75,7 +74,6 @@ class SqliteCatalogStore:
         self._worker = worker
         self._run = worker.run
         self._lookups = lookups
-        self.loop_steps = LOOP_STEPS  # what a listing or count may take of the loop's thread
         self.products = DecodedRows(product_from_row, DECODED_PRODUCTS)
         self.stamped: StampedProducts[Product] = StampedProducts(DECODED_PRODUCTS)
         self.variants = DecodedRows(variant_from_row, DECODED_VARIANTS)
@@ -89,7 +87,12 @@ class SqliteCatalogStore:
 
         pragmas = ("foreign_keys=ON", "busy_timeout=5000")
         worker = await SqliteWorker.open(path, "sqlite-catalog", pragmas, setup)
-        return cls(worker, loop_connection(path))  # opened once the worker has migrated the file
+        # Opened after the worker has migrated the file. Used on the event loop's thread only.
+        lookups = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        lookups.row_factory = sqlite3.Row
+        for pragma in ("query_only=ON", "busy_timeout=5000"):
+            lookups.execute(f"PRAGMA {pragma}")
+        return cls(worker, lookups)
 
     async def close(self) -> None:
         self._lookups.close()
@@ -97,13 +100,6 @@ class SqliteCatalogStore:
 
     async def ping(self) -> None:
         await self._run(lambda conn: conn.execute("SELECT 1").fetchone())
-
-    async def _bounded(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """``fn`` on the loop's thread while it stays within its step budget; else on the worker thread."""
-        try:
-            return within_budget(self._lookups, fn, self.loop_steps)
-        except OverBudget:
-            return await self._run(fn)
 
     # -- reads by key ---------------------------------------------------------------------------------
 
@@ -210,7 +206,7 @@ class SqliteCatalogStore:
                 rows.reverse()
             return Page(items=[convert(r) for r in rows], keys=[(r[column], r["id"]) for r in rows], has_more=has_more)
 
-        return await self._bounded(query)
+        return await self._run(query)
 
     async def list_products(
         self, query: ProductQuery, sort: ProductSortKey, reverse: bool, page: PageRequest
@@ -230,7 +226,7 @@ class SqliteCatalogStore:
             return Page(items=[self.products(r) for r in rows], keys=keys, has_more=has_more)
 
         # One snapshot: the subtree and the products are read from the same catalog.
-        return await self._bounded(lambda conn: in_snapshot(conn, query_page))
+        return await self._run(lambda conn: in_snapshot(conn, query_page))
 
     async def list_product_ids(
         self, query: ProductQuery, sort: ProductSortKey, reverse: bool, page: PageRequest
@@ -240,7 +236,7 @@ class SqliteCatalogStore:
 
     async def count_products(self, query: ProductQuery) -> int:
         sql, args = listing.count_sql(query)
-        return await self._bounded(lambda conn: int(conn.execute(sql, args).fetchone()[0]))
+        return await self._run(lambda conn: int(conn.execute(sql, args).fetchone()[0]))
 
     @staticmethod
     def _category_where(parent_id: str | None, top_level: bool) -> tuple[list[str], list[Any]]:
@@ -262,7 +258,7 @@ class SqliteCatalogStore:
         def query_count(conn: sqlite3.Connection) -> int:
             return int(conn.execute(f"SELECT COUNT(*) FROM categories{clause}", args).fetchone()[0])
 
-        return await self._bounded(query_count)
+        return await self._run(query_count)
 
     # -- conditional writes and the generation ----------------------------------------------------------
 
