@@ -55,16 +55,28 @@ async def post(app: Any, path: str, body: bytes) -> bytes:
     return b"".join(m.get("body", b"") for m in sent[1:])
 
 
-async def per_request(app: Any, path: str, body: bytes, seconds: float) -> float:
-    count, started = 0, time.perf_counter()
-    while time.perf_counter() - started < seconds:
-        await post(app, path, body)
-        count += 1
-    return (time.perf_counter() - started) / count * 1e6
+async def per_request(app: Any, path: str, body: bytes, seconds: float, concurrency: int = 1) -> tuple[float, float]:
+    """Wall-clock and CPU (every thread of the process) microseconds per request, ``concurrency`` in flight."""
+    count, started, cpu = 0, time.perf_counter(), time.process_time()
+
+    async def client() -> None:
+        nonlocal count
+        while time.perf_counter() - started < seconds:
+            await post(app, path, body)
+            count += 1
+
+    await asyncio.gather(*(client() for _ in range(concurrency)))
+    return (time.perf_counter() - started) / count * 1e6, (time.process_time() - cpu) / count * 1e6
 
 
 async def main(
-    scenario: Scenario, catalog: str, products: int, seconds: float, only: str | None, kept: str | None
+    scenario: Scenario,
+    catalog: str,
+    products: int,
+    seconds: float,
+    only: str | None,
+    kept: str | None,
+    concurrency: int = 1,
 ) -> None:
     from bench.floor import create_floor
     from bff.app import create_app
@@ -106,9 +118,10 @@ async def main(
                 targets.append(("floor", floored.app, floor_path))
             for name, app, path in targets:
                 if only in (None, name):
-                    await per_request(app, path, body, min(1.0, seconds))  # warm
+                    await per_request(app, path, body, min(1.0, seconds), concurrency)  # warm
                     print(f"{name}: measuring for {seconds} s (pid {os.getpid()})", flush=True)
-                    print(f"{name}: {await per_request(app, path, body, seconds):.0f} µs per request")
+                    wall, cpu = await per_request(app, path, body, seconds, concurrency)
+                    print(f"{name}: {wall:.0f} µs per request, {cpu:.0f} µs of CPU ({concurrency} in flight)")
 
 
 if __name__ == "__main__":
@@ -119,6 +132,7 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--only", choices=["bff", "floor"])
     parser.add_argument("--data-dir", help="seed here once and reuse it (default: a new temporary dir)")
+    parser.add_argument("--concurrency", type=int, default=1, help="requests in flight at once")
     args = parser.parse_args()
     (chosen,) = load([args.scenario])
-    asyncio.run(main(chosen, args.catalog, args.products, args.seconds, args.only, args.data_dir))
+    asyncio.run(main(chosen, args.catalog, args.products, args.seconds, args.only, args.data_dir, args.concurrency))
