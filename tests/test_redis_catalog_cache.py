@@ -20,7 +20,7 @@ from bff.backends import catalog_codec as codec
 from bff.backends.catalog import CatalogStore
 from bff.backends.catalog_cache import INVALIDATED, CachedCatalogReads
 from bff.backends.redis_cache import RedisCache
-from bff.domain.catalog import Product, Variant
+from bff.domain.catalog import Product, ProductRecord, Variant
 from bff.settings import Settings
 from loaders.product_by_id import ProductByIdLoader
 from tests.conftest import app_client as plain_app_client
@@ -119,8 +119,6 @@ async def test_a_catalog_write_invalidates_exactly_what_it_touched(
         await backends.catalog_reads.flush()  # what the first read wrote to Redis in the background
         (product,) = await backends.catalog.get_products(["demo-00011"])
         (variants,) = await backends.catalog.get_variants_by_product(["demo-00011"])
-        from bff.domain.catalog import ProductRecord
-
         await backends.catalog.upsert_products([ProductRecord(replace(product, title="Renamed"), tuple(variants))])
         untouched = await redis.get(CachedCatalogReads.key("product", "demo-00012"))
         touched = await redis.get(CachedCatalogReads.key("product", "demo-00011"))
@@ -219,8 +217,6 @@ async def test_a_read_that_missed_before_another_process_wrote_never_caches_the_
         reading = asyncio.create_task(here.get_products(["demo-00013"]))
         await held.read.wait()
         renamed = replace(product, title="Renamed elsewhere")
-        from bff.domain.catalog import ProductRecord
-
         await catalog_copy.upsert_products([ProductRecord(renamed, tuple(variants))])
         await there.products_changed([ProductRecord(renamed, tuple(variants))])
         held.go.set()
@@ -228,7 +224,7 @@ async def test_a_read_that_missed_before_another_process_wrote_never_caches_the_
         await here.flush()  # its write-back has landed (or was refused)
 
         assert [p.title for p in await there.get_products(["demo-00013"]) if p is not None] == ["Renamed elsewhere"]
-        # The entry stays invalidated for a bounded time only: then a read caches the product again.
+        # The entry stays invalidated for a bounded time only (its marker's TTL).
         assert 0 < await redis.pttl(CachedCatalogReads.key("product", "demo-00013")) <= 5_000
     finally:
         await there.flush()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from decimal import Decimal
@@ -26,6 +25,7 @@ from bff.domain.catalog import (
     Variant,
 )
 from bff.errors import BadUserInput
+from tests.opening_together import open_together
 
 
 def record(n: int, prices: list[str], stock: list[int], category: str | None = "leaf") -> ProductRecord:
@@ -200,30 +200,10 @@ def test_decoded_rows_are_bounded_oldest_first() -> None:
     assert rows.decoded == 5
 
 
-def open_and_migrate(path: Path, start: threading.Barrier, failures: list[Exception]) -> None:
-    """A process starting on ``path``: its connection, then the migration once every process is ready."""
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    try:
-        for pragma in ("journal_mode=WAL", "busy_timeout=5000"):
-            conn.execute(f"PRAGMA {pragma}")
-        start.wait()
-        migrate(conn)
-    except sqlite3.Error as error:
-        failures.append(error)
-    finally:
-        conn.close()
-
-
 def test_processes_starting_together_on_a_fresh_file_all_migrate_it(tmp_path: Path) -> None:
     # `bff serve --workers N` on a fresh data dir: every worker opens the catalog and migrates it at once.
     for attempt in range(5):
         path = tmp_path / f"catalog-{attempt}.sqlite3"
-        start, failures = threading.Barrier(4), []
-        workers = [threading.Thread(target=open_and_migrate, args=(path, start, failures)) for _ in range(4)]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join()
-        assert failures == []
+        assert open_together(path, ("journal_mode=WAL", "busy_timeout=5000"), migrate) == []
         with sqlite3.connect(path) as conn:
             assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
