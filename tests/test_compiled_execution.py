@@ -81,7 +81,7 @@ def _documents() -> list[str]:
                 text = node.value.replace("{{", "{").replace("}}", "}")  # f-string parts are already joined
                 try:
                     document = parse(text)
-                    # Plans run queries only: mutations (the cart's) always run on graphql-core.
+                    # Queries only: mutations change the store (tests/test_compiled_mutations.py compares those).
                     queries = all(
                         getattr(d, "operation", OperationType.QUERY) is OperationType.QUERY
                         for d in document.definitions

@@ -1,4 +1,4 @@
-"""Compiled execution plans for query operations.
+"""Compiled execution plans for queries, and for mutations of one root field.
 
 graphql-core re-derives, for every field of every object in a response, what the field is, how it resolves
 and what its subfields are. For the few documents a storefront sends, that is the same answer every time:
@@ -8,7 +8,8 @@ once per (field, concrete object type). ``compiled_run`` executes a plan.
 
 A plan is made whole before anything executes: every selection set of every object type a field can return,
 abstract types included. What a plan cannot cover (``@defer``/``@stream``, fragment variables, an asynchronous
-``is_type_of``) raises ``Unsupported`` then, and graphql-core's ``execute`` runs the request instead, once.
+``is_type_of``, a mutation of several root fields, which graphql-core runs one after another) raises
+``Unsupported`` then, and graphql-core's ``execute`` runs the request instead, once.
 Once a plan runs it answers the request itself, errors included (see ``compiled_run``).
 """
 

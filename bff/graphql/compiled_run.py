@@ -9,7 +9,8 @@ them (DataLoader loads of siblings still start in the same tick), and the awaita
 leaves behind are settled in the background as graphql-core settles them: nothing is left un-awaited.
 
 Whether a plan runs is decided before anything executes (``run_compiled`` returns None then, and
-graphql-core's ``execute`` answers): a request never executes twice.
+graphql-core's ``execute`` answers): a request never executes twice. A mutation runs from a plan when it
+has one root field besides ``__typename``: one field alone runs the same serially or not.
 """
 
 from __future__ import annotations
@@ -347,12 +348,16 @@ def prepare(
     executor: Executor[Any], plans: DocumentPlans, operation_name: str | None, generate: bool = True
 ) -> Callable[[Run, Any, Path | None], Any]:
     """What runs the executor's operation; raises ``Unsupported`` (before anything executes) when no plan can."""
-    if not plans.supported or executor.operation.operation is not OperationType.QUERY:
-        raise Unsupported("not a plain query")
-    root_type = executor.schema.query_type
+    operation = executor.operation.operation
+    if not plans.supported or operation is OperationType.SUBSCRIPTION:
+        raise Unsupported("not a query or mutation")
+    root_type = executor.schema.query_type if operation is OperationType.QUERY else executor.schema.mutation_type
     if root_type is None or executor.middleware_manager is not None or executor.abort_signal is not None:
-        raise Unsupported("no query type, middleware or abort signal")
+        raise Unsupported("no root type, middleware or abort signal")
     root = plans.root(executor, root_type, operation_name)
+    if operation is OperationType.MUTATION and sum(not plan.typename for plan in root) > 1:
+        # graphql-core runs a mutation's root fields one after another; a plan would run them together.
+        raise Unsupported("a mutation of several root fields")
     select = _generated(executor, plans, root_type, operation_name) if generate else None
     if select is not None:
         return select
@@ -393,6 +398,7 @@ async def run_compiled(
     except Unsupported:
         stats["graphql-core"] += 1
         log.debug("no plan for this request; graphql-core runs it", exc_info=True)
+        take_apart(executor)  # built for nothing: a cycle (its own bound methods) the collector would free
         return None
     stats["compiled"] += 1
     try:

@@ -356,9 +356,10 @@ class GraphQLEndpoint:
         return IncrementalResponse(parts, how, close)
 
     async def execute(self, exchange: Exchange, gql: GraphQLRequest, operation: Operation) -> ExecutionResult:
-        """Run the operation: from its compiled plan when it has one, else on graphql-core."""
+        """Run the operation: from its compiled plan when it has one (a query, a mutation of one root field),
+        else on graphql-core."""
         context = self.context(exchange)
-        if self.settings.compiled_execution and operation.type is OperationType.QUERY:
+        if self.settings.compiled_execution and operation.type is not OperationType.SUBSCRIPTION:
             # None only when no plan can run the query, decided before anything ran: it never runs twice.
             planned = await run_compiled(
                 self.schema,
