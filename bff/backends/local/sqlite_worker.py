@@ -5,12 +5,29 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
+# Switching a fresh file to WAL takes its lock for a moment, without SQLite's busy handler: servers starting
+# together (`bff serve --workers N`) can meet "database is locked" there, so it is tried again meanwhile.
+WAL_ATTEMPTS, WAL_PAUSE_SECONDS = 100, 0.05
+
+
+def apply_pragmas(conn: sqlite3.Connection, pragmas: tuple[str, ...]) -> None:
+    """Each ``PRAGMA``, in order; a ``journal_mode`` that finds the file locked is tried again for ~5 s."""
+    for pragma in pragmas:
+        for attempt in range(WAL_ATTEMPTS):
+            try:
+                conn.execute(f"PRAGMA {pragma}")
+                break
+            except sqlite3.OperationalError as error:
+                if not pragma.startswith("journal_mode") or "locked" not in str(error) or attempt == WAL_ATTEMPTS - 1:
+                    raise
+                time.sleep(WAL_PAUSE_SECONDS)
 
 
 class SqliteWorker:
@@ -28,8 +45,7 @@ class SqliteWorker:
 
         def connect() -> sqlite3.Connection:
             conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", *pragmas):
-                conn.execute(f"PRAGMA {pragma}")
+            apply_pragmas(conn, ("journal_mode=WAL", "synchronous=NORMAL", *pragmas))
             setup(conn)
             return conn
 
