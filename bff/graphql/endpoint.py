@@ -360,7 +360,7 @@ class GraphQLEndpoint:
         else on graphql-core."""
         context = self.context(exchange)
         if self.settings.compiled_execution and operation.type is not OperationType.SUBSCRIPTION:
-            # None only when no plan can run the query, decided before anything ran: it never runs twice.
+            # None only when no plan can run the operation, decided before anything ran: it never runs twice.
             planned = await run_compiled(
                 self.schema,
                 operation.compiled,
