@@ -62,8 +62,8 @@ async def anchor(served: app_client) -> str:
 async def test_personalize_answers_are_served_in_their_order(app: tuple[app_client, Stubber], intent: str) -> None:
     served, stub = app
     product = await anchor(served)
-    listed = await gql(served.http, "{ products(first: 4, filter: {available: true}) { nodes { id } } }")
-    chosen = [n["id"] for n in listed["data"]["products"]["nodes"] if n["id"] != product][:3][::-1]
+    listed = await gql(served.http, "{ products(first: 5, filter: {available: true}) { nodes { id } } }")
+    chosen = [n["id"] for n in listed["data"]["products"]["nodes"] if n["id"] != product][:4][::-1]
     keys = [from_global_id(i)[1] for i in chosen]
     stub.add_response("get_recommendations", {"itemList": [{"itemId": k} for k in keys], "recommendationId": "R1"})
     body = await gql(served.http, QUERY, intent=intent, id=product)
@@ -71,6 +71,26 @@ async def test_personalize_answers_are_served_in_their_order(app: tuple[app_clie
     assert answer["source"] == "PERSONALIZE"
     assert [i["id"] for i in answer["items"]] == chosen
     assert "warnings" not in body.get("extensions", {})
+    # One listing, the page's products: a full list needs no best sellers.
+    assert body["extensions"]["backendCalls"]["catalog.list_products"] == 1
+
+
+async def test_a_short_personalize_answer_is_topped_up_with_best_sellers(app: tuple[app_client, Stubber]) -> None:
+    """Personalize knows one product to recommend: it comes first, best sellers fill the list of 4."""
+    served, stub = app
+    sellers = await gql(
+        served.http, "{ products(first: 6, sortKey: BEST_SELLING, filter: {available: true}) { nodes { id } } }"
+    )
+    ranked = [n["id"] for n in sellers["data"]["products"]["nodes"]]
+    stub.add_response(
+        "get_recommendations", {"itemList": [{"itemId": from_global_id(ranked[5])[1]}], "recommendationId": "R1"}
+    )
+    body = await gql(served.http, QUERY, intent="FOR_YOU", id=None)
+    answer = body["data"]["recommendations"]
+    assert answer["source"] == "PERSONALIZE"
+    assert [i["id"] for i in answer["items"]] == [ranked[5], *ranked[:3]]
+    assert "warnings" not in body.get("extensions", {})
+    assert body["extensions"]["backendCalls"]["catalog.list_products"] == 2  # the page's products, the best sellers
 
 
 @pytest.mark.parametrize("intent", ["FOR_YOU", "RELATED", "FREQUENTLY_BOUGHT_TOGETHER"])

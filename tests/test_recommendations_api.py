@@ -4,6 +4,7 @@ filters, the backend calls a page makes, interactions, and degradation to the fa
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import httpx
 import pytest
 
 from bff.catalog_io.interaction_history import local_subject
+from bff.domain.recommendations import EventType, Interaction
 from bff.ids import from_global_id, to_global_id
 from tests.conftest import NO_COST_LIMIT, app_client, error_codes, gql, make_settings
 
@@ -105,7 +107,7 @@ async def test_product_page_related_and_bought_together(served: app_client) -> N
 
 async def test_anonymous_session_views_make_recently_viewed_and_for_you(served: app_client) -> None:
     http = served.http
-    ids = [n["id"] for n in (await gql(http, "{ products(first: 3) { nodes { id } } }"))["data"]["products"]["nodes"]]
+    ids = [n["id"] for n in (await gql(http, AVAILABLE_3))["data"]["products"]["nodes"]]
     track = """mutation($events: [InteractionInput!]!, $session: String) {
         trackInteractions(events: $events, sessionId: $session) { accepted userErrors { field code } } }"""
     events = [{"type": "VIEW", "productId": i} for i in ids]
@@ -211,6 +213,48 @@ async def test_an_untrained_store_recommends_best_sellers(tmp_path: Path, seeded
     assert body["data"]["related"]["source"] == "SAME_CATEGORY"
     assert body["data"]["related"]["items"][0]["category"] == product["category"]
     assert "warnings" not in body.get("extensions", {})
+
+
+AVAILABLE_3 = '{ products(first: 3, query: "available_for_sale:true") { nodes { id } } }'
+
+
+async def test_a_model_that_knows_three_products_is_topped_up_with_best_sellers(
+    tmp_path: Path, seeded_dir: Path
+) -> None:
+    """A young store's model knows 3 products: a list of 8 shows those 3 first, then best sellers, in one
+    listing of the catalog."""
+    shutil.copy(seeded_dir / "catalog.sqlite3", tmp_path / "catalog.sqlite3")
+    app = app_client(make_settings(tmp_path, recommender_rebuild_interval_seconds=0))
+    async with app as http:
+        ids = [n["id"] for n in (await gql(http, AVAILABLE_3))["data"]["products"]["nodes"]]
+        model = app.state.backends.embedded_model
+        viewed = [from_global_id(i)[1] for i in ids]
+        when = datetime.now(UTC)
+        await model.record(
+            [
+                Interaction("s-young", item, EventType.VIEW, when)
+                for item in viewed
+                for _ in range(3 - viewed.index(item))
+            ]
+        )
+        await model.rebuild()
+        assert model.model.popular == tuple(viewed)
+        body = await gql(http, "{ recommendations(intent: FOR_YOU, first: 8) { source items { id } } }")
+        best = await gql(http, "{ products(first: 20, sortKey: BEST_SELLING) { nodes { id availableForSale } } }")
+    assert "errors" not in body, body
+    answer = body["data"]["recommendations"]
+    shown = [i["id"] for i in answer["items"]]
+    assert len(shown) == 8 and len(set(shown)) == 8
+    assert shown[:3] == ids
+    sellers = [n["id"] for n in best["data"]["products"]["nodes"] if n["availableForSale"] and n["id"] not in ids]
+    assert shown[3:] == sellers[:5]
+    assert answer["source"] == "POPULAR"
+    assert calls(body) == {
+        "total": 3,
+        "recommender.recommend": 1,
+        "catalog.list_products": 1,
+        "catalog.get_products": 1,
+    }
 
 
 POPULAR = """query($cart: ID) { recommendations(intent: POPULAR, first: 8, cartId: $cart) { items { id } } }"""

@@ -7,6 +7,9 @@ For every list a request asks for (all at once: the request's DataLoader batch):
     -> popular          the catalog's best sellers (one listing for all lists), ...
     -> same category    ... the anchor product's category first
 
+A list a recommender filled with fewer ids than it shows (a model that knows only a few products) is topped
+up from the same best sellers after its own ids, so a carousel asked for 8 never shows 3; it keeps its source.
+
 A recommender that fails or is slow (its deadline, its breaker) adds the ``DEGRADED`` warning for the
 ``recommender`` capability and the next step serves; the rest of the response is unaffected.
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 
 from bff import degradation
 from bff.backends.catalog import CatalogReader
@@ -61,12 +65,15 @@ async def recommend_many(
         found = await _ask(embedded, [requests[n] for n in missing])
         for n, answer in zip(missing, found, strict=True):
             answers[n] = answer
-        missing = [n for n in missing if answers[n].source is Source.NONE]
-    missing = [n for n in missing if requests[n].intent is not Intent.RECENTLY_VIEWED]
-    if missing:
+    short = [
+        n
+        for n, (request, answer) in enumerate(zip(requests, answers, strict=True))
+        if request.intent is not Intent.RECENTLY_VIEWED and len(answer.item_ids) < request.limit
+    ]
+    if short:
         popular = await _best_sellers(catalog)
-        for n in missing:
-            answers[n] = _from_best_sellers(requests[n], popular)
+        for n in short:
+            answers[n] = _topped_up(requests[n], answers[n], popular)
     return answers
 
 
@@ -77,17 +84,23 @@ async def _best_sellers(catalog: CatalogReader) -> list[tuple[str, str | None]]:
     return [(p.id, p.category_id) for p in page.items]
 
 
-def _from_best_sellers(request: RecommendationRequest, popular: list[tuple[str, str | None]]) -> Recommendations:
-    """Best sellers, those of the anchor's category first (the same-category fallback)."""
-    skip = set(request.exclude) | {request.product_id}
+def _topped_up(
+    request: RecommendationRequest, answer: Recommendations, popular: list[tuple[str, str | None]]
+) -> Recommendations:
+    """``answer``'s ids, then best sellers, those of the anchor's category first (the same-category fallback)."""
+    skip = set(request.exclude) | {request.product_id} | set(answer.item_ids)
     candidates = [(item, category) for item, category in popular if item not in skip]
     same = [item for item, category in candidates if request.category_id and category == request.category_id]
     placed = set(same)
     rest = [item for item, _ in candidates if item not in placed]
     if not candidates:
-        return Recommendations.empty()
-    source = Source.SAME_CATEGORY if same else Source.POPULAR
-    return Recommendations(tuple((same + rest)[: candidates_wanted(request)]), source)
+        return answer
+    if answer.source is not Source.NONE:
+        source = answer.source
+    else:
+        source = Source.SAME_CATEGORY if same else Source.POPULAR
+    wanted = candidates_wanted(request)
+    return replace(answer, item_ids=(answer.item_ids + tuple(same + rest))[:wanted], source=source)
 
 
 async def rerank_ids(
