@@ -4,8 +4,8 @@ filters, the backend calls a page makes, interactions, and degradation to the fa
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, datetime
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 

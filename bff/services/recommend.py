@@ -95,12 +95,9 @@ def _topped_up(
     rest = [item for item, _ in candidates if item not in placed]
     if not candidates:
         return answer
-    if answer.source is not Source.NONE:
-        source = answer.source
-    else:
-        source = Source.SAME_CATEGORY if same else Source.POPULAR
-    wanted = candidates_wanted(request)
-    return replace(answer, item_ids=(answer.item_ids + tuple(same + rest))[:wanted], source=source)
+    fallback = Source.SAME_CATEGORY if same else Source.POPULAR
+    ids = (answer.item_ids + tuple(same + rest))[: candidates_wanted(request)]
+    return replace(answer, item_ids=ids, source=fallback if answer.source is Source.NONE else answer.source)
 
 
 async def rerank_ids(
