@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import strawberry
 from graphql import execute, parse
+from strawberry.relay import GlobalID
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from bff.graphql.compiled import FieldPlan, plan_root
@@ -82,6 +83,11 @@ class Picture:
         await asyncio.sleep(0)
         return shown(name=self.name, resize=resize)
 
+    @strawberry.field(description="Async, with an id whose conversion refuses what is not one.")
+    async def later_node(self, id: GlobalID) -> str:
+        await asyncio.sleep(0)
+        return shown(name=self.name, id=id)
+
 
 @strawberry.type(description="Root.")
 class Query:
@@ -134,6 +140,16 @@ async def three_ways(query: str, variables: dict[str, Any] | None = None) -> lis
             {"n": "z"},
         ),
         ("{ pictures { url(resize: {width: -1}) leaves } }", None),  # a resolver's error, at its field
+        # An async resolver's argument that does not convert fails once its coroutine runs, as in strawberry's
+        # wrapper: its errors come after those of the synchronous field beside it.
+        (
+            '{ pictures { laterNode(id: "not-an-id") url(resize: {width: -1}) ok: laterNode(id: "UGljdHVyZTox") } }',
+            None,
+        ),
+        (
+            "query($r: Resize, $i: ID!) { pictures { laterResized(resize: $r) laterNode(id: $i) } }",
+            {"r": {"width": 2}, "i": "bm90IGFuIGlk"},
+        ),
     ],
 )
 async def test_direct_calls_answer_as_strawberry(query: str, variables: dict[str, Any] | None) -> None:
@@ -162,10 +178,11 @@ def test_which_fields_are_called_without_the_wrapper() -> None:
     plans = _plans("query($r: Resize) { pictures { " + FIELDS + " v: laterResized(resize: $r) } }", {"r": None})
     direct = {key for key, plan in plans.items() if plan.call is not None or plan.direct is not None}
     wrapped = {key for key, plan in plans.items() if plan.resolve is not None and key not in direct}
-    # An async resolver whose argument strawberry would convert (and could refuse) once its coroutine runs
-    # keeps strawberry's wrapper; a constant null needs no conversion.
-    assert {"laterBig", "v"} <= wrapped
+    # Async resolvers whose arguments strawberry converts (and could refuse) once their coroutine runs are
+    # called directly too, their conversion errors raised from a coroutine.
+    assert not wrapped
     assert {"pictures", "leaves", "big", "url", "resized", "tagged", "maybe", "set", "later", "laterResized"} <= direct
+    assert {"laterBig", "v"} <= direct
     assert not plans["leaves"].call_reads_info and plans["url"].call_reads_info
 
 

@@ -16,8 +16,9 @@ The ``Info`` such a call hands a resolver is strawberry's, with the ``GraphQLRes
 when something reads more than its context (``PlanInfo``): resolvers here read ``info.context``.
 
 Argument conversion happens at call time, as strawberry's synchronous wrapper does it; strawberry's
-asynchronous wrapper converts when its coroutine first runs, so an ``async`` resolver is called directly
-only when no conversion can raise (leaves, lists of leaves, or a constant null).
+asynchronous wrapper converts when its coroutine first runs, so where an ``async`` resolver's conversion can
+raise (an input object, an id) the call hands back a coroutine that raises the error when awaited: it is
+reported where and when strawberry's wrapper would have reported it.
 """
 
 from __future__ import annotations
@@ -177,10 +178,11 @@ def direct_call(
     def fixed_null(name: str, null: bool) -> bool:
         return null and name not in varying and fixed.get(name) is None
 
-    if resolver.is_async:
-        for name, argument, _, null in arguments:
-            if not (_safe(argument.type, scalars) or fixed_null(name, null)):
-                return None  # strawberry would convert it (and could raise) only once its coroutine runs
+    # strawberry converts an async resolver's arguments once its coroutine runs: a conversion that can raise
+    # (an input object, an id) raises here from a coroutine too, so the error comes where it would have.
+    errors_awaited = resolver.is_async and not all(
+        _safe(argument.type, scalars) or fixed_null(name, null) for name, argument, _, null in arguments
+    )
     info_class = config.info_class
     info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
     takes_self = resolver.self_parameter is not None
@@ -208,7 +210,7 @@ def direct_call(
     lazy = info_class is Info
     # The call as straight-line source: the constants and the resolver's parameters spelled out.
     namespace: dict[str, Any] = {"function": function, "PlanInfo": PlanInfo, "info_class": info_class}
-    namespace |= {"field": strawberry_field, "convert": convert, "fixed": fixed}
+    namespace |= {"field": strawberry_field, "convert": convert, "fixed": fixed, "raised": _raised}
     lines = ["def call(source, run, plan, path, raw_args):"]
     if not reads_info:
         lines.append("    info = None")
@@ -221,6 +223,12 @@ def direct_call(
         for index, (name, value) in enumerate(constant.items()):
             namespace[f"constant{index}"] = value
             parts.append(f"{name}=constant{index}")
+    elif errors_awaited:
+        lines.append("    try:")
+        lines.append("        kwargs = convert(fixed if raw_args is None else raw_args, info)")
+        lines.append("    except Exception as error:")
+        lines.append("        return raised(error)")
+        parts.append("**kwargs")
     else:
         lines.append("    kwargs = convert(fixed if raw_args is None else raw_args, info)")
         parts.append("**kwargs")
@@ -230,6 +238,11 @@ def direct_call(
     exec(compile("\n".join(lines), f"<call {strawberry_field.python_name}>", "exec"), namespace)  # noqa: S102 - names from the schema
     call: DirectCall = namespace["call"]
     return call, reads_info
+
+
+async def _raised(error: Exception) -> Any:
+    """A coroutine that raises ``error`` when awaited (an async resolver's argument that did not convert)."""
+    raise error
 
 
 # (output name, the variable it is set by or None, its value when set by none, whether null is refused)
