@@ -7,12 +7,13 @@ version = ?``) and the writes that go with it are one transaction that no other 
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+
+import orjson
 
 from bff.backends.cart_codec import cart_from_dict, cart_to_dict, converted, epoch
 from bff.backends.local.sqlite_worker import SqliteWorker
@@ -95,7 +96,7 @@ class SqliteCartStore:
                     " AND (expires_at IS NULL OR expires_at > ?)"
                 )
                 for cart_id, version, body in conn.execute(sql, (*chunk, now)):
-                    data = json.loads(body)
+                    data = orjson.loads(body)
                     if not converted(data):  # a cart checked out is gone
                         found[cart_id] = cart_from_dict(cart_id, version, data)
             return [found.get(k) for k in keys]
@@ -118,7 +119,7 @@ class SqliteCartStore:
 
     async def save_cart(self, cart: Cart, expected_version: int | None, drop: Cart | None = None) -> Cart:
         stored = replace(cart, version=(expected_version or 0) + 1)
-        body = json.dumps(cart_to_dict(stored))
+        body = orjson.dumps(cart_to_dict(stored)).decode()
         row = (stored.version, stored.customer_id, epoch(stored.expires_at), body, stored.id)
 
         def write(conn: sqlite3.Connection) -> None:
