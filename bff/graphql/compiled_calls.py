@@ -223,14 +223,17 @@ def direct_call(
         for index, (name, value) in enumerate(constant.items()):
             namespace[f"constant{index}"] = value
             parts.append(f"{name}=constant{index}")
-    elif errors_awaited:
-        lines.append("    try:")
-        lines.append("        kwargs = convert(fixed if raw_args is None else raw_args, info)")
-        lines.append("    except Exception as error:")
-        lines.append("        return raised(error)")
-        parts.append("**kwargs")
     else:
-        lines.append("    kwargs = convert(fixed if raw_args is None else raw_args, info)")
+        converting = "kwargs = convert(fixed if raw_args is None else raw_args, info)"
+        if errors_awaited:
+            lines += [
+                "    try:",
+                f"        {converting}",
+                "    except Exception as error:",
+                "        return raised(error)",
+            ]
+        else:
+            lines.append(f"    {converting}")
         parts.append("**kwargs")
     parts += [f"{name}=source" for name in dict.fromkeys(sources)]
     parts += [f"{info_name}=info"] if info_name is not None else []
