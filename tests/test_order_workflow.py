@@ -99,6 +99,8 @@ async def test_two_workers_on_one_data_dir_process_each_order_exactly_once(tmp_p
         embedded_workflow(tmp_path, owner="worker-b") as b,
     ):
         orders = [await a.place(make_order(customer_id=f"c{i}")) for i in range(30)]
+        # Each takes one run before they race, so both take part however the machine schedules their threads.
+        assert await a.worker.run_once() and await b.worker.run_once()
         stop = asyncio.Event()
         serving = [asyncio.create_task(w.worker.serve(stop)) for w in (a, b)]
         while await a.runs.unfinished():  # noqa: ASYNC110 - the runs are rows in SQLite, no event to await
