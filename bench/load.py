@@ -25,6 +25,8 @@ class HttpRequest:
     headers: tuple[tuple[str, str], ...] = ()
     # One body per request, sent in turn instead of ``body`` (starting over when all were sent).
     bodies: tuple[bytes, ...] = ()
+    # Each of ``bodies`` sent at most once: the run ends when they are spent (the asyncio generator only).
+    once: bool = False
 
 
 @dataclass
@@ -194,7 +196,7 @@ async def run_asyncio(
 ) -> LoadResult:
     host_header = f"{host}:{port}"
     raws = [_raw(host_header, replace(request, body=b)) for b in request.bodies] or [_raw(host_header, request)]
-    sent = iter(range(1 << 62))
+    sent = iter(range(len(raws) if request.once else 1 << 62))
     pool: asyncio.Queue[_Connection] = asyncio.Queue()
     for _ in range(connections):
         pool.put_nowait(_Connection(*await asyncio.open_connection(host, port)))
@@ -203,10 +205,10 @@ async def run_asyncio(
     started = time.perf_counter()
     deadline = started + seconds
 
-    async def one(scheduled: float) -> None:
+    async def one(scheduled: float, index: int) -> None:
         connection = await pool.get()
         try:
-            status, size = await connection.exchange(raws[next(sent) % len(raws)])
+            status, size = await connection.exchange(raws[index % len(raws)])
             counts["bytes"] += size
             if status >= 400:
                 counts["errors"] += 1
@@ -221,16 +223,19 @@ async def run_asyncio(
     if rate is None:
 
         async def worker() -> None:
-            while time.perf_counter() < deadline:
-                await one(time.perf_counter())
+            for index in sent:  # (a pool sent once ends the run when it is spent)
+                await one(time.perf_counter(), index)
+                if time.perf_counter() >= deadline:
+                    return
 
         await asyncio.gather(*(worker() for _ in range(connections)))
     else:
-        tasks, n = [], 0
-        while (scheduled := started + n / rate) < deadline:
+        tasks = []
+        for n, index in enumerate(sent):
+            if (scheduled := started + n / rate) >= deadline:
+                break
             await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
-            tasks.append(asyncio.create_task(one(scheduled)))
-            n += 1
+            tasks.append(asyncio.create_task(one(scheduled, index)))
         await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - started
     while not pool.empty():

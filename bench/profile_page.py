@@ -15,6 +15,8 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from itertools import cycle, islice
 from pathlib import Path
 from typing import Any
 
@@ -55,15 +57,20 @@ async def post(app: Any, path: str, body: bytes) -> bytes:
     return b"".join(m.get("body", b"") for m in sent[1:])
 
 
-async def per_request(app: Any, path: str, body: bytes, seconds: float, concurrency: int = 1) -> tuple[float, float]:
-    """Wall-clock and CPU (every thread of the process) microseconds per request, ``concurrency`` in flight."""
+async def per_request(
+    app: Any, path: str, bodies: Iterator[bytes], seconds: float, concurrency: int = 1
+) -> tuple[float, float]:
+    """Wall-clock and CPU (every thread of the process) microseconds per request, ``concurrency`` in flight;
+    each request sends the next of ``bodies`` (until the time is up or they run out)."""
     count, started, cpu = 0, time.perf_counter(), time.process_time()
 
     async def client() -> None:
         nonlocal count
-        while time.perf_counter() - started < seconds:
+        for body in bodies:
             await post(app, path, body)
             count += 1
+            if time.perf_counter() - started >= seconds:
+                return
 
     await asyncio.gather(*(client() for _ in range(concurrency)))
     return (time.perf_counter() - started) / count * 1e6, (time.process_time() - cpu) / count * 1e6
@@ -77,6 +84,7 @@ async def main(
     only: str | None,
     kept: str | None,
     concurrency: int = 1,
+    pool: int = 4000,
 ) -> None:
     from bench.floor import create_floor
     from bff.app import create_app
@@ -107,20 +115,28 @@ async def main(
                 variables = dict(scenario.variables)
                 if scenario.prepare is not None:
                     variables.update(await scenario.prepare(probe))
-            body = runner.graphql_body(scenario, variables)
+                if scenario.variables_pool is not None:  # (each set sent once: a second time is a retry)
+                    sets = await scenario.variables_pool(probe, pool)
+                    bodies = [runner.graphql_body(scenario, {**variables, **v}) for v in sets]
+                else:
+                    bodies = [runner.graphql_body(scenario, variables)]
+            pooled = scenario.variables_pool is not None
+            halves = {"bff": bodies[0::2], "floor": bodies[1::2]} if pooled else {"bff": bodies, "floor": bodies}
+            feeds = {name: iter(bodies) if pooled else cycle(bodies) for name, bodies in halves.items()}
             floor_path = f"/floor/{scenario.reference or scenario.name}"
-            answered = orjson.loads(await post(served.app, "/graphql", body))
+            answered = orjson.loads(await post(served.app, "/graphql", next(feeds["bff"])))
             assert not answered.get("errors"), answered["errors"]
             targets = [("bff", served.app, "/graphql")]
             if only != "bff":  # (a mutation such as add_to_cart has no floor)
-                floored_answer = orjson.loads(await post(floored.app, floor_path, body))
+                floored_answer = orjson.loads(await post(floored.app, floor_path, next(feeds["floor"])))
                 assert answered["data"] == floored_answer["data"], "the BFF and the floor answer differently"
                 targets.append(("floor", floored.app, floor_path))
             for name, app, path in targets:
                 if only in (None, name):
-                    await per_request(app, path, body, min(1.0, seconds), concurrency)  # warm
+                    warm = islice(feeds[name], 200) if pooled else feeds[name]
+                    await per_request(app, path, warm, min(1.0, seconds), concurrency)
                     print(f"{name}: measuring for {seconds} s (pid {os.getpid()})", flush=True)
-                    wall, cpu = await per_request(app, path, body, seconds, concurrency)
+                    wall, cpu = await per_request(app, path, feeds[name], seconds, concurrency)
                     print(f"{name}: {wall:.0f} µs per request, {cpu:.0f} µs of CPU ({concurrency} in flight)")
 
 
@@ -133,6 +149,8 @@ if __name__ == "__main__":
     parser.add_argument("--only", choices=["bff", "floor"])
     parser.add_argument("--data-dir", help="seed here once and reuse it (default: a new temporary dir)")
     parser.add_argument("--concurrency", type=int, default=1, help="requests in flight at once")
+    parser.add_argument("--pool", type=int, default=4000, help="variable sets a pooled scenario prepares")
     args = parser.parse_args()
     (chosen,) = load([args.scenario])
-    asyncio.run(main(chosen, args.catalog, args.products, args.seconds, args.only, args.data_dir, args.concurrency))
+    options = (args.only, args.data_dir, args.concurrency, args.pool)
+    asyncio.run(main(chosen, args.catalog, args.products, args.seconds, *options))

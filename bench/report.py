@@ -196,6 +196,10 @@ def markdown(report: dict[str, Any]) -> str:
                 if f"{peer_name}_same_data" in r:
                     same = r[f"{peer_name}_same_data"]
                     checks.append(f"- {r['name']}: {peer_name} peer answers the same data: {same}")
+            once = {t: m for t, m in r.get("targets", {}).items() if m and "runs_cut_short" in m}
+            if once:
+                shares = ", ".join(f"{t} {m['pool']} ({m['runs_cut_short']} cut short)" for t, m in once.items())
+                checks.append(f"- {r['name']}: each request sent once; pool per target (runs it ended): {shares}")
             for problem in (r.get("targets", {}).get("bff", {}) or {}).get("problems", []):
                 checks.append(f"- {r['name']}: PROBLEM {problem}")
         if "n_plus_one" in cat:

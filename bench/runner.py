@@ -171,7 +171,7 @@ def _generator(options: Options) -> str:
 async def drive(
     server: Server, request: load.HttpRequest, options: Options, seconds: float, rate: float | None
 ) -> load.LoadResult:
-    if _generator(options) == "wrk":
+    if _generator(options) == "wrk" and not request.once:  # (wrk starts a pool over when it is spent)
         return await asyncio.to_thread(
             load.run_wrk,
             server.base_url,
@@ -203,16 +203,30 @@ async def drained(server: Server, quiet: float = 0.25, limit: float = 15.0) -> N
 
 
 async def measure(server: Server, request: load.HttpRequest, options: Options) -> dict[str, Any]:
-    # Per-request bodies (a pool): each run starts where the last one stopped, so no body is sent twice
-    # until the pool is spent (a request in flight when a run ends may not be counted: one per connection).
-    offset, consumed = 0, 0
+    # Per-request bodies (a pool): each run starts where the last one stopped. A pool sent once (a checkout's:
+    # sent again, a request would be a retry) is shared out among the runs by their planned length; a run
+    # that spends its share ends early (``runs_cut_short``), so no body is sent twice. A pool that may wrap
+    # (add_to_cart's carts) is sent in turn, starting over when spent.
+    offset, consumed, cut_short = 0, 0, 0
+    paced = (options.calibration_seconds if options.pace_cpu_share else 0.0) + (
+        options.latency_seconds * options.latency_runs
+    )
+    planned = options.warmup + options.seconds * options.runs + paced / 2
 
     async def drive_next(seconds: float, rate: float | None) -> load.LoadResult:
-        nonlocal offset, consumed
+        nonlocal offset, consumed, cut_short
         current = request
-        if request.bodies:
+        if request.once:
+            share = max(1, int(len(request.bodies) * (seconds if rate is None else seconds / 2) / planned))
+            current = replace(request, bodies=request.bodies[offset : offset + share])
+        elif request.bodies:
             current = replace(request, bodies=request.bodies[offset:] + request.bodies[:offset])
         result = await drive(server, current, options, seconds, rate)
+        if request.once:
+            sent = len(current.bodies)
+            cut_short += result.seconds < seconds * 0.98
+            offset, consumed = offset + sent, consumed + min(sent, result.requests + options.connections)
+            return result
         consumed += result.requests + options.connections
         if request.bodies:
             offset = (offset + result.requests + options.connections) % len(request.bodies)
@@ -253,6 +267,8 @@ async def measure(server: Server, request: load.HttpRequest, options: Options) -
     # The run with the median p99 (its p50 and p90 with it): one noisy stretch of a shared machine is not the server.
     paced = sorted(latency_runs, key=lambda r: r.p99_ms)[len(latency_runs) // 2]
     pool = {"pool": len(request.bodies), "pool_spent": consumed > len(request.bodies)} if request.bodies else {}
+    if request.once:
+        pool["runs_cut_short"] = cut_short
     return {
         **pool,
         "max_rps": round(best, 1),
@@ -449,7 +465,8 @@ async def run_catalog(
                     continue
                 request = request_for(target, s, pool[0])
                 if len(pool) > 1:  # each request its own variables, the first (just checked) not among them
-                    request = replace(request, bodies=tuple(request_for(target, s, v).body for v in pool[1:]))
+                    bodies = tuple(request_for(target, s, v).body for v in pool[1:])
+                    request = replace(request, bodies=bodies, once=s.pool_rate > 0)
                 measured = await measure(server, request, options)
                 entry["targets"][target] = {**{k: v for k, v in checked.items() if k != "body"}, **measured}
                 entry.setdefault("bodies", {})[target] = checked["body"]
