@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import os
 import sys
 import tempfile
@@ -59,10 +60,11 @@ async def post(app: Any, path: str, body: bytes) -> bytes:
 
 async def per_request(
     app: Any, path: str, bodies: Iterator[bytes], seconds: float, concurrency: int = 1
-) -> tuple[float, float]:
-    """Wall-clock and CPU (every thread of the process) microseconds per request, ``concurrency`` in flight;
+) -> tuple[float, float, float]:
+    """Wall-clock, CPU (every thread of the process) and the event loop's thread's CPU, in microseconds per
+    request, ``concurrency`` in flight;
     each request sends the next of ``bodies`` (until the time is up or they run out)."""
-    count, started, cpu = 0, time.perf_counter(), time.process_time()
+    count, started, cpu, loop_cpu = 0, time.perf_counter(), time.process_time(), time.thread_time()
 
     async def client() -> None:
         nonlocal count
@@ -73,7 +75,8 @@ async def per_request(
                 return
 
     await asyncio.gather(*(client() for _ in range(concurrency)))
-    return (time.perf_counter() - started) / count * 1e6, (time.process_time() - cpu) / count * 1e6
+    spent = [time.perf_counter() - started, time.process_time() - cpu, time.thread_time() - loop_cpu]
+    return (spent[0] / count * 1e6, spent[1] / count * 1e6, spent[2] / count * 1e6)
 
 
 async def main(
@@ -85,6 +88,7 @@ async def main(
     kept: str | None,
     concurrency: int = 1,
     pool: int = 4000,
+    cprofile: str | None = None,
 ) -> None:
     from bench.floor import create_floor
     from bff.app import create_app
@@ -136,8 +140,17 @@ async def main(
                     warm = islice(feeds[name], 200) if pooled else feeds[name]
                     await per_request(app, path, warm, min(1.0, seconds), concurrency)
                     print(f"{name}: measuring for {seconds} s (pid {os.getpid()})", flush=True)
-                    wall, cpu = await per_request(app, path, feeds[name], seconds, concurrency)
-                    print(f"{name}: {wall:.0f} µs per request, {cpu:.0f} µs of CPU ({concurrency} in flight)")
+                    profiler = cProfile.Profile() if cprofile else None  # (the event loop's thread only)
+                    if profiler is not None:
+                        profiler.enable()
+                    wall, cpu, loop = await per_request(app, path, feeds[name], seconds, concurrency)
+                    if profiler is not None:
+                        profiler.disable()
+                        profiler.dump_stats(f"{cprofile}.{name}")
+                    print(
+                        f"{name}: {wall:.0f} µs per request, {cpu:.0f} µs of CPU, {loop:.0f} of them on the event"
+                        f" loop's thread, {cpu - loop:.0f} on others ({concurrency} in flight)"
+                    )
 
 
 if __name__ == "__main__":
@@ -150,7 +163,8 @@ if __name__ == "__main__":
     parser.add_argument("--data-dir", help="seed here once and reuse it (default: a new temporary dir)")
     parser.add_argument("--concurrency", type=int, default=1, help="requests in flight at once")
     parser.add_argument("--pool", type=int, default=4000, help="variable sets a pooled scenario prepares")
+    parser.add_argument("--cprofile", help="write cProfile stats of the event loop's thread to PATH.bff/.floor")
     args = parser.parse_args()
     (chosen,) = load([args.scenario])
-    options = (args.only, args.data_dir, args.concurrency, args.pool)
+    options = (args.only, args.data_dir, args.concurrency, args.pool, args.cprofile)
     asyncio.run(main(chosen, args.catalog, args.products, args.seconds, *options))

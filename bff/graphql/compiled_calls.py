@@ -6,7 +6,8 @@ converted again, its type walked again), chains the field extensions, then calls
 ``self``/``parent``/``root``/``info`` and the converted arguments; the asynchronous wrapper awaits the
 result in a coroutine of its own. For a field with no extension and no exception handler, the outcome
 depends only on the source, the ``GraphQLResolveInfo`` and the raw arguments, so a plan decides once which
-arguments need converting and calls the resolver itself with the same values:
+arguments need converting and calls the resolver itself with the same values, converted by conversions
+planned once per type (``bff.graphql.compiled_inputs``):
 
 - ``source_call(definition)``: a resolver that takes nothing but its parent, ``f(source)``;
 - ``direct_call(definition, schema, fixed, varying)``: any other, ``f(source, run, plan, path, raw_args)``
@@ -31,9 +32,11 @@ from typing import Any, cast
 from graphql import FieldNode, GraphQLField, GraphQLNonNull, GraphQLResolveInfo, GraphQLSchema, Undefined, VariableNode
 from strawberry.relay.types import GlobalID
 from strawberry.types import Info
-from strawberry.types.arguments import StrawberryArgument, _is_leaf_type, convert_argument
+from strawberry.types.arguments import StrawberryArgument, _is_leaf_type
 from strawberry.types.base import StrawberryList, StrawberryMaybe, StrawberryOptional
 from strawberry.types.unset import UNSET
+
+from bff.graphql.compiled_inputs import Convert, converter
 
 DirectCall = Callable[[Any, Any, Any, Any, dict[str, Any] | None], Any]
 # Converted argument values that a plan may hand to every request: nothing a resolver could change.
@@ -164,13 +167,14 @@ def direct_call(
     strawberry_field, resolver = wrapped
     config = strawberry_schema.config
     scalars = strawberry_schema.schema_converter.scalar_registry
-    # (GraphQL name, argument, passed on unchanged, a null passed on unchanged)
-    arguments: list[tuple[str, StrawberryArgument, bool, bool]] = [
+    # (GraphQL name, argument, passed on unchanged, a null passed on unchanged, its conversion planned once)
+    arguments: list[tuple[str, StrawberryArgument, bool, bool, Convert | None]] = [
         (
             config.name_converter.from_argument(a),
             a,
             _leaf(a.type, scalars),
             not isinstance(a.type, StrawberryMaybe),
+            converter(a.type, scalars, config),
         )
         for a in strawberry_field.arguments
     ]
@@ -181,7 +185,7 @@ def direct_call(
     # strawberry converts an async resolver's arguments once its coroutine runs: a conversion that can raise
     # (an input object, an id) raises here from a coroutine too, so the error comes where it would have.
     errors_awaited = resolver.is_async and not all(
-        _safe(argument.type, scalars) or fixed_null(name, null) for name, argument, _, null in arguments
+        _safe(argument.type, scalars) or fixed_null(name, null) for name, argument, _, null, _ in arguments
     )
     info_class = config.info_class
     info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
@@ -192,17 +196,17 @@ def direct_call(
     def convert(raw: dict[str, Any], info: Any) -> dict[str, Any]:
         """strawberry's ``convert_arguments``, with the values it passes on unchanged passed on here."""
         kwargs: dict[str, Any] = {}
-        for name, argument, leaf, null in arguments:
+        for name, argument, leaf, null, planned in arguments:
             if name in raw:
                 value = raw[name]
                 if not (leaf or (null and (value is None or value is UNSET))):
-                    value = convert_argument(value, argument.type, scalars, config, info, path=(name,))
+                    value = value if planned is None else planned(value, info, (name,))
                 kwargs[argument.python_name] = value
         return kwargs
 
     constant: dict[str, Any] | None = None
     # Nothing varies and nothing needs an Info to convert (leaves, nulls): converted once, here.
-    if not varying and all(leaf or fixed_null(name, null) for name, _, leaf, null in arguments):
+    if not varying and all(leaf or fixed_null(name, null) for name, _, leaf, null, _ in arguments):
         converted = convert(fixed, None)
         if all(isinstance(v, _IMMUTABLE) or v is UNSET for v in converted.values()):
             constant = converted
