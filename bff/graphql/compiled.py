@@ -272,6 +272,8 @@ class DocumentPlans:
     refused: dict[tuple[Any, ...], str] = field(default_factory=dict)  # why a root could not be planned
     # The generated functions of each root plan (compiled_source), or None where generation was refused.
     functions: dict[tuple[Any, ...], Callable[..., Any] | None] = field(default_factory=dict)
+    # Per operation name: its variables' coercion planned once (compiled_variables), or None.
+    variables: dict[str | None, Any] = field(default_factory=dict)
 
     def key(self, executor: Executor[Any], operation_name: str | None) -> tuple[Any, ...]:
         coerced = executor.variable_values.coerced

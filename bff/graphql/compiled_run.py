@@ -43,6 +43,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from bff.graphql.compiled import DocumentPlans, FieldPlan, Unsupported, null_error
 from bff.graphql.compiled_source import SourceBuilder
+from bff.graphql.compiled_variables import VariablePlan
 from bff.graphql.documents import CompiledDocument
 from bff.graphql.released import take_apart
 
@@ -382,19 +383,30 @@ async def run_compiled(
 
     ``generate=False`` interprets the plan instead of running its generated source (``BFF_COMPILED_SOURCE``).
     """
-    executor = StrawberryGraphQLCoreExecutionContext.build(
-        schema,
-        cast("DocumentNode", compiled.document),
-        None,
-        context,
-        variables,
-        operation_name,
-        is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
-    )
+    plans = compiled.execution_plans()
+    document = cast("DocumentNode", compiled.document)
+    if operation_name not in plans.variables:
+        plans.variables[operation_name] = VariablePlan.plan(schema, document, operation_name)
+    planned = plans.variables[operation_name]
+    executor = None
+    if planned is not None:  # (None where graphql-core coerces, and reports, the variables)
+        executor = planned.executor(
+            StrawberryGraphQLCoreExecutionContext, schema, context, variables or {}, is_awaitable=optimized_is_awaitable
+        )
+    if executor is None:
+        executor = StrawberryGraphQLCoreExecutionContext.build(
+            schema,
+            document,
+            None,
+            context,
+            variables,
+            operation_name,
+            is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
+        )
     if isinstance(executor, list):
         return ExecutionResult(None, executor)  # variable or operation errors, as graphql-core answers them
     try:
-        select = prepare(executor, compiled.execution_plans(), operation_name, generate)
+        select = prepare(executor, plans, operation_name, generate)
     except Unsupported:
         stats["graphql-core"] += 1
         log.debug("no plan for this request; graphql-core runs it", exc_info=True)
