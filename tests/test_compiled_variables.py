@@ -98,7 +98,7 @@ def test_the_plan_coerces_what_graphql_core_coerces_or_declines(inputs: dict[str
     plan = VariablePlan.plan(SCHEMA, DOCUMENT, "Cart")
     assert plan is not None
     ours = plan.coerce(inputs)
-    theirs = get_variable_values(SCHEMA, OPERATION.variable_definitions, inputs)
+    theirs = get_variable_values(SCHEMA, OPERATION.variable_definitions or (), inputs)
     PLANNED.append(ours is not None)
     if ours is not None:
         assert not isinstance(theirs, list), theirs  # the plan never accepts what graphql-core refuses
@@ -126,7 +126,7 @@ def test_valid_variables_are_coerced_by_the_plan_with_defaults_and_single_values
         "first": 5,
         "tags": ["sale"],
     }
-    theirs = get_variable_values(SCHEMA, OPERATION.variable_definitions, inputs)
+    theirs = get_variable_values(SCHEMA, OPERATION.variable_definitions or (), inputs)
     assert not isinstance(theirs, list) and ours.coerced == theirs.coerced
 
 
