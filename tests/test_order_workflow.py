@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 from bff.backends.local.sandbox_payments import DECLINE, TIMEOUT, TRANSIENT
+from bff.domain.order_workflow import START, first_run_data
 from bff.domain.orders import OrderStatus
 from tests.order_fixtures import ABROAD, HOME, embedded_workflow, make_order
 
@@ -114,3 +116,20 @@ async def test_two_workers_on_one_data_dir_process_each_order_exactly_once(tmp_p
     assert all([h.status for h in o.history].count(OrderStatus.PAID) == 1 for o in done if o)
     assert {count for count, _, _ in attempts} == {1}
     assert a.worker.tasks_run > 0 and b.worker.tasks_run > 0  # both took part
+
+
+async def test_starting_a_run_checkout_already_wrote_does_not_wait_for_the_write_lock(tmp_path: Path) -> None:
+    async with embedded_workflow(tmp_path) as flow:
+        order = await flow.place(make_order())  # checkout's transaction writes the run
+        await flow.runs.worker.run(lambda conn: conn.execute("PRAGMA busy_timeout = 100"))  # (refused, not 10 s)
+        other = sqlite3.connect(tmp_path / "catalog.sqlite3", isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # the next checkout's transaction holds the file's write lock
+        try:
+            started = await flow.runs.start_run(order.id, first_run_data(order.id), START)
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        unwritten = await flow.runs.start_run("o-unwritten", first_run_data("o-unwritten"), START)
+
+    assert started is False  # already there: seen without waiting (SQLite's busy handler sleeps 1, 2, 5... ms)
+    assert unwritten is True  # a run checkout did not write is still written
