@@ -126,7 +126,7 @@ async def main(
                     bodies = [runner.graphql_body(scenario, variables)]
             pooled = scenario.variables_pool is not None
             halves = {"bff": bodies[0::2], "floor": bodies[1::2]} if pooled else {"bff": bodies, "floor": bodies}
-            feeds = {name: iter(bodies) if pooled else cycle(bodies) for name, bodies in halves.items()}
+            feeds = {name: iter(share) if pooled else cycle(share) for name, share in halves.items()}
             floor_path = f"/floor/{scenario.reference or scenario.name}"
             answered = orjson.loads(await post(served.app, "/graphql", next(feeds["bff"])))
             assert not answered.get("errors"), answered["errors"]

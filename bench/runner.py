@@ -222,10 +222,9 @@ async def measure(server: Server, request: load.HttpRequest, options: Options) -
         elif request.bodies:
             current = replace(request, bodies=request.bodies[offset:] + request.bodies[:offset])
         result = await drive(server, current, options, seconds, rate)
-        if request.once:
-            sent = len(current.bodies)
+        if request.once:  # (never spent: a run ends with its share)
             cut_short += result.seconds < seconds * 0.98
-            offset, consumed = offset + sent, consumed + min(sent, result.requests + options.connections)
+            offset += len(current.bodies)
             return result
         consumed += result.requests + options.connections
         if request.bodies:

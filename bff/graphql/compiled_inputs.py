@@ -61,19 +61,14 @@ class _Planner:
         return convert
 
     def list(self, type_: StrawberryList) -> Convert:
-        item = type_.of_type
-        if isinstance(item, StrawberryOptional) and not isinstance(item, StrawberryMaybe):
-            item = item.of_type
-        if item is not GlobalID and not isinstance(item, StrawberryMaybe) and _is_leaf_type(item, self.scalars):
+        convert_item = self.plan(type_.of_type)
+        if convert_item is None:
             # the items need nothing, but the list is copied (graphql-core shares a default between requests)
             return _copy
-        convert_item = self.plan(type_.of_type)
 
         def convert(value: Any, info: Any, path: tuple[str | int, ...]) -> Any:
             if value is None or value is UNSET:
                 return value
-            if convert_item is None:
-                return list(value)
             return [convert_item(x, info, (*path, index)) for index, x in enumerate(value)]
 
         return convert
