@@ -38,6 +38,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 from bench.search_bench import docs_from_records
@@ -102,10 +103,10 @@ def search_workload(search: FtsProductSearch) -> dict[str, list[tuple[str, Call]
     """The kinds that need no catalog records: words search and predictive search."""
     return {
         "search words + facets (48)": [
-            (w, lambda w=w: search.search(SearchRequest(w, limit=48, with_total=True, with_facets=True))) for w in WORDS
+            (w, partial(search.search, SearchRequest(w, limit=48, with_total=True, with_facets=True))) for w in WORDS
         ],
-        "search words (48)": [(w, lambda w=w: search.search(SearchRequest(w, limit=48))) for w in WORDS],
-        "predictive search (5)": [(p, lambda p=p: search.suggest(p, 5)) for p in PREFIXES],
+        "search words (48)": [(w, partial(search.search, SearchRequest(w, limit=48))) for w in WORDS],
+        "predictive search (5)": [(p, partial(search.suggest, p, 5)) for p in PREFIXES],
     }
 
 
@@ -130,7 +131,7 @@ def workload(
     for q in queries:
         for sort, reverse in SORTS:
             name = f"{label(q)}; {sort.name}{' reversed' if reverse else ''}"
-            listings.append((name, lambda q=q, s=sort, r=reverse: store.list_products(q, s, r, PageRequest(PAGE))))
+            listings.append((name, partial(store.list_products, q, sort, reverse, PageRequest(PAGE))))
 
             async def next_page(q: ProductQuery = q, s: ProductSortKey = sort, r: bool = reverse) -> object:
                 first = await store.list_products(q, s, r, PageRequest(PAGE))
@@ -142,9 +143,9 @@ def workload(
     return {
         "category listing, 24, filters + sort": listings,
         "category listing, first + next page": pages,
-        "category count (totalCount)": [(label(q), lambda q=q: store.count_products(q)) for q in queries],
+        "category count (totalCount)": [(label(q), partial(store.count_products, q)) for q in queries],
         "category facets": [
-            (label(q), lambda q=q: search.search(SearchRequest(None, q, limit=0, with_total=False, with_facets=True)))
+            (label(q), partial(search.search, SearchRequest(None, q, limit=0, with_total=False, with_facets=True)))
             for q in queries
         ],
         **search_workload(search),

@@ -35,13 +35,17 @@ from loaders import DataLoaders
 def tuned_schema() -> strawberry.Schema:
     """The BFF's schema types, with strawberry's document caches as schema extensions."""
     from resolvers import schema as bff
+    from resolvers.cart.types import Cart
+    from resolvers.catalog.types import Category, Product, ProductVariant
+    from resolvers.orders.types import Order
 
     return strawberry.Schema(
         query=bff.Query,
         mutation=bff.Mutation,
-        types=[bff.Product, bff.ProductVariant, bff.Category, bff.Cart, bff.Order],
+        types=[Product, ProductVariant, Category, Cart, Order],
         config=bff.schema.config,
-        extensions=[ParserCache(maxsize=256), ValidationCache(maxsize=256)],
+        # Instances, as strawberry's documentation passes them (its annotation names only classes and factories).
+        extensions=[ParserCache(maxsize=256), ValidationCache(maxsize=256)],  # type: ignore[list-item]
     )
 
 

@@ -208,10 +208,10 @@ async def measure(server: Server, request: load.HttpRequest, options: Options) -
     # that spends its share ends early (``runs_cut_short``), so no body is sent twice. A pool that may wrap
     # (add_to_cart's carts) is sent in turn, starting over when spent.
     offset, consumed, cut_short = 0, 0, 0
-    paced = (options.calibration_seconds if options.pace_cpu_share else 0.0) + (
+    pacing = (options.calibration_seconds if options.pace_cpu_share else 0.0) + (
         options.latency_seconds * options.latency_runs
     )
-    planned = options.warmup + options.seconds * options.runs + paced / 2
+    planned = options.warmup + options.seconds * options.runs + pacing / 2
 
     async def drive_next(seconds: float, rate: float | None) -> load.LoadResult:
         nonlocal offset, consumed, cut_short

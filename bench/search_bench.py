@@ -17,6 +17,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from decimal import Decimal
 from pathlib import Path
 
 from bff import datasets
@@ -34,7 +35,8 @@ def docs_from_records(categories: list[Category], records: list[ProductRecord]) 
     # Ancestors as the catalog store would compute them.
     resolved = {}
     for c in categories:
-        chain, parent = [], c.parent_id
+        chain: list[str] = []
+        parent = c.parent_id
         while parent is not None:
             chain.insert(0, parent)
             parent = by_id[parent].parent_id
@@ -67,21 +69,27 @@ async def retail_docs() -> list[SearchDocument] | None:
     return docs
 
 
+def searching(request: SearchRequest) -> Callable[[FtsProductSearch], Awaitable[object]]:
+    return lambda search: search.search(request)
+
+
+def suggesting(prefix: str) -> Callable[[FtsProductSearch], Awaitable[object]]:
+    return lambda search: search.suggest(prefix, 5)
+
+
 def queries(kind: str) -> list[Callable[[FtsProductSearch], Awaitable[object]]]:
     words = ["leather backpack", "shirt", "wireless headphones", "wool jacket", "sofa", "necklace", "running shoe"]
     typos = ["backpak", "sunglases", "neklace", "jackte", "lether"]
     prefixes = ["leath", "sun", "jack", "hea", "wo"]
-    filters = ProductQuery(available=True, max_price=150)
+    filters = ProductQuery(available=True, max_price=Decimal(150))
     table: dict[str, list[Callable[[FtsProductSearch], Awaitable[object]]]] = {
-        "words": [lambda s, q=q: s.search(SearchRequest(q)) for q in words],
-        "words+facets": [lambda s, q=q: s.search(SearchRequest(q, with_facets=True)) for q in words],
-        "words+filters+price-sort": [
-            lambda s, q=q: s.search(SearchRequest(q, filters, sort=SearchSort.PRICE)) for q in words
-        ],
-        "typos": [lambda s, q=q: s.search(SearchRequest(q)) for q in typos],
-        "predictive": [lambda s, q=q: s.suggest(q, 5) for q in prefixes],
+        "words": [searching(SearchRequest(q)) for q in words],
+        "words+facets": [searching(SearchRequest(q, with_facets=True)) for q in words],
+        "words+filters+price-sort": [searching(SearchRequest(q, filters, sort=SearchSort.PRICE)) for q in words],
+        "typos": [searching(SearchRequest(q)) for q in typos],
+        "predictive": [suggesting(q) for q in prefixes],
         "category page facets (browse)": [
-            lambda s: s.search(SearchRequest(None, ProductQuery(), limit=0, with_total=False, with_facets=True))
+            searching(SearchRequest(None, ProductQuery(), limit=0, with_total=False, with_facets=True))
         ],
     }
     return table[kind]

@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -114,7 +116,6 @@ def descendants(pid: int) -> list[int]:
 
 def _wait_until_up_any(url: str, process: subprocess.Popen[bytes]) -> None:
     """Up as soon as the URL answers at all (the floor's routes are POST-only: 405 counts)."""
-    import urllib.error
 
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
