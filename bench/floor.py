@@ -34,7 +34,7 @@ from bff.images import image_url
 from bff.services.cart_edit import CartEditor
 from bff.services.cart_pricing import priced
 from bff.services.checkout import Checkout
-from bff.services.recommend import recommend_many
+from bff.services.recommend import recommend_products
 from bff.settings import Settings
 from resolvers.catalog.inputs import listing_name
 from resolvers.stores.queries import search_listing
@@ -73,8 +73,8 @@ class Floor:
     async def recommended(self, request: RecommendationRequest, full_image: bool) -> dict[str, Any]:
         """One list as the BFF fills it: the fallback chain, one product batch, the same filters."""
         b = self.backends
-        (answer,) = await recommend_many([request], b.recommender, b.embedded_recommender, b.catalog_reads)
-        found = {p.id: p for p in await b.catalog_reads.get_products(list(answer.item_ids)) if p is not None}
+        (recommended,) = await recommend_products([request], b.recommender, b.embedded_recommender, b.catalog_reads)
+        answer, found = recommended.answer, recommended.products
         sold_out = frozenset(i for i, p in found.items() if not p.available_for_sale)
         shown = keep((i for i in answer.item_ids if i in found), request, sold_out)
         items = [

@@ -24,7 +24,8 @@ from bff.backends.registry import Backends, build_backends
 from bff.context import Context
 from bff.cursors import CursorCodec
 from bff.domain.content import ContentKind
-from bff.services.recommend import recommend_many
+from bff.domain.recommendations import RecommendationRequest
+from bff.services.recommend import RecommendedProducts, recommend_many
 from bff.settings import Settings
 from loaders import DataLoaders
 
@@ -48,6 +49,18 @@ class OneByOne(Generic[K, R]):
         return None
 
 
+async def recommended_one_by_one(
+    backends: Backends, requests: Sequence[RecommendationRequest]
+) -> list[RecommendedProducts]:
+    catalog = backends.catalog
+    answers = await recommend_many(requests, backends.recommender, backends.embedded_recommender, catalog)
+    lists = []
+    for answer in answers:
+        found = await asyncio.gather(*(catalog.get_products([item]) for item in answer.item_ids))
+        lists.append(RecommendedProducts(answer, {p.id: p for (p,) in found if p is not None}))
+    return lists
+
+
 def naive_loaders(backends: Backends) -> DataLoaders:
     catalog = backends.catalog
     fetches: dict[str, Any] = {
@@ -62,13 +75,8 @@ def naive_loaders(backends: Backends) -> DataLoaders:
         "page_by_handle": partial(backends.content.get_items, ContentKind.PAGE),
         "menu_by_handle": partial(backends.content.get_items, ContentKind.MENU),
         "curated_by_handle": partial(backends.content.get_items, ContentKind.COLLECTION),
-        # One pass of the fallback chain per list (a batch of one).
-        "recommendations": partial(
-            recommend_many,
-            recommender=backends.recommender,
-            embedded=backends.embedded_recommender,
-            catalog=backends.catalog,
-        ),
+        # One pass of the fallback chain per list (a batch of one), then one catalog call per candidate.
+        "recommendations": partial(recommended_one_by_one, backends),
     }
     loaders = DataLoaders.build(backends)  # (loaders the scenarios never use, e.g. content, stay the BFF's)
     for name, fetch in fetches.items():

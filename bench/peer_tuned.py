@@ -26,8 +26,8 @@ from strawberry.extensions import ParserCache, ValidationCache
 from bench.peer import peer_app
 from bff.backends.registry import Backends
 from bff.context import Context
-from bff.domain.recommendations import RecommendationRequest, Recommendations
-from bff.services.recommend import recommend_many
+from bff.domain.recommendations import RecommendationRequest
+from bff.services.recommend import RecommendedProducts, recommend_products
 from bff.settings import Settings
 from loaders import DataLoaders
 
@@ -53,8 +53,8 @@ def strawberry_loaders(backends: Backends) -> DataLoaders:
     """strawberry's DataLoader for each of the BFF's loaders, over the same port calls."""
     catalog = backends.catalog_reads
 
-    async def recommendations(requests: Sequence[RecommendationRequest]) -> list[Recommendations]:
-        return await recommend_many(requests, backends.recommender, backends.embedded_recommender, catalog)
+    async def recommendations(requests: Sequence[RecommendationRequest]) -> list[RecommendedProducts]:
+        return await recommend_products(requests, backends.recommender, backends.embedded_recommender, catalog)
 
     fetches: dict[str, Callable[[Any], Awaitable[Any]]] = {
         "product_by_id": catalog.get_products,

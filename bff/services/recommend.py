@@ -17,13 +17,13 @@ A recommender that fails or is slow (its deadline, its breaker) adds the ``DEGRA
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from bff import degradation
 from bff.backends.catalog import CatalogReader
 from bff.backends.recommender import Recommender
-from bff.domain.catalog import PageRequest, ProductQuery, ProductSortKey
+from bff.domain.catalog import PageRequest, Product, ProductQuery, ProductSortKey
 from bff.domain.recommendations import (
     Intent,
     RecommendationRequest,
@@ -75,6 +75,28 @@ async def recommend_many(
         for n in short:
             answers[n] = _topped_up(requests[n], answers[n], popular)
     return answers
+
+
+@dataclass(frozen=True, slots=True)
+class RecommendedProducts:
+    """A list's candidate ids and the catalog's products for them (a candidate it no longer has is absent)."""
+
+    answer: Recommendations
+    products: Mapping[str, Product]
+
+
+async def recommend_products(
+    requests: Sequence[RecommendationRequest],
+    recommender: Recommender,
+    embedded: Recommender,
+    catalog: CatalogReader,
+) -> list[RecommendedProducts]:
+    """``recommend_many``, then the candidates of every list read in one catalog batch (none when no list has
+    any): a page's lists cost the recommender's calls and one product batch, in one round."""
+    answers = await recommend_many(requests, recommender, embedded, catalog)
+    ids = list(dict.fromkeys(item for answer in answers for item in answer.item_ids))
+    found = {p.id: p for p in await catalog.get_products(ids) if p is not None} if ids else {}
+    return [RecommendedProducts(answer, found) for answer in answers]
 
 
 async def _best_sellers(catalog: CatalogReader) -> list[tuple[str, str | None]]:

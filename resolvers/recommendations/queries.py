@@ -1,8 +1,8 @@
 """``recommendations`` and ``Product.recommendations``: a list per intent, hydrated in one batch per request.
 
 Every list a request asks for is one key of the request's recommendations loader (one pass of the fallback
-chain for all of them, ``bff.services.recommend``); the products of every list are then read with one
-``product_by_id`` batch, never one lookup per item. The anchor product, sold-out products (except in
+chain for all of them, then the products of every list read in one catalog batch, never one lookup per item:
+``bff.services.recommend.recommend_products``). The anchor product, sold-out products (except in
 recently viewed) and what is in the shopper's cart (``cartId``) are left out.
 """
 
@@ -63,12 +63,10 @@ def _check(first: int, session_id: str | None) -> None:
         raise BadUserInput("`sessionId`: 1-64 characters of A-Z, a-z, 0-9, `_.:-`", field="sessionId")
 
 
-async def _cart_product_ids(ctx: Context, cart_id: strawberry.ID | None) -> frozenset[str]:
+async def _cart_product_ids(ctx: Context, cart_id: strawberry.ID) -> frozenset[str]:
     """The products in the shopper's cart (left out of suggestions): the cart and its variants through the
     request's loaders, so a page that also shows the cart reads them once. A cart that is not there (expired)
     excludes nothing; another customer's is ``FORBIDDEN``, as everywhere."""
-    if cart_id is None:
-        return frozenset()
     _, key = from_global_id(cart_id, "Cart", field="cartId")
     if not is_capability_id(key):
         return frozenset()
@@ -109,12 +107,15 @@ async def recommendation_list(
             settings.recommendation_context, settings.recommendation_device_context_key, ctx.device
         ),
     )
-    # The cart is read beside the recommender (its products are filtered after), so it adds no round.
-    answer, in_cart = await asyncio.gather(
-        ctx.loaders.recommendations.load(request),
-        _cart_product_ids(ctx, cart_id if wanted.excludes_cart else None),
-    )
-    found = {p.id: p for p in await ctx.loaders.product_by_id.load_many(list(answer.item_ids)) if p is not None}
+    in_cart: frozenset[str] = frozenset()
+    if cart_id is not None and wanted.excludes_cart:
+        # The cart is read beside the recommender (its products are filtered after), so it adds no round.
+        recommended, in_cart = await asyncio.gather(
+            ctx.loaders.recommendations.load(request), _cart_product_ids(ctx, cart_id)
+        )
+    else:
+        recommended = await ctx.loaders.recommendations.load(request)
+    answer, found = recommended.answer, recommended.products
     sold_out = frozenset(i for i, p in found.items() if not p.available_for_sale)
     shown = keep((i for i in answer.item_ids if i in found and i not in in_cart), request, sold_out)
     source = answer.source if shown else Source.NONE
