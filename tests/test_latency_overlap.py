@@ -4,7 +4,8 @@ The order of the port calls' spans (one per call, from the port boundary, delays
 rounds: home reads the cart's variants as soon as the cart is read, while the recommender still works; the
 product page asks the recommender beside the variants and the category, as soon as the product is known,
 and with the catalog read through the shared cache (the benchmark's latency profile) takes three rounds:
-the product by handle from the cache, the recommender, the related products from the cache.
+the product by handle from the cache, the recommender, the related products from the cache. A search page
+reads its hits' products and its category facet's labels together, one round after the engine.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from bench import latency
-from bench.scenarios import home, product_page
+from bench.scenarios import home, product_page, search
 from tests.conftest import app_client, make_settings
 
 # A recommender far slower than everything else: any call that waited for it would start after it ends.
@@ -170,3 +171,51 @@ async def test_the_product_pages_related_products_wait_for_the_recommender_alone
     # products: three rounds, every read a cache hit, nothing written.
     assert rounds(warm) == 3
     assert {s.name for s in warm} == {"cache.get_many", "recommender.recommend"}
+
+
+SEARCH_DELAYS = {**DELAYS, "search": 30.0}
+PREDICTIVE = """query($q: String!) { predictiveSearch(query: $q, limit: 5) {
+    products { id title } categories { id title } queries { text } } }"""
+
+
+async def test_a_search_page_reads_its_products_and_its_facets_labels_in_one_round(
+    history_dir: Path, spans: InMemorySpanExporter
+) -> None:
+    async with app_client(make_settings(history_dir)):  # the search index, built without delays
+        pass
+    settings = make_settings(history_dir, latency_injection=True, latency_ms=SEARCH_DELAYS, latency_sigma=0.0)
+    async with app_client(settings) as http:
+        body = await post(http, search.DOCUMENT, dict(search.scenario.variables or {}))
+        calls = calls_of_last_request(spans)
+        every = calls_in(spans, last_request(spans))
+
+    found = body["data"]["search"]
+    assert found["edges"] and [f for f in found["productFilters"] if f["id"] == "filter.p.category"]
+    (searched,) = calls["search.search"]
+    (products,) = calls["catalog.get_products"]
+    (categories,) = calls["catalog.get_categories"]
+    # After the engine, the hits' products and the category facet's labels together: two rounds in all.
+    assert min(start(products), start(categories)) >= end(searched)
+    assert start(categories) < end(products) and start(products) < end(categories)
+    assert rounds(every) == 2
+
+
+async def test_predictive_search_reads_its_products_and_categories_in_one_round(
+    history_dir: Path, spans: InMemorySpanExporter
+) -> None:
+    async with app_client(make_settings(history_dir)):  # the search index, built without delays
+        pass
+    settings = make_settings(history_dir, latency_injection=True, latency_ms=SEARCH_DELAYS, latency_sigma=0.0)
+    async with app_client(settings) as http:
+        body = await post(http, PREDICTIVE, {"q": "sh"})
+        calls = calls_of_last_request(spans)
+        every = calls_in(spans, last_request(spans))
+
+    suggested = body["data"]["predictiveSearch"]
+    assert suggested["products"] and suggested["categories"]
+    (suggest,) = calls["search.suggest"]
+    (products,) = calls["catalog.get_products"]
+    (categories,) = calls["catalog.get_categories"]
+    assert min(start(products), start(categories)) >= end(suggest)
+    assert start(categories) < end(products) and start(products) < end(categories)
+    assert rounds(every) == 2

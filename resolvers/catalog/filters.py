@@ -88,10 +88,22 @@ def _input(facet_id: str, value: object) -> Any:
     raise ValueError(f"unknown facet {facet_id}")
 
 
+def _category_ids(facets: list[Facet]) -> list[str]:
+    return [str(v.value) for f in facets if f.id == FACET_CATEGORY for v in f.values]
+
+
+def ask_category_labels(ctx: Context, facets: list[Facet]) -> None:
+    """Start reading the category facet's labels now, so that they are read beside what the caller awaits next
+    (a search page's products) instead of a round after it; ``to_filters`` then finds them read."""
+    load = ctx.loaders.category_by_id.load
+    for key in _category_ids(facets):
+        load(key)
+
+
 async def to_filters(ctx: Context, facets: list[Facet]) -> list[Filter]:
     """GraphQL filters for the port's facets; category labels come from the category loader (one batch)."""
-    category_ids = [str(v.value) for f in facets if f.id == FACET_CATEGORY for v in f.values]
-    titles = {c.id: c.title for c in await ctx.loaders.category_by_id.load_many(category_ids) if c is not None}
+    loaded = await ctx.loaders.category_by_id.load_many(_category_ids(facets))
+    titles = {c.id: c.title for c in loaded if c is not None}
     return [
         Filter(
             id=f.id,

@@ -7,6 +7,7 @@ order: a cursor from another search is refused. Hits come back as ids and are hy
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from typing import Annotated
 
@@ -20,7 +21,7 @@ from bff.domain.catalog import Page, ProductQuery
 from bff.domain.search import SearchRequest, SearchResult, SearchSort
 from bff.errors import BadUserInput
 from bff.field_cost import cost
-from resolvers.catalog.filters import combined_query, to_filters
+from resolvers.catalog.filters import ask_category_labels, combined_query, to_filters
 from resolvers.catalog.inputs import ProductFilter
 from resolvers.connection import known_count
 from resolvers.pagination import ConnectionArgs, edges_and_page_info, page_request
@@ -118,6 +119,7 @@ class SearchQuery:
         # An empty page still needs the engine when the count or the facets are asked for (`first: 0`).
         wanted = page.limit or request.with_total or request.with_facets
         result = await ctx.backends.search.search(request) if text and wanted else _empty()
+        ask_category_labels(ctx, result.facets)  # the facets' labels are read beside the products: one round
         products = await _hydrate(ctx, result.product_ids)
         keys: list[tuple[object, str]] = [(offset + i, p.id) for i, p in enumerate(products)]
         # Re-ranked for a signed-in shopper when that is on: the same products; the cursors keep the
@@ -153,9 +155,14 @@ class SearchQuery:
         if not text:
             return PredictiveSearchResult(products=[], categories=[], queries=[])
         found = await ctx.backends.search.suggest(text, limit)
-        categories = await ctx.loaders.category_by_id.load_many(found.category_ids)
+        # The categories and the products are read together: one round after the engine.
+        categories, products = await asyncio.gather(
+            ctx.loaders.category_by_id.load_many(found.category_ids),
+            ctx.loaders.product_by_id.load_many(found.product_ids),
+        )
         return PredictiveSearchResult(
-            products=await _hydrate(ctx, found.product_ids),  # type: ignore[arg-type]
+            # An id the catalog no longer has (index a moment behind a delete) is skipped, not an error.
+            products=[p for p in products if p is not None],  # type: ignore[misc]
             categories=[c for c in categories if c is not None],  # type: ignore[misc]
             queries=[SearchQuerySuggestion(text=q) for q in found.queries],
         )
