@@ -79,6 +79,20 @@ async def per_request(
     return (spent[0] / count * 1e6, spent[1] / count * 1e6, spent[2] / count * 1e6)
 
 
+async def seeded_environment(data_dir: Path, catalog: str, products: int) -> None:
+    """This process's environment set as the bench serves the BFF (``data_dir`` its data dir), and the catalog
+    seeded there unless it already was (a kept data dir is seeded once: a profile then samples only the
+    requests)."""
+    env = {"BFF_ENV": "development", "BFF_DATA_DIR": str(data_dir), "BFF_EXPOSE_METRICS": "true"}
+    env.update({"BFF_LOG_LEVEL": "WARNING", "BFF_GRAPHIQL": "false", "BFF_RATE_LIMIT": "false"})
+    env["BFF_ORDER_WORKER_IN_APP"] = "false"
+    os.environ.update(env)
+    seeded = data_dir / "seeded"
+    if not seeded.exists():
+        print(await runner.seed(catalog, products, env), file=sys.stderr)
+        seeded.touch()
+
+
 async def main(
     scenario: Scenario,
     catalog: str,
@@ -94,15 +108,7 @@ async def main(
     from bff.app import create_app
 
     with tempfile.TemporaryDirectory() as temporary:
-        data_dir = Path(kept or temporary)
-        env = {"BFF_ENV": "development", "BFF_DATA_DIR": str(data_dir), "BFF_EXPOSE_METRICS": "true"}
-        env.update({"BFF_LOG_LEVEL": "WARNING", "BFF_GRAPHIQL": "false", "BFF_RATE_LIMIT": "false"})
-        env["BFF_ORDER_WORKER_IN_APP"] = "false"
-        os.environ.update(env)
-        seeded = data_dir / "seeded"
-        if not seeded.exists():  # (a kept data dir is seeded once: a profile then samples only the requests)
-            print(await runner.seed(catalog, products, env), file=sys.stderr)
-            seeded.touch()
+        await seeded_environment(Path(kept or temporary), catalog, products)
         bff, floor = create_app(), create_floor()
         async with (
             LifespanManager(bff, startup_timeout=120) as served,

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import sys
 import tempfile
 from itertools import cycle
 from pathlib import Path
@@ -31,8 +29,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bench import runner
-from bench.profile_page import per_request, post
+from bench.profile_page import per_request, post, seeded_environment
 from bench.scenarios.product_page import DOCUMENT, PICK
 
 PRODUCT_FIELDS = "id handle title description vendor productType tags availableForSale"
@@ -60,15 +57,7 @@ async def main(catalog: str, products: int, seconds: float, rounds: int, kept: s
     from bff.app import create_app
 
     with tempfile.TemporaryDirectory() as temporary:
-        data_dir = Path(kept or temporary)
-        env = {"BFF_ENV": "development", "BFF_DATA_DIR": str(data_dir), "BFF_EXPOSE_METRICS": "true"}
-        env.update({"BFF_LOG_LEVEL": "WARNING", "BFF_GRAPHIQL": "false", "BFF_RATE_LIMIT": "false"})
-        env["BFF_ORDER_WORKER_IN_APP"] = "false"
-        os.environ.update(env)
-        seeded = data_dir / "seeded"
-        if not seeded.exists():
-            print(await runner.seed(catalog, products, env), file=sys.stderr)
-            seeded.touch()
+        await seeded_environment(Path(kept or temporary), catalog, products)
         async with (
             LifespanManager(create_app(), startup_timeout=120) as served,
             LifespanManager(create_floor(), startup_timeout=120) as floored,

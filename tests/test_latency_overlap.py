@@ -178,16 +178,23 @@ PREDICTIVE = """query($q: String!) { predictiveSearch(query: $q, limit: 5) {
     products { id title } categories { id title } queries { text } } }"""
 
 
-async def test_a_search_page_reads_its_products_and_its_facets_labels_in_one_round(
-    history_dir: Path, spans: InMemorySpanExporter
-) -> None:
+async def served_with_delays(
+    history_dir: Path, spans: InMemorySpanExporter, document: str, variables: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, list[ReadableSpan]], list[ReadableSpan]]:
+    """The answer to one request served with ``SEARCH_DELAYS``, its port calls by name and all in start order."""
     async with app_client(make_settings(history_dir)):  # the search index, built without delays
         pass
     settings = make_settings(history_dir, latency_injection=True, latency_ms=SEARCH_DELAYS, latency_sigma=0.0)
     async with app_client(settings) as http:
-        body = await post(http, search.DOCUMENT, dict(search.scenario.variables or {}))
-        calls = calls_of_last_request(spans)
-        every = calls_in(spans, last_request(spans))
+        body = await post(http, document, variables)
+        return body, calls_of_last_request(spans), calls_in(spans, last_request(spans))
+
+
+async def test_a_search_page_reads_its_products_and_its_facets_labels_in_one_round(
+    history_dir: Path, spans: InMemorySpanExporter
+) -> None:
+    variables = dict(search.scenario.variables or {})
+    body, calls, every = await served_with_delays(history_dir, spans, search.DOCUMENT, variables)
 
     found = body["data"]["search"]
     assert found["edges"] and [f for f in found["productFilters"] if f["id"] == "filter.p.category"]
@@ -203,13 +210,7 @@ async def test_a_search_page_reads_its_products_and_its_facets_labels_in_one_rou
 async def test_predictive_search_reads_its_products_and_categories_in_one_round(
     history_dir: Path, spans: InMemorySpanExporter
 ) -> None:
-    async with app_client(make_settings(history_dir)):  # the search index, built without delays
-        pass
-    settings = make_settings(history_dir, latency_injection=True, latency_ms=SEARCH_DELAYS, latency_sigma=0.0)
-    async with app_client(settings) as http:
-        body = await post(http, PREDICTIVE, {"q": "sh"})
-        calls = calls_of_last_request(spans)
-        every = calls_in(spans, last_request(spans))
+    body, calls, every = await served_with_delays(history_dir, spans, PREDICTIVE, {"q": "sh"})
 
     suggested = body["data"]["predictiveSearch"]
     assert suggested["products"] and suggested["categories"]
