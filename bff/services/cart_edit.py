@@ -40,12 +40,7 @@ from bff.domain.identity import Identity
 from bff.errors import BadUserInput, Conflict
 from bff.ids import from_global_id
 from bff.ownership import check_cart_owner, is_capability_id
-from bff.services.conflicts import retry_on_conflict
-
-# A cart is one record that a storefront may change from several tabs (or a script) at once: more tries
-# than a product update, each wait bounded, so 50 concurrent additions to one cart all land.
-CART_ATTEMPTS = 24
-CART_MAX_DELAY_SECONDS = 0.25
+from bff.services.conflicts import ATTEMPTS, retry_on_conflict
 
 VariantFetch = Callable[[Sequence[str]], Awaitable[Sequence[Variant | None]]]
 Change = Callable[[Cart], Awaitable[tuple[Cart, list[Problem], list[Notice]]]]
@@ -149,7 +144,7 @@ def _plain(apply: Callable[[Cart], tuple[Cart, list[Problem]]]) -> Change:
 
 
 async def retry_cart(attempt: Callable[[], Awaitable[CartResult]]) -> CartResult:
-    return await retry_on_conflict(attempt, attempts=CART_ATTEMPTS, max_delay=CART_MAX_DELAY_SECONDS)
+    return await retry_on_conflict(attempt)
 
 
 def new_line_id() -> str:
@@ -170,5 +165,5 @@ def unknown_cart() -> Problem:
 
 
 def conflict() -> Problem:
-    message = f"the cart kept changing while this change was applied ({CART_ATTEMPTS} tries); nothing was written"
+    message = f"the cart kept changing while this change was applied ({ATTEMPTS} tries); nothing was written"
     return Problem(("cartId",), message, CartErrorCode.CONFLICT)

@@ -23,8 +23,11 @@ from bff.errors import Conflict
 
 T = TypeVar("T")
 
-ATTEMPTS = 8
+# A record a storefront or an admin may change from many places at once (a cart from several tabs, a product
+# from a bulk script): enough tries, each wait bounded, that 50 concurrent changes of one record all land.
+ATTEMPTS = 24
 BASE_DELAY_SECONDS = 0.005
+MAX_DELAY_SECONDS = 0.25
 
 
 async def retry_on_conflict(
@@ -32,7 +35,7 @@ async def retry_on_conflict(
     *,
     attempts: int = ATTEMPTS,
     base_delay: float = BASE_DELAY_SECONDS,
-    max_delay: float | None = None,
+    max_delay: float | None = MAX_DELAY_SECONDS,
 ) -> T:
     """``attempt()`` (read, change, conditional write), tried again on ``Conflict`` up to ``attempts`` times;
     the wait between tries grows up to ``max_delay`` (None: without bound)."""
