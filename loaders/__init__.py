@@ -19,6 +19,7 @@ from loaders.content_by_handle import ContentByHandleLoader
 from loaders.product_by_handle import ProductByHandleLoader
 from loaders.product_by_id import ProductByIdLoader
 from loaders.recommendations import RecommendationsLoader
+from loaders.search_hits import SearchHitsLoader
 from loaders.variant_by_id import VariantByIdLoader
 from loaders.variants_by_product import VariantsByProductLoader
 
@@ -34,6 +35,7 @@ _MAKERS: dict[str, Callable[[Backends], Any]] = {
     "child_categories": lambda b: ChildCategoriesLoader(b.catalog_reads),
     "cart_by_id": lambda b: CartByIdLoader(b.carts),
     "recommendations": RecommendationsLoader,
+    "search_hits": SearchHitsLoader,
     "page_by_handle": lambda b: ContentByHandleLoader(b.content, ContentKind.PAGE),
     "menu_by_handle": lambda b: ContentByHandleLoader(b.content, ContentKind.MENU),
     "curated_by_handle": lambda b: ContentByHandleLoader(b.content, ContentKind.COLLECTION),
@@ -52,6 +54,7 @@ class DataLoaders:
     child_categories: ChildCategoriesLoader
     cart_by_id: CartByIdLoader
     recommendations: RecommendationsLoader
+    search_hits: SearchHitsLoader
     page_by_handle: ContentByHandleLoader
     menu_by_handle: ContentByHandleLoader
     curated_by_handle: ContentByHandleLoader

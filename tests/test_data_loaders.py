@@ -34,7 +34,7 @@ async def test_every_declared_loader_is_made_as_its_declared_type(seeded_dir: Pa
     async with build_backends(make_settings(seeded_dir)) as backends:
         loaders = DataLoaders.build(backends)
         declared = typing.get_type_hints(DataLoaders)
-        assert len(declared) == 12
+        assert len(declared) == 13
         for name, kind in declared.items():
             assert isinstance(getattr(loaders, name), kind), name
         with pytest.raises(AttributeError):

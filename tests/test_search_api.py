@@ -127,6 +127,40 @@ async def test_a_page_of_hits_is_fetched_with_one_product_batch(client: httpx.As
         assert calls["catalog.get_categories"] == 1  # category facet labels, one batch
 
 
+TWO_SEARCHES = """query($a: String!, $b: String!) {
+  shirts: search(query: $a, first: 6) { edges { node { id title } } productFilters { id values { label } } }
+  bags: search(query: $b, first: 6) { edges { node { id title } } productFilters { id values { label } } }
+}"""
+
+
+async def test_searches_of_one_request_share_their_product_and_label_batches(client: httpx.AsyncClient) -> None:
+    body = await gql(client, TWO_SEARCHES, a="shirt", b="backpack")
+    assert "errors" not in body, body["errors"]
+    alone = {q: await search(client, q, first=6) for q in ("shirt", "backpack")}
+    for field, query in (("shirts", "shirt"), ("bags", "backpack")):
+        ids = [e["node"]["id"] for e in body["data"][field]["edges"]]
+        assert ids and ids == [e["node"]["id"] for e in alone[query]["edges"]]
+        labels = {f["id"]: [v["label"] for v in f["values"]] for f in body["data"][field]["productFilters"]}
+        assert labels["filter.p.category"] == [
+            v["label"] for f in alone[query]["productFilters"] if f["id"] == "filter.p.category" for v in f["values"]
+        ]
+    calls = body["extensions"]["backendCalls"]
+    # One engine call per search; then one product batch and one category batch for both.
+    assert calls["search.search"] == 2
+    assert calls["catalog.get_products"] == 1
+    assert calls["catalog.get_categories"] == 1
+
+
+async def test_a_hits_variants_lead_back_to_it_without_another_read(client: httpx.AsyncClient) -> None:
+    query = """{ search(query: "shirt", first: 4) { edges { node { id
+        variants(first: 1) { nodes { product { id } } } } } } }"""
+    body = await gql(client, query)
+    assert "errors" not in body, body["errors"]
+    nodes = [e["node"] for e in body["data"]["search"]["edges"]]
+    assert nodes and all(n["variants"]["nodes"][0]["product"]["id"] == n["id"] for n in nodes)
+    assert body["extensions"]["backendCalls"]["catalog.get_products"] == 1
+
+
 async def test_predictive_search_completes_the_last_word(client: httpx.AsyncClient) -> None:
     query = "{ predictiveSearch(query: $q, limit: 4) { products { title } categories { title } queries { text } } }"
     body = await gql(client, query.replace("{ predictiveSearch", "query($q: String!) { predictiveSearch", 1), q="frag")

@@ -7,6 +7,7 @@ Combining follows Shopify: values of one field add up (vendor A or vendor B), di
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, cast
 
@@ -92,18 +93,12 @@ def _category_ids(facets: list[Facet]) -> list[str]:
     return [str(v.value) for f in facets if f.id == FACET_CATEGORY for v in f.values]
 
 
-def ask_category_labels(ctx: Context, facets: list[Facet]) -> None:
-    """Start reading the category facet's labels now, so that they are read beside what the caller awaits next
-    (a search page's products) instead of a round after it; ``to_filters`` then finds them read."""
-    load = ctx.loaders.category_by_id.load
-    for key in _category_ids(facets):
-        load(key)
-
-
-async def to_filters(ctx: Context, facets: list[Facet]) -> list[Filter]:
-    """GraphQL filters for the port's facets; category labels come from the category loader (one batch)."""
-    loaded = await ctx.loaders.category_by_id.load_many(_category_ids(facets))
-    titles = {c.id: c.title for c in loaded if c is not None}
+async def to_filters(ctx: Context, facets: list[Facet], titles: Mapping[str, str] | None = None) -> list[Filter]:
+    """GraphQL filters for the port's facets; category labels from ``titles`` when the caller read them (a
+    search page, beside its products), else from the category loader (one batch)."""
+    if titles is None:
+        loaded = await ctx.loaders.category_by_id.load_many(_category_ids(facets))
+        titles = {c.id: c.title for c in loaded if c is not None}
     return [
         Filter(
             id=f.id,

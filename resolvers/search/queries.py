@@ -1,8 +1,8 @@
 """``SearchQuery``: ``search`` and ``predictiveSearch``; and the facets of category pages.
 
 Relevance pages are offsets, so a cursor is the signed offset bound to a digest of the query, filters and
-order: a cursor from another search is refused. Hits come back as ids and are hydrated with one
-``product_by_id`` batch per page.
+order: a cursor from another search is refused. Hits come back as ids; the request's ``search_hits`` batch
+reads their products and the category facet's labels together, one round after the engine.
 """
 
 from __future__ import annotations
@@ -15,13 +15,12 @@ import orjson
 import strawberry
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
-from bff.context import Context, Info
-from bff.domain import catalog as domain
+from bff.context import Info
 from bff.domain.catalog import Page, ProductQuery
 from bff.domain.search import SearchRequest, SearchResult, SearchSort
 from bff.errors import BadUserInput
 from bff.field_cost import cost
-from resolvers.catalog.filters import ask_category_labels, combined_query, to_filters
+from resolvers.catalog.filters import combined_query, to_filters
 from resolvers.catalog.inputs import ProductFilter
 from resolvers.connection import known_count
 from resolvers.pagination import ConnectionArgs, edges_and_page_info, page_request
@@ -56,12 +55,6 @@ def _selects(selections: list[SelectedField | FragmentSpread | InlineFragment], 
 def _listing(text: str, filters: ProductQuery, sort: SearchSortKeys, reverse: bool) -> str:
     digest = hashlib.sha256(orjson.dumps([text, repr(filters), sort.name, reverse])).hexdigest()[:20]
     return f"search:{digest}"
-
-
-async def _hydrate(ctx: Context, ids: list[str]) -> list[domain.Product]:
-    products = await ctx.loaders.product_by_id.load_many(ids)
-    # An id the catalog no longer has (index a moment behind a delete) is skipped, not an error.
-    return [p for p in products if p is not None]
 
 
 def _empty() -> SearchResult:
@@ -118,9 +111,13 @@ class SearchQuery:
         )
         # An empty page still needs the engine when the count or the facets are asked for (`first: 0`).
         wanted = page.limit or request.with_total or request.with_facets
-        result = await ctx.backends.search.search(request) if text and wanted else _empty()
-        ask_category_labels(ctx, result.facets)  # the facets' labels are read beside the products: one round
-        products = await _hydrate(ctx, result.product_ids)
+        # The engine, then the hits' products and the facets' category labels together: one round after it.
+        hits = await ctx.loaders.search_hits.load(request) if text and wanted else None
+        result = hits.result if hits is not None else _empty()
+        products = hits.products if hits is not None else []
+        prime = ctx.loaders.product_by_id.prime
+        for product in products:  # (a field of a hit that loads its product by id finds it)
+            prime(product.id, product)
         keys: list[tuple[object, str]] = [(offset + i, p.id) for i, p in enumerate(products)]
         # Re-ranked for a signed-in shopper when that is on: the same products; the cursors keep the
         # engine's order, so the next page starts after this one.
@@ -130,7 +127,7 @@ class SearchQuery:
             edges=edges,  # type: ignore[arg-type]
             page_info=page_info,
             count=known_count(max(result.total, 0)),
-            product_filters=await to_filters(ctx, result.facets),
+            product_filters=await to_filters(ctx, result.facets, hits.category_titles if hits is not None else None),
             corrected_query=result.corrected_query,
             did_you_mean=result.did_you_mean,
         )
