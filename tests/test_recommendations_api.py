@@ -105,6 +105,19 @@ async def test_product_page_related_and_bought_together(served: app_client) -> N
     }
 
 
+async def test_a_recommended_products_variants_lead_back_to_it_without_another_read(served: app_client) -> None:
+    query = """{ recommendations(intent: POPULAR, first: 4) { items { id
+        variants(first: 1) { nodes { product { id title } } } } } }"""
+    body = await post(served.http, query)
+    assert "errors" not in body, body
+    items = body["data"]["recommendations"]["items"]
+    assert len(items) == 4
+    for item in items:
+        assert item["variants"]["nodes"][0]["product"]["id"] == item["id"]
+    # The items' products, read with the list, are the request's: their variants' `product` reads nothing more.
+    assert calls(body)["catalog.get_products"] == 1
+
+
 async def test_anonymous_session_views_make_recently_viewed_and_for_you(served: app_client) -> None:
     http = served.http
     ids = [n["id"] for n in (await gql(http, "{ products(first: 3) { nodes { id } } }"))["data"]["products"]["nodes"]]

@@ -115,13 +115,18 @@ async def recommendation_list(
         )
     else:
         recommended = await ctx.loaders.recommendations.load(request)
-    answer, found = recommended.answer, recommended.products
-    sold_out = frozenset(i for i, p in found.items() if not p.available_for_sale)
-    shown = keep((i for i in answer.item_ids if i in found and i not in in_cart), request, sold_out)
+    answer, found = recommended.answer, recommended.products  # (found: the products of every list of the batch)
+    candidates = [i for i in answer.item_ids if i in found]
+    sold_out = frozenset(i for i in candidates if not found[i].available_for_sale)
+    shown = keep((i for i in candidates if i not in in_cart), request, sold_out)
+    items = [found[i] for i in shown]
+    prime = ctx.loaders.product_by_id.prime
+    for product in items:  # (a field of an item that loads its product by id finds it)
+        prime(product.id, product)
     source = answer.source if shown else Source.NONE
     return Recommendations(
         source=RecommendationSource(source),
-        items=[found[i] for i in shown],  # type: ignore[misc]
+        items=items,  # type: ignore[arg-type]
         recommendation_id=answer.recommendation_id,
     )
 
