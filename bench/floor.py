@@ -27,7 +27,7 @@ from bff.domain.catalog import Image, Money, PageRequest, Product, ProductQuery,
 from bff.domain.checkout import CheckoutInput
 from bff.domain.orders import Address
 from bff.domain.recommendations import Intent, RecommendationRequest, Source, keep
-from bff.domain.search import FACET_CATEGORY, SearchRequest
+from bff.domain.search import FACET_CATEGORY, SearchRequest, category_ids
 from bff.domain.stores import GeoPoint, NearbyQuery, is_open, next_opening
 from bff.ids import from_global_id, to_global_id
 from bff.images import image_url
@@ -182,9 +182,8 @@ class Floor:
     async def search(self, variables: dict[str, Any]) -> dict[str, Any]:
         request = SearchRequest(text=variables["query"].strip(), limit=variables["first"], with_facets=True)
         result = await self.search_port.search(request)
-        category_ids = [str(v.value) for f in result.facets if f.id == FACET_CATEGORY for v in f.values]
         products, categories = await asyncio.gather(
-            self.catalog.get_products(result.product_ids), self.catalog.get_categories(category_ids)
+            self.catalog.get_products(result.product_ids), self.catalog.get_categories(category_ids(result.facets))
         )
         titles = {c.id: c.title for c in categories if c is not None}
         edges = [

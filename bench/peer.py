@@ -8,7 +8,7 @@ backend call through the same ports. The resolvers and domain objects are the BF
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any, Generic, TypeVar
@@ -46,6 +46,9 @@ class OneByOne(Generic[K, R]):
         return list(await asyncio.gather(*(self.load(k) for k in keys)))
 
     def prime(self, key: K, value: R, force: bool = False) -> None:
+        return None
+
+    def prime_many(self, values: Mapping[K, R], force: bool = False) -> None:
         return None
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from asyncio import AbstractEventLoop, Future
-from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 from strawberry.exceptions import WrongNumberOfResultsReturned
@@ -23,7 +23,8 @@ from loaders.load_futures import LoadFuture, gather_loads
 K = TypeVar("K", bound=Hashable)
 R = TypeVar("R")
 
-BatchFetch = Callable[[Sequence[K]], Awaitable[list[R]]]
+# A key's value, or its own error (a batch that answers some keys and fails others).
+BatchFetch = Callable[[Sequence[K]], Awaitable[Sequence[R | BaseException]]]
 _MISSING: Any = object()
 
 
@@ -150,6 +151,11 @@ class PortLoader(Generic[K, R]):
             self._set(key, value, force)
         else:
             self._primed.setdefault(key, value)  # as DataLoader's: the first value known for a key stays
+
+    def prime_many(self, values: Mapping[K, R], force: bool = False) -> None:
+        """``DataLoader.prime_many``: ``prime`` for each key and its value."""
+        for key, value in values.items():
+            self.prime(key, value, force)
 
     def clear(self, key: K) -> None:
         primed = self._primed.pop(key, _MISSING)

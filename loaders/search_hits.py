@@ -18,5 +18,4 @@ class SearchHitsLoader(PortLoader[SearchRequest, SearchHits]):
         async def fetch(requests: Sequence[SearchRequest]) -> list[SearchHits | Exception]:
             return await search_hits(requests, search, catalog)
 
-        # A failed search is its key's error: the loader answers an exception in the list as that key's.
-        super().__init__(fetch)  # type: ignore[arg-type]
+        super().__init__(fetch)  # (a failed search is its own key's error)

@@ -34,6 +34,17 @@ async def test_a_primed_key_is_answered_without_a_fetch() -> None:
     assert source.calls == [["b"]]
 
 
+async def test_prime_many_primes_each_key_as_strawberrys_does() -> None:
+    source, theirs = Source(), Source()
+    loader, reference = PortLoader(source.fetch), DataLoader(load_fn=theirs.fetch)
+    for each in (loader, reference):
+        assert await each.load("a") == "fetched:a"
+        each.prime_many({"a": "primed:a", "b": "primed:b"})
+    assert await loader.load_many(["a", "b", "c"]) == await reference.load_many(["a", "b", "c"])
+    assert await loader.load("b") == "primed:b"
+    assert source.calls == theirs.calls == [["a"], ["c"]]
+
+
 async def test_a_prime_answers_loads_already_waiting_in_the_batch() -> None:
     source = Source()
     loader = PortLoader(source.fetch)

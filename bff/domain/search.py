@@ -105,6 +105,11 @@ class SearchResult:
     did_you_mean: str | None = None
 
 
+def category_ids(facets: list[Facet]) -> list[str]:
+    """The ids the category facet names (their labels are the categories' titles, read by the caller)."""
+    return [str(v.value) for f in facets if f.id == FACET_CATEGORY for v in f.values]
+
+
 @dataclass(frozen=True, slots=True)
 class Suggestions:
     """Predictive search: products, the categories they fall in, and completed queries."""

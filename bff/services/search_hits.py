@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from bff.backends.catalog import CatalogReader
 from bff.backends.search import ProductSearch
 from bff.domain.catalog import Category, Product
-from bff.domain.search import FACET_CATEGORY, SearchRequest, SearchResult
+from bff.domain.search import SearchRequest, SearchResult, category_ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,17 +34,15 @@ async def search_hits(
         answered = list(await asyncio.gather(*(search.search(r) for r in requests), return_exceptions=True))
     results = [r for r in answered if isinstance(r, SearchResult)]
     ids = list(dict.fromkeys(i for r in results for i in r.product_ids))
-    category_ids = list(
-        dict.fromkeys(str(v.value) for r in results for f in r.facets if f.id == FACET_CATEGORY for v in f.values)
-    )
+    labelled = list(dict.fromkeys(i for r in results for i in category_ids(r.facets)))
     products: Sequence[Product | None] = []
     categories: Sequence[Category | None] = []
-    if category_ids and ids:
-        products, categories = await asyncio.gather(catalog.get_products(ids), catalog.get_categories(category_ids))
+    if labelled and ids:
+        products, categories = await asyncio.gather(catalog.get_products(ids), catalog.get_categories(labelled))
     elif ids:
         products = await catalog.get_products(ids)
-    elif category_ids:
-        categories = await catalog.get_categories(category_ids)
+    elif labelled:
+        categories = await catalog.get_categories(labelled)
     by_id: dict[str, Product] = {p.id: p for p in products if p is not None}
     titles = {c.id: c.title for c in categories if c is not None}
     hits: list[SearchHits | Exception] = []

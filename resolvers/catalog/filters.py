@@ -21,6 +21,7 @@ from bff.domain.search import (
     FACET_VENDOR,
     Facet,
     SearchRequest,
+    category_ids,
 )
 from bff.errors import BadUserInput
 from bff.ids import to_global_id
@@ -89,15 +90,11 @@ def _input(facet_id: str, value: object) -> Any:
     raise ValueError(f"unknown facet {facet_id}")
 
 
-def _category_ids(facets: list[Facet]) -> list[str]:
-    return [str(v.value) for f in facets if f.id == FACET_CATEGORY for v in f.values]
-
-
 async def to_filters(ctx: Context, facets: list[Facet], titles: Mapping[str, str] | None = None) -> list[Filter]:
     """GraphQL filters for the port's facets; category labels from ``titles`` when the caller read them (a
     search page, beside its products), else from the category loader (one batch)."""
     if titles is None:
-        loaded = await ctx.loaders.category_by_id.load_many(_category_ids(facets))
+        loaded = await ctx.loaders.category_by_id.load_many(category_ids(facets))
         titles = {c.id: c.title for c in loaded if c is not None}
     return [
         Filter(

@@ -120,9 +120,7 @@ async def recommendation_list(
     sold_out = frozenset(i for i in candidates if not found[i].available_for_sale)
     shown = keep((i for i in candidates if i not in in_cart), request, sold_out)
     items = [found[i] for i in shown]
-    prime = ctx.loaders.product_by_id.prime
-    for product in items:  # (a field of an item that loads its product by id finds it)
-        prime(product.id, product)
+    ctx.loaders.product_by_id.prime_many({p.id: p for p in items})  # (an item's field loading it by id finds it)
     source = answer.source if shown else Source.NONE
     return Recommendations(
         source=RecommendationSource(source),

@@ -115,9 +115,7 @@ class SearchQuery:
         hits = await ctx.loaders.search_hits.load(request) if text and wanted else None
         result = hits.result if hits is not None else _empty()
         products = hits.products if hits is not None else []
-        prime = ctx.loaders.product_by_id.prime
-        for product in products:  # (a field of a hit that loads its product by id finds it)
-            prime(product.id, product)
+        ctx.loaders.product_by_id.prime_many({p.id: p for p in products})  # (a hit's field loading it by id finds it)
         keys: list[tuple[object, str]] = [(offset + i, p.id) for i, p in enumerate(products)]
         # Re-ranked for a signed-in shopper when that is on: the same products; the cursors keep the
         # engine's order, so the next page starts after this one.
